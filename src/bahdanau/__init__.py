@@ -1,0 +1,63 @@
+"""bahdanau: sequence-to-sequence translation with additive (Bahdanau) attention.
+
+The package behind the tutorial book. One module per concept:
+
+- ``data``: the fra-eng corpus (download, preprocessing, vocabularies, splits, batches)
+- ``attention``: masked softmax and additive attention
+- ``models``: encoder, decoders (with and without attention), encoder–decoder
+- ``training``: the loss that ignores padding, the fit loop, checkpoints
+- ``decoding``: greedy and beam search, ``translate``
+- ``metrics``: d2l's per-sentence BLEU and sacreBLEU's corpus BLEU
+- ``plotting``: attention heatmaps, loss curves, BLEU by sentence length
+- ``train``, ``evaluate``, ``bench``: the command-line programs (``python -m bahdanau.train`` ...)
+
+Shapes are batch-first everywhere. Letters: B batch, S source length, T target length,
+E embedding size, H hidden size, V vocabulary size, L layers.
+"""
+
+from .attention import AdditiveAttention, masked_softmax
+from .data import DataConfig, Vocab, fra_eng_path, load_corpus, tokenize
+from .decoding import Translation, beam_search, greedy_decode, translate
+from .metrics import bleu, bleu_by_length, corpus_bleu
+from .models import (
+    EncoderDecoder,
+    ModelConfig,
+    Seq2SeqAttentionDecoder,
+    Seq2SeqDecoder,
+    Seq2SeqEncoder,
+    make_model,
+)
+from .plotting import plot_attention, plot_bleu_by_length, plot_history
+from .training import fit, load_checkpoint, save_checkpoint, sequence_loss
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AdditiveAttention",
+    "masked_softmax",
+    "DataConfig",
+    "Vocab",
+    "fra_eng_path",
+    "load_corpus",
+    "tokenize",
+    "Seq2SeqEncoder",
+    "Seq2SeqDecoder",
+    "Seq2SeqAttentionDecoder",
+    "EncoderDecoder",
+    "ModelConfig",
+    "make_model",
+    "sequence_loss",
+    "fit",
+    "save_checkpoint",
+    "load_checkpoint",
+    "Translation",
+    "greedy_decode",
+    "beam_search",
+    "translate",
+    "bleu",
+    "corpus_bleu",
+    "bleu_by_length",
+    "plot_attention",
+    "plot_history",
+    "plot_bleu_by_length",
+]

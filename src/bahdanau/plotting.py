@@ -1,0 +1,215 @@
+"""Plots for the book: attention heatmaps, loss curves and BLEU by sentence length.
+
+Every function draws on a Matplotlib ``Axes`` and returns it. Pass ``ax=`` to draw into a
+figure of your own (e.g. one panel of a grid); without it a new figure is made. Nothing is
+shown or printed here: a notebook shows the figure at the end of the cell, and a script
+calls ``plt.show()`` or ``fig.savefig(...)`` itself. Every plot has axis labels and a title;
+pass ``title=`` to say what the reader should notice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.ticker import MaxNLocator
+
+from .data import EOS
+
+__all__ = ["plot_attention", "plot_history", "plot_bleu_by_length"]
+
+
+def _new_axes(figsize: tuple[float, float]) -> Axes:
+    # The constrained layout makes room for rotated tick labels and the colorbar.
+    _, ax = plt.subplots(figsize=figsize, layout="constrained")
+    return ax
+
+
+def _as_matrix(weights: Any) -> np.ndarray:
+    """A torch tensor (on any device, with or without grad) or array-like as a NumPy array."""
+    if hasattr(weights, "detach"):  # a torch.Tensor: leave the graph, move to the CPU
+        weights = weights.detach().cpu().numpy()
+    return np.asarray(weights, dtype=float)
+
+
+def _length_through_eos(tokens: Sequence[str]) -> int:
+    """Number of tokens up to and including the first ``<eos>`` (all of them if there is none)."""
+    tokens = list(tokens)
+    return tokens.index(EOS) + 1 if EOS in tokens else len(tokens)
+
+
+def plot_attention(
+    weights: Any,
+    src_tokens: Sequence[str],
+    tgt_tokens: Sequence[str],
+    ax: Axes | None = None,
+    title: str | None = None,
+    *,
+    src_label: str = "source (English)",
+    tgt_label: str = "output (French)",
+) -> Axes:
+    """Heatmap of attention weights: which source tokens each output token looked at.
+
+    Row i holds the weights ``alpha_ij`` that the decoder gave to the source positions j
+    while producing output token i; with the padding masked each row sums to 1.
+
+    Only the sentences themselves are drawn: rows after the first ``<eos>`` of
+    ``tgt_tokens`` and columns after the first ``<eos>`` of ``src_tokens`` (padding, or
+    steps decoded after the end) are dropped, so the tick labels are the token lists up to
+    and including ``<eos>``. The colour scale is fixed to [0, 1] so heatmaps can be compared.
+
+    Args:
+        weights: attention weights, shape (T, S) — output tokens × source tokens; a torch
+            tensor or anything NumPy can read. For a batch, pass one sentence: ``weights[0]``.
+        src_tokens: the S source tokens (x-axis labels).
+        tgt_tokens: the T output tokens (y-axis labels).
+        ax: the Axes to draw on; a new figure sized to the sentence if None.
+        title: the plot's title; a default one if None.
+        src_label, tgt_label: the axis titles.
+
+    Returns:
+        The Axes, holding the heatmap as ``ax.images[0]``; its colorbar is
+        ``ax.images[0].colorbar`` (labelled "attention weight").
+
+    Raises:
+        ValueError: ``weights`` is not 2-D, or its shape is not (len(tgt_tokens), len(src_tokens)).
+    """
+    matrix = _as_matrix(weights)
+    if matrix.ndim != 2:
+        raise ValueError(
+            f"plot_attention needs a 2-D matrix (output tokens, source tokens); got shape "
+            f"{matrix.shape}. For a batch, pass one sentence's weights, e.g. weights[0]."
+        )
+    if matrix.shape != (len(tgt_tokens), len(src_tokens)):
+        raise ValueError(
+            f"attention weights have shape {matrix.shape} = (output tokens, source tokens), but "
+            f"there are {len(tgt_tokens)} output tokens and {len(src_tokens)} source tokens; "
+            f"expected shape ({len(tgt_tokens)}, {len(src_tokens)})."
+        )
+
+    num_rows, num_cols = _length_through_eos(tgt_tokens), _length_through_eos(src_tokens)
+    matrix = matrix[:num_rows, :num_cols]  # (T', S'): the sentences up to <eos>
+    src_shown, tgt_shown = list(src_tokens)[:num_cols], list(tgt_tokens)[:num_rows]
+
+    if ax is None:
+        # About half an inch per token, plus room for labels and the colorbar.
+        ax = _new_axes((max(4.0, 0.5 * num_cols + 2.5), max(3.0, 0.4 * num_rows + 1.5)))
+    image = ax.imshow(matrix, cmap="Reds", vmin=0.0, vmax=1.0, aspect="auto")
+    ax.figure.colorbar(image, ax=ax, label="attention weight")
+
+    ax.set_xticks(range(num_cols), src_shown, rotation=45, ha="right", rotation_mode="anchor")
+    ax.set_yticks(range(num_rows), tgt_shown)
+    ax.set_xlabel(src_label)
+    ax.set_ylabel(tgt_label)
+    ax.set_title(title if title is not None else "Attention weights (each row: one output token)")
+    return ax
+
+
+def _loss_lists(history: Any) -> tuple[list[float], list[float]]:
+    """``(train_loss, val_loss)`` from a dict or from an object with those attributes."""
+    if isinstance(history, Mapping):
+        train_loss, val_loss = history.get("train_loss"), history.get("val_loss", [])
+    else:
+        train_loss = getattr(history, "train_loss", None)
+        val_loss = getattr(history, "val_loss", [])
+    if train_loss is None:
+        raise TypeError(
+            "plot_history needs a dict with a 'train_loss' key or an object with a "
+            f"train_loss attribute; got {type(history).__name__}."
+        )
+    return list(train_loss), list(val_loss or [])
+
+
+def plot_history(history: Any, ax: Axes | None = None, title: str | None = None) -> Axes:
+    """Training (and validation) loss per epoch.
+
+    Args:
+        history: an object with attributes ``train_loss`` and ``val_loss`` (lists of floats,
+            one per epoch; ``val_loss`` may be empty), or a dict with those keys.
+        ax: the Axes to draw on; a new figure if None.
+        title: the plot's title; a default one if None.
+
+    Returns:
+        The Axes, with one line per non-empty loss list, labelled "train" and "validation".
+
+    Raises:
+        ValueError: ``train_loss`` is empty (nothing to plot).
+        TypeError: ``history`` has no ``train_loss``.
+    """
+    train_loss, val_loss = _loss_lists(history)
+    if not train_loss:
+        raise ValueError("plot_history: history.train_loss is empty; train for an epoch first.")
+    if ax is None:
+        ax = _new_axes((6.0, 4.0))
+
+    # Epochs are counted from 1: the first point is the loss after (during) the first epoch.
+    ax.plot(range(1, len(train_loss) + 1), train_loss, marker="o", label="train")
+    if val_loss:
+        ax.plot(range(1, len(val_loss) + 1), val_loss, marker="s", label="validation")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # no epoch 1.5
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss (cross-entropy per token)")
+    ax.set_title(title if title is not None else "Loss per epoch")
+    ax.legend()
+    return ax
+
+
+def plot_bleu_by_length(
+    results: Mapping[str, Sequence[Mapping[str, Any]]],
+    ax: Axes | None = None,
+    title: str | None = None,
+) -> Axes:
+    """Grouped bars of corpus BLEU per source-length bucket, one colour per model.
+
+    Args:
+        results: model name -> that model's :func:`bahdanau.metrics.bleu_by_length` output
+            (dicts with keys ``bucket``, ``min_len``, ``count`` and ``bleu``). Models may
+            miss a bucket; its bar is then absent.
+        ax: the Axes to draw on; a new figure if None.
+        title: the plot's title; a default one if None.
+
+    Returns:
+        The Axes. The x tick labels are the bucket names, with the number of sentences on
+        a second line (``"5-6\\n(n=812)"``) when every model has the same count for every bucket.
+
+    Raises:
+        ValueError: ``results`` is empty or no model has any bucket.
+    """
+    if not results or not any(results.values()):
+        raise ValueError("plot_bleu_by_length needs at least one model with at least one bucket.")
+
+    # All buckets of all models, shortest first.
+    first_length = {row["bucket"]: row["min_len"] for rows in results.values() for row in rows}
+    buckets = sorted(first_length, key=first_length.get)
+    by_model = {name: {row["bucket"]: row for row in rows} for name, rows in results.items()}
+
+    # A count in the label only when it describes every model's bar in that bucket.
+    counts = {
+        bucket: {rows[bucket]["count"] if bucket in rows else None for rows in by_model.values()}
+        for bucket in buckets
+    }
+    same_counts = all(len(values) == 1 and None not in values for values in counts.values())
+    tick_labels = [
+        f"{bucket}\n(n={next(iter(counts[bucket]))})" if same_counts else bucket
+        for bucket in buckets
+    ]
+
+    if ax is None:
+        ax = _new_axes((max(6.0, 1.2 * len(buckets) + 2.0), 4.0))
+    positions = np.arange(len(buckets))
+    bar_width = 0.8 / len(results)  # the group of bars fills 80% of a bucket's slot
+    for model_index, (name, rows) in enumerate(by_model.items()):
+        # NaN leaves a gap where a model has no sentence in a bucket.
+        scores = [rows[bucket]["bleu"] if bucket in rows else np.nan for bucket in buckets]
+        offset = (model_index - (len(results) - 1) / 2) * bar_width
+        ax.bar(positions + offset, scores, width=bar_width, label=name)
+
+    ax.set_xticks(positions, tick_labels)
+    ax.set_xlabel("source sentence length (tokens)")
+    ax.set_ylabel("BLEU")
+    ax.set_title(title if title is not None else "BLEU by source sentence length")
+    ax.legend()
+    return ax

@@ -1,0 +1,101 @@
+"""Small shared pieces for the training and decoding tests: a toy corpus and tiny trained models.
+
+The corpus is eight made-up English–French pairs. A model with 32 hidden units learns
+them by heart in a couple of seconds on a CPU, which is enough to check that training
+drives the loss down and that decoding gives back exactly what was learnt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import lru_cache
+
+import pytest
+import torch
+
+from bahdanau.data import Vocab, make_loader, tokenize
+from bahdanau.models import EncoderDecoder, ModelConfig, make_model
+from bahdanau.training import fit, set_seed
+
+TOY_TEXT = [
+    ("Go.", "Va !"),
+    ("I won.", "J'ai gagné."),
+    ("He runs.", "Il court."),
+    ("Help!", "À l'aide !"),
+    ("We are happy.", "Nous sommes heureux."),
+    ("She is very tall.", "Elle est très grande."),
+    ("I like green apples.", "J'aime les pommes vertes."),
+    ("They did not come home.", "Ils ne sont pas rentrés."),
+]
+TOY_PAIRS = [(tokenize(english), tokenize(french)) for english, french in TOY_TEXT]
+SRC_VOCAB = Vocab(src for src, _ in TOY_PAIRS)
+TGT_VOCAB = Vocab(tgt for _, tgt in TOY_PAIRS)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_cpu_thread() -> Iterator[None]:
+    """Run a test module on one CPU thread.
+
+    For 32-unit models the work per operation is tiny; extra threads only add
+    synchronisation, and on a busy machine they made a training step 50x slower.
+    Import this fixture into a test module to use it there.
+    """
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
+
+
+def tiny_config(*, attention: bool = True, num_layers: int = 1, bidirectional: bool = False) -> ModelConfig:
+    """A 32-unit model for the toy vocabularies, without dropout (so eval equals train)."""
+    return ModelConfig(
+        src_vocab_size=len(SRC_VOCAB),
+        tgt_vocab_size=len(TGT_VOCAB),
+        embed_size=32,
+        num_hiddens=32,
+        num_layers=num_layers,
+        dropout=0.0,
+        attention=attention,
+        bidirectional=bidirectional,
+    )
+
+
+def toy_loader(batch_size: int = len(TOY_PAIRS)):
+    """The toy pairs as one padded batch (or several, with a smaller batch size)."""
+    return make_loader(TOY_PAIRS, SRC_VOCAB, TGT_VOCAB, batch_size=batch_size)
+
+
+def untrained_model(*, seed: int = 0, **config_options) -> EncoderDecoder:
+    """A freshly initialised tiny model (reproducible through ``seed``)."""
+    set_seed(seed)
+    return make_model(tiny_config(**config_options))
+
+
+@lru_cache(maxsize=None)
+def overfit_model(*, attention: bool, num_layers: int = 1) -> tuple[EncoderDecoder, list[float]]:
+    """A tiny model trained on the toy batch until it knows it by heart, and its loss per epoch.
+
+    Cached: the tests that need a trained model share one per kind. They must not change it.
+    """
+    model = untrained_model(attention=attention, num_layers=num_layers)
+    history = fit(
+        model,
+        toy_loader(),
+        epochs=60,
+        lr=0.02,
+        pad_index=TGT_VOCAB.pad,
+        device="cpu",
+        progress=False,
+    )
+    model.eval()
+    return model, history.train_loss
+
+
+def teacher_forced_log_prob(model: EncoderDecoder, src_words: list[str], tgt_ids: list[int]) -> float:
+    """log p(tgt_ids | src) computed in one teacher-forced pass (to check decoders' scores)."""
+    src = torch.tensor([SRC_VOCAB.encode(src_words) + [SRC_VOCAB.eos]])  # (1, S)
+    src_valid_len = torch.tensor([src.shape[1]])
+    tgt_in = torch.tensor([[TGT_VOCAB.bos] + tgt_ids[:-1]])  # (1, T)
+    with torch.no_grad():
+        log_probs = torch.log_softmax(model(src, tgt_in, src_valid_len), dim=-1)  # (1, T, V)
+    return float(log_probs[0, torch.arange(len(tgt_ids)), torch.tensor(tgt_ids)].sum())

@@ -1,0 +1,377 @@
+"""Tests for bahdanau.decoding: greedy decoding, beam search and translate."""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import pytest
+import torch
+from torch import nn
+
+from bahdanau.data import EOS, encode_sources
+from bahdanau.decoding import Hypothesis, Translation, beam_search, default_max_len, greedy_decode, translate
+from helpers import (  # noqa: F401  (one_cpu_thread is an autouse fixture)
+    SRC_VOCAB,
+    TGT_VOCAB,
+    TOY_PAIRS,
+    TOY_TEXT,
+    one_cpu_thread,
+    overfit_model,
+    teacher_forced_log_prob,
+    untrained_model,
+)
+
+BOS, EOS_INDEX = TGT_VOCAB.bos, TGT_VOCAB.eos
+ENGLISH = [english for english, _ in TOY_TEXT]
+# A long sentence (a few of its words unknown), to put plenty of padding next to the short ones.
+LONG_SENTENCE = "I like green apples and she is very tall, they did not come home, we are happy."
+
+
+def toy_sources():
+    """All toy English sentences as one padded batch: src (8, S), src_valid_len (8,)."""
+    return encode_sources([src for src, _ in TOY_PAIRS], SRC_VOCAB)
+
+
+def targets_with_eos():
+    return [TGT_VOCAB.encode(tgt) + [EOS_INDEX] for _, tgt in TOY_PAIRS]
+
+
+both_models = pytest.mark.parametrize("attention", [True, False], ids=["attention", "no-attention"])
+
+
+# ----------------------------------------------------------------------------------------------
+# A hand-made model whose probabilities we know: p(y_t | y_{t-1}) from a table, source ignored.
+# ----------------------------------------------------------------------------------------------
+
+
+class _RowState(NamedTuple):
+    row_ids: torch.Tensor  # (B,)
+
+    def select(self, index: torch.Tensor) -> "_RowState":
+        return _RowState(self.row_ids[index])
+
+
+class _BigramDecoder(nn.Module):
+    def __init__(self, next_token_probs: dict[int, dict[int, float]], vocab_size: int = 5):
+        super().__init__()
+        table = torch.full((vocab_size, vocab_size), 1e-9)
+        for previous, probs in next_token_probs.items():
+            for token, prob in probs.items():
+                table[previous, token] = prob
+        self.register_buffer("log_table", (table / table.sum(dim=1, keepdim=True)).log())
+
+    def init_state(self, enc_all_outputs, enc_valid_lens=None) -> _RowState:
+        return _RowState(torch.arange(enc_valid_lens.shape[0]))
+
+    def forward(self, X, state):
+        return self.log_table[X], state  # (B, T, V)
+
+
+class _NoEncoder(nn.Module):
+    def forward(self, src, src_valid_len):
+        return None, None
+
+
+class BigramModel(nn.Module):
+    """The model interface decoding needs, over tokens 0 pad, 1 bos, 2 eos, 3 "a", 4 "b"."""
+
+    has_attention = False
+
+    def __init__(self, next_token_probs: dict[int, dict[int, float]]):
+        super().__init__()
+        self.encoder = _NoEncoder()
+        self.decoder = _BigramDecoder(next_token_probs)
+
+
+A, B = 3, 4
+ONE_SOURCE = (torch.tensor([[5, 6, 2]]), torch.tensor([3]))  # (1, S), (1,): ignored by BigramModel
+
+
+# ----------------------------------------------------------------------------------------------
+# greedy_decode
+# ----------------------------------------------------------------------------------------------
+
+
+@both_models
+def test_greedy_reproduces_the_overfitted_targets(attention):
+    model, _ = overfit_model(attention=attention)
+    hypotheses = greedy_decode(model, *toy_sources(), bos_index=BOS, eos_index=EOS_INDEX, max_len=20)
+    assert [hypothesis.token_ids for hypothesis in hypotheses] == targets_with_eos()
+    assert all(hypothesis.score > -0.1 for hypothesis in hypotheses)  # the model is sure of itself
+
+
+@both_models
+def test_greedy_score_is_the_log_probability_of_its_output(attention):
+    model, _ = overfit_model(attention=attention)
+    untrained = untrained_model(attention=attention)
+    for m in (model, untrained):
+        hypotheses = greedy_decode(m, *toy_sources(), bos_index=BOS, eos_index=EOS_INDEX, max_len=6)
+        for (src_words, _), hypothesis in zip(TOY_PAIRS, hypotheses):
+            expected = teacher_forced_log_prob(m, src_words, hypothesis.token_ids)
+            assert hypothesis.score == pytest.approx(expected, abs=1e-4)
+
+
+@both_models
+def test_greedy_stops_at_eos_and_respects_max_len(attention):
+    src, src_valid_len = toy_sources()
+    for seed in range(3):  # untrained models: some rows end early, some never do
+        model = untrained_model(seed=seed, attention=attention)
+        hypotheses = greedy_decode(model, src, src_valid_len, bos_index=BOS, eos_index=EOS_INDEX, max_len=7)
+        for hypothesis in hypotheses:
+            ids = hypothesis.token_ids
+            assert 1 <= len(ids) <= 7
+            assert EOS_INDEX not in ids[:-1]  # nothing after <eos>
+            if ids[-1] != EOS_INDEX:
+                assert len(ids) == 7
+            if attention:
+                assert hypothesis.attention.shape[0] == len(ids)  # one row per output token, <eos> included
+            else:
+                assert hypothesis.attention is None
+
+
+def test_greedy_follows_per_row_limits():
+    # "a" after "a" forever: only the limit stops it.
+    model = BigramModel({BOS: {A: 1.0}, A: {A: 0.9, EOS_INDEX: 0.1}})
+    src = torch.tensor([[5, 2, 0], [5, 6, 2]])
+    limits = torch.tensor([2, 5])
+    hypotheses = greedy_decode(model, src, torch.tensor([2, 3]), bos_index=BOS, eos_index=EOS_INDEX, max_len=limits)
+    assert [hypothesis.token_ids for hypothesis in hypotheses] == [[A, A], [A, A, A, A, A]]
+
+
+def test_attention_rows_sum_to_one_over_the_real_source_tokens():
+    model, _ = overfit_model(attention=True)
+    src, src_valid_len = toy_sources()
+    for decode in (greedy_decode, beam_search):
+        hypotheses = decode(model, src, src_valid_len, bos_index=BOS, eos_index=EOS_INDEX, max_len=20)
+        for hypothesis, valid_len in zip(hypotheses, src_valid_len.tolist()):
+            weights = hypothesis.attention
+            assert weights.shape == (len(hypothesis.token_ids), valid_len)
+            assert (weights >= 0).all()
+            torch.testing.assert_close(weights.sum(dim=1), torch.ones(len(hypothesis.token_ids)))
+
+
+@both_models
+def test_batched_greedy_equals_one_row_at_a_time(attention):
+    model = untrained_model(seed=5, attention=attention)
+    src, src_valid_len = toy_sources()
+    common = dict(bos_index=BOS, eos_index=EOS_INDEX, max_len=9)
+    batched = greedy_decode(model, src, src_valid_len, **common)
+    for row, together in enumerate(batched):
+        length = int(src_valid_len[row])
+        (alone,) = greedy_decode(model, src[row : row + 1, :length], src_valid_len[row : row + 1], **common)
+        assert alone.token_ids == together.token_ids
+        assert alone.score == pytest.approx(together.score, abs=1e-5)
+        if attention:
+            torch.testing.assert_close(alone.attention, together.attention)
+
+
+def test_decoding_restores_the_model_mode():
+    model = untrained_model()
+    model.train()
+    greedy_decode(model, *toy_sources(), bos_index=BOS, eos_index=EOS_INDEX, max_len=3)
+    beam_search(model, *toy_sources(), bos_index=BOS, eos_index=EOS_INDEX, max_len=3)
+    assert model.training
+
+
+def test_decoding_rejects_bad_inputs():
+    model = untrained_model()
+    src, src_valid_len = toy_sources()
+    with pytest.raises(ValueError, match="max_len"):
+        greedy_decode(model, src, src_valid_len, bos_index=BOS, eos_index=EOS_INDEX, max_len=0)
+    with pytest.raises(ValueError, match="src_valid_len"):
+        greedy_decode(model, src, src_valid_len[:3], bos_index=BOS, eos_index=EOS_INDEX, max_len=5)
+    with pytest.raises(ValueError, match="beam_size"):
+        beam_search(model, src, src_valid_len, bos_index=BOS, eos_index=EOS_INDEX, max_len=5, beam_size=0)
+
+
+# ----------------------------------------------------------------------------------------------
+# beam_search
+# ----------------------------------------------------------------------------------------------
+
+
+@both_models
+@pytest.mark.parametrize("trained", [True, False], ids=["trained", "untrained"])
+def test_beam_size_one_is_greedy(attention, trained):
+    model = overfit_model(attention=attention)[0] if trained else untrained_model(seed=1, attention=attention)
+    src, src_valid_len = toy_sources()
+    common = dict(bos_index=BOS, eos_index=EOS_INDEX, max_len=8)
+    greedy = greedy_decode(model, src, src_valid_len, **common)
+    plain = beam_search(model, src, src_valid_len, beam_size=1, length_penalty=0.0, **common)
+    penalised = beam_search(model, src, src_valid_len, beam_size=1, length_penalty=0.75, **common)
+    for g, p, q in zip(greedy, plain, penalised):
+        assert p.token_ids == q.token_ids == g.token_ids
+        assert p.score == g.score  # exactly: the same sums in the same order
+        assert q.score == pytest.approx(g.score / len(g.token_ids) ** 0.75)
+        if attention:
+            assert torch.equal(p.attention, g.attention)
+        else:
+            assert p.attention is None
+
+
+@both_models
+def test_beam_search_reproduces_the_overfitted_targets(attention):
+    model, _ = overfit_model(attention=attention)
+    hypotheses = beam_search(model, *toy_sources(), bos_index=BOS, eos_index=EOS_INDEX, max_len=20, beam_size=4)
+    assert [hypothesis.token_ids for hypothesis in hypotheses] == targets_with_eos()
+
+
+@both_models
+def test_beam_search_scores_are_length_normalised_log_probabilities(attention):
+    model = untrained_model(seed=2, attention=attention)
+    src, src_valid_len = toy_sources()
+    common = dict(bos_index=BOS, eos_index=EOS_INDEX, max_len=6)
+    hypotheses = beam_search(model, src, src_valid_len, beam_size=3, length_penalty=0.5, **common)
+    for (src_words, _), hypothesis in zip(TOY_PAIRS, hypotheses):
+        ids = hypothesis.token_ids
+        assert 1 <= len(ids) <= 6 and EOS_INDEX not in ids[:-1]
+        if attention:
+            assert hypothesis.attention.shape == (len(ids), len(src_words) + 1)
+        expected = teacher_forced_log_prob(model, src_words, ids) / len(ids) ** 0.5
+        assert hypothesis.score == pytest.approx(expected, abs=1e-4)
+
+
+def test_beam_search_finds_what_greedy_misses():
+    # Greedy takes "a" (0.55) and then ends: p(a <eos>) = 0.55 * 0.4 = 0.22.
+    # A beam of 2 also keeps "b" (0.45), whose ending is likely: p(b <eos>) = 0.45 * 0.9 = 0.405.
+    model = BigramModel(
+        {BOS: {A: 0.55, B: 0.45}, A: {EOS_INDEX: 0.4, A: 0.3, B: 0.3}, B: {EOS_INDEX: 0.9, A: 0.05, B: 0.05}}
+    )
+    common = dict(bos_index=BOS, eos_index=EOS_INDEX, max_len=5)
+    (greedy,) = greedy_decode(model, *ONE_SOURCE, **common)
+    (beam,) = beam_search(model, *ONE_SOURCE, beam_size=2, length_penalty=0.0, **common)
+    assert greedy.token_ids == [A, EOS_INDEX] and greedy.score == pytest.approx(math.log(0.22), abs=1e-5)
+    assert beam.token_ids == [B, EOS_INDEX] and beam.score == pytest.approx(math.log(0.405), abs=1e-5)
+
+
+def test_length_penalty_decides_between_a_short_and_a_long_finished_hypothesis():
+    # "<eos>" at once: p = 0.52 (1 token); "a <eos>": p = 0.48 * 0.99 (2 tokens).
+    model = BigramModel({BOS: {EOS_INDEX: 0.52, A: 0.48}, A: {EOS_INDEX: 0.99, B: 0.01}})
+    common = dict(bos_index=BOS, eos_index=EOS_INDEX, max_len=5, beam_size=2)
+    (raw,) = beam_search(model, *ONE_SOURCE, length_penalty=0.0, **common)
+    (normalised,) = beam_search(model, *ONE_SOURCE, length_penalty=1.0, **common)
+    assert raw.token_ids == [EOS_INDEX]
+    assert normalised.token_ids == [A, EOS_INDEX]
+    assert normalised.score == pytest.approx(math.log(0.48 * 0.99) / 2, abs=1e-5)
+
+
+def test_beam_search_keeps_a_finished_hypothesis_that_leaves_the_beam():
+    # Step 1: the beam of 2 is {a} (p=0.8) and {<eos>} (finished, p=0.2). Step 2: "a a" and
+    # "a b" (0.4 each) push <eos> out of the beam. Later endings are all far less likely
+    # ("a b <eos>": 0.004), so the early "<eos>", remembered, is still the best answer.
+    model = BigramModel({BOS: {EOS_INDEX: 0.2, A: 0.8}, A: {A: 0.5, B: 0.5}, B: {EOS_INDEX: 0.01, B: 0.99}})
+    common = dict(bos_index=BOS, eos_index=EOS_INDEX, max_len=6)
+    (beam,) = beam_search(model, *ONE_SOURCE, beam_size=2, length_penalty=0.0, **common)
+    assert beam.token_ids == [EOS_INDEX]
+    assert beam.score == pytest.approx(math.log(0.2), abs=1e-5)
+
+
+def test_beam_search_without_any_ending_returns_the_best_cut_off_hypothesis():
+    model = BigramModel({BOS: {A: 0.7, B: 0.3}, A: {A: 0.9, B: 0.1}, B: {B: 1.0}})
+    src = torch.tensor([[5, 2], [5, 2]])
+    common = dict(bos_index=BOS, eos_index=EOS_INDEX, max_len=torch.tensor([3, 4]))
+    hypotheses = beam_search(model, src, torch.tensor([2, 2]), beam_size=3, length_penalty=0.0, **common)
+    assert [hypothesis.token_ids for hypothesis in hypotheses] == [[A, A, A], [A, A, A, A]]
+
+
+def test_beam_larger_than_the_vocabulary_still_works():
+    model = BigramModel({BOS: {A: 0.5, B: 0.5}, A: {EOS_INDEX: 1.0}, B: {EOS_INDEX: 1.0}})
+    (beam,) = beam_search(model, *ONE_SOURCE, bos_index=BOS, eos_index=EOS_INDEX, max_len=4, beam_size=8)
+    assert beam.token_ids in ([A, EOS_INDEX], [B, EOS_INDEX]) and math.isfinite(beam.score)
+
+
+# ----------------------------------------------------------------------------------------------
+# translate
+# ----------------------------------------------------------------------------------------------
+
+
+@both_models
+@pytest.mark.parametrize("beam_size", [1, 3])
+def test_translate_gives_back_the_learnt_sentences(attention, beam_size):
+    model, _ = overfit_model(attention=attention)
+    translations = translate(model, ENGLISH, SRC_VOCAB, TGT_VOCAB, beam_size=beam_size)
+    assert [t.tokens for t in translations] == [tgt for _, tgt in TOY_PAIRS]
+    for translation, (src_words, tgt_words) in zip(translations, TOY_PAIRS):
+        assert translation.text == " ".join(tgt_words)
+        assert translation.src_tokens == [*src_words, EOS]
+        assert translation.unknown == [] and not translation.truncated and translation.finished
+        if attention:
+            assert translation.attention.shape == (len(translation.tokens) + 1, len(translation.src_tokens))
+        else:
+            assert translation.attention is None
+
+
+@both_models
+@pytest.mark.parametrize("beam_size", [1, 4])
+def test_a_sentence_gets_the_same_translation_alone_and_in_a_batch(attention, beam_size):
+    models = [overfit_model(attention=attention)[0], untrained_model(seed=4, attention=attention)]
+    sentences = [*ENGLISH, LONG_SENTENCE, "go home, zebra!"]
+    for model in models:
+        together = translate(model, sentences, SRC_VOCAB, TGT_VOCAB, beam_size=beam_size)
+        for sentence, in_batch in zip(sentences, together):
+            alone = translate(model, sentence, SRC_VOCAB, TGT_VOCAB, beam_size=beam_size)
+            assert alone.tokens == in_batch.tokens
+            assert alone.score == pytest.approx(in_batch.score, abs=1e-5)
+            if attention:
+                torch.testing.assert_close(alone.attention, in_batch.attention)
+
+
+def test_translate_one_string_returns_one_translation():
+    model, _ = overfit_model(attention=True)
+    translation = translate(model, "  HE RUNS.  ", SRC_VOCAB, TGT_VOCAB)
+    assert isinstance(translation, Translation)
+    assert translation.text == str(translation) == "il court ."
+    assert translation.src_tokens == ["he", "runs", ".", EOS]
+    assert repr(translation).startswith("Translation('il court .', score=")
+    assert translate(model, [], SRC_VOCAB, TGT_VOCAB) == []
+    assert translate(model, ("go.",), SRC_VOCAB, TGT_VOCAB)[0].text == "va !"
+
+
+def test_translate_reports_unknown_words():
+    model, _ = overfit_model(attention=True)
+    translation = translate(model, "The zebra runs. The zebra jumps.", SRC_VOCAB, TGT_VOCAB)
+    assert translation.unknown == ["the", "zebra", "jumps"]  # each once, in order
+    assert translation.src_tokens == ["the", "zebra", "runs", ".", "the", "zebra", "jumps", ".", EOS]
+    assert "unknown=['the', 'zebra', 'jumps']" in repr(translation)
+
+
+def test_translate_rejects_empty_sentences_and_says_which():
+    model, _ = overfit_model(attention=True)
+    with pytest.raises(ValueError, match="empty"):
+        translate(model, "", SRC_VOCAB, TGT_VOCAB)
+    with pytest.raises(ValueError, match=r"sentence 1 of the list is empty or only whitespace"):
+        translate(model, ["go.", " \t\n", "help!"], SRC_VOCAB, TGT_VOCAB)
+
+
+def test_translate_rejects_non_strings():
+    model, _ = overfit_model(attention=True)
+    with pytest.raises(TypeError, match="string"):
+        translate(model, 42, SRC_VOCAB, TGT_VOCAB)
+    with pytest.raises(TypeError, match=r"sentence 2 of the list is a int"):
+        translate(model, ["go.", "help!", 7], SRC_VOCAB, TGT_VOCAB)
+    with pytest.raises(TypeError):
+        translate(model, [["go", "."]], SRC_VOCAB, TGT_VOCAB)  # already tokenized: not accepted
+
+
+def test_translate_truncates_long_input_with_a_warning():
+    model, _ = overfit_model(attention=True)
+    long_input = " ".join(["go"] * 30)
+    with pytest.warns(UserWarning, match=r"30 tokens; only the first 12"):
+        translation = translate(model, ["help!", long_input], SRC_VOCAB, TGT_VOCAB, max_src_len=12)[1]
+    assert translation.truncated
+    assert translation.src_tokens == ["go"] * 12 + [EOS]
+    assert translation.attention.shape[1] == 13
+    assert len(translation.tokens) + 1 <= default_max_len(12)
+
+
+def test_translate_marks_output_cut_at_max_len():
+    model, _ = overfit_model(attention=True)
+    translation = translate(model, "They did not come home.", SRC_VOCAB, TGT_VOCAB, max_len=2)
+    assert translation.tokens == ["ils", "ne"] and not translation.finished
+    assert translation.attention.shape == (2, 7)  # no <eos> row; 6 source tokens + <eos>
+    assert "finished=False" in repr(translation)
+
+
+def test_hypothesis_is_a_plain_tuple():
+    ids, attention, score = Hypothesis([1, 2], None, -0.5)
+    assert ids == [1, 2] and attention is None and score == -0.5

@@ -1,0 +1,173 @@
+"""Tests for bahdanau.plotting: what the plots show, read back from the Axes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display needed; must come before pyplot is used
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+import torch
+
+from bahdanau.plotting import plot_attention, plot_bleu_by_length, plot_history
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def _tick_texts(labels) -> list[str]:
+    return [label.get_text() for label in labels]
+
+
+# ----------------------------------------------------------------------------------------------
+# plot_attention
+# ----------------------------------------------------------------------------------------------
+
+SRC = ["i", "am", "home", ".", "<eos>"]
+TGT = ["je", "suis", "chez", "moi", ".", "<eos>"]
+
+
+def _row_stochastic(num_rows: int, num_cols: int, seed: int = 0) -> torch.Tensor:
+    return torch.softmax(torch.randn(num_rows, num_cols, generator=torch.manual_seed(seed)), dim=-1)
+
+
+def test_attention_tick_labels_are_the_tokens():
+    ax = plot_attention(_row_stochastic(len(TGT), len(SRC)), SRC, TGT)
+    assert _tick_texts(ax.get_xticklabels()) == SRC
+    assert _tick_texts(ax.get_yticklabels()) == TGT
+    assert ax.images[0].get_array().shape == (len(TGT), len(SRC))
+    assert ax.get_xlabel() and ax.get_ylabel() and ax.get_title()
+    assert all(label.get_rotation() > 0 for label in ax.get_xticklabels())  # readable x labels
+
+
+def test_attention_has_a_labelled_colorbar():
+    ax = plot_attention(_row_stochastic(len(TGT), len(SRC)), SRC, TGT)
+    colorbar = ax.images[0].colorbar
+    assert colorbar is not None
+    assert colorbar.ax.get_ylabel() == "attention weight"
+
+
+def test_attention_is_cut_after_eos():
+    src = SRC + ["<pad>", "<pad>"]  # padding after the source's <eos>
+    tgt = TGT + ["le", "<eos>", "<pad>"]  # steps decoded after the first <eos>
+    weights = np.arange(len(tgt) * len(src), dtype=float).reshape(len(tgt), len(src)) / 100
+    ax = plot_attention(weights, src, tgt, title="cut")
+    assert _tick_texts(ax.get_xticklabels()) == SRC
+    assert _tick_texts(ax.get_yticklabels()) == TGT
+    shown = np.asarray(ax.images[0].get_array())
+    np.testing.assert_array_equal(shown, weights[: len(TGT), : len(SRC)])
+    assert ax.get_title() == "cut"
+
+
+def test_attention_without_eos_keeps_everything():
+    src, tgt = ["a", "b", "c"], ["x", "y"]
+    ax = plot_attention(np.full((2, 3), 1 / 3), src, tgt)
+    assert _tick_texts(ax.get_xticklabels()) == src
+    assert _tick_texts(ax.get_yticklabels()) == tgt
+
+
+def test_attention_accepts_a_tensor_that_requires_grad():
+    weights = _row_stochastic(len(TGT), len(SRC)).requires_grad_()
+    plot_attention(weights, SRC, TGT)
+
+
+def test_attention_draws_into_a_given_axes():
+    fig, (left, right) = plt.subplots(1, 2)
+    returned = plot_attention(_row_stochastic(len(TGT), len(SRC)), SRC, TGT, ax=right)
+    assert returned is right
+    assert not left.images
+
+
+def test_attention_rejects_tokens_that_do_not_match_the_matrix():
+    with pytest.raises(ValueError, match=r"expected shape \(6, 5\)"):
+        plot_attention(np.zeros((5, 5)), SRC, TGT)
+    with pytest.raises(ValueError, match=r"expected shape \(6, 5\)"):
+        plot_attention(np.zeros((6, 4)), SRC, TGT)
+
+
+def test_attention_rejects_a_batch():
+    with pytest.raises(ValueError, match="2-D"):
+        plot_attention(np.zeros((1, 6, 5)), SRC, TGT)
+
+
+# ----------------------------------------------------------------------------------------------
+# plot_history
+# ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _History:
+    train_loss: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+
+
+def test_history_plots_train_and_validation():
+    ax = plot_history(_History(train_loss=[3.0, 2.0, 1.5], val_loss=[3.2, 2.4, 2.1]))
+    lines = ax.get_lines()
+    assert [line.get_label() for line in lines] == ["train", "validation"]
+    np.testing.assert_array_equal(lines[0].get_xdata(), [1, 2, 3])  # epochs count from 1
+    np.testing.assert_array_equal(lines[1].get_ydata(), [3.2, 2.4, 2.1])
+    assert ax.get_xlabel() == "epoch"
+    assert ax.get_ylabel() == "loss (cross-entropy per token)"
+    assert ax.get_title()
+    assert [text.get_text() for text in ax.get_legend().get_texts()] == ["train", "validation"]
+
+
+def test_history_from_a_dict_without_validation():
+    ax = plot_history({"train_loss": [2.0, 1.0], "val_loss": []}, title="no validation")
+    assert [line.get_label() for line in ax.get_lines()] == ["train"]
+    assert ax.get_title() == "no validation"
+
+
+def test_history_rejects_empty_or_missing_losses():
+    with pytest.raises(ValueError, match="empty"):
+        plot_history(_History())
+    with pytest.raises(TypeError, match="train_loss"):
+        plot_history({"loss": [1.0]})
+
+
+# ----------------------------------------------------------------------------------------------
+# plot_bleu_by_length
+# ----------------------------------------------------------------------------------------------
+
+
+def _bucket(name: str, min_len: int, max_len: int, count: int, score: float) -> dict:
+    return {"bucket": name, "min_len": min_len, "max_len": max_len, "count": count, "bleu": score}
+
+
+def test_bleu_by_length_labels_show_counts_when_shared():
+    results = {
+        "no attention": [_bucket("5-6", 5, 6, 812, 30.0), _bucket("1-4", 1, 4, 300, 40.0)],
+        "attention": [_bucket("1-4", 1, 4, 300, 42.0), _bucket("5-6", 5, 6, 812, 35.0)],
+    }
+    ax = plot_bleu_by_length(results)
+    # Buckets are ordered by length, whatever the order in the input.
+    assert _tick_texts(ax.get_xticklabels()) == ["1-4\n(n=300)", "5-6\n(n=812)"]
+    assert ax.get_ylabel() == "BLEU"
+    assert ax.get_xlabel() and ax.get_title()
+    legend = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert legend == ["no attention", "attention"]
+    heights = sorted(patch.get_height() for patch in ax.patches)
+    assert heights == [30.0, 35.0, 40.0, 42.0]
+
+
+def test_bleu_by_length_labels_without_counts_when_they_differ():
+    results = {
+        "model a": [_bucket("1-4", 1, 4, 300, 40.0), _bucket("5-6", 5, 6, 812, 30.0)],
+        "model b": [_bucket("1-4", 1, 4, 299, 41.0)],  # other count, and no 5-6 bucket
+    }
+    ax = plot_bleu_by_length(results, title="two models")
+    assert _tick_texts(ax.get_xticklabels()) == ["1-4", "5-6"]
+    assert ax.get_title() == "two models"
+
+
+def test_bleu_by_length_rejects_empty_results():
+    with pytest.raises(ValueError, match="at least one model"):
+        plot_bleu_by_length({})
