@@ -9,7 +9,6 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 STAMP  := $(VENV)/.installed
-export MPLBACKEND ?= Agg
 
 .PHONY: setup book test clean
 

@@ -65,21 +65,6 @@ def fixture_pairs() -> list:
 
 
 @pytest.fixture(scope="module")
-def real_corpus_path() -> Path:
-    """``$BAHDANAU_DATA/fra-eng/fra.txt``; fails (not skips) when missing, so CI cannot skip it."""
-    data_dir = os.environ.get(ENV_VAR)
-    if not data_dir:
-        pytest.fail(
-            f"{ENV_VAR} is not set: point it at a folder containing fra-eng/fra.txt "
-            f"(e.g. {ENV_VAR}=/work/shared/data) to run the real-corpus tests"
-        )
-    path = Path(data_dir) / "fra-eng" / "fra.txt"
-    if not path.is_file():
-        pytest.fail(f"{ENV_VAR}={data_dir} but {path} does not exist")
-    return path
-
-
-@pytest.fixture(scope="module")
 def real_pairs(real_corpus_path: Path) -> list:
     return read_pairs(real_corpus_path)
 

@@ -171,3 +171,18 @@ def test_bleu_by_length_labels_without_counts_when_they_differ():
 def test_bleu_by_length_rejects_empty_results():
     with pytest.raises(ValueError, match="at least one model"):
         plot_bleu_by_length({})
+
+
+def test_show_publishes_a_png_and_nothing_else(monkeypatch):
+    import IPython.display
+
+    from bahdanau.plotting import show
+
+    published = []
+    monkeypatch.setattr(IPython.display, "display", lambda data, raw=False: published.append((data, raw)))
+    ax = plot_attention(torch.full((2, 3), 1 / 3), ["a", "b", "<eos>"], ["x", "<eos>"])
+    show(ax)
+    (data, raw), = published
+    assert raw and list(data) == ["image/png"]
+    assert data["image/png"].startswith(b"\x89PNG")
+    assert not plt.fignum_exists(ax.figure.number)  # closed, so Jupyter does not show it again

@@ -136,6 +136,19 @@ def test_fit_is_reproducible_with_the_same_seeds():
     assert runs[0].train_loss == runs[1].train_loss
 
 
+def test_lr_decay_scales_the_learning_rate_after_each_epoch():
+    """With lr_decay=0 the second epoch takes zero-size steps: the weights stay where epoch 1 left them."""
+    options = dict(lr=0.01, pad_index=PAD, device="cpu", progress=False, seed=7)
+    one_epoch, two_epochs = untrained_model(seed=3), untrained_model(seed=3)
+    fit(one_epoch, toy_loader(batch_size=4), epochs=1, **options)
+    fit(two_epochs, toy_loader(batch_size=4), epochs=2, lr_decay=0.0, **options)
+    for a, b in zip(one_epoch.parameters(), two_epochs.parameters()):
+        assert torch.equal(a, b)
+    moved = untrained_model(seed=3)
+    fit(moved, toy_loader(batch_size=4), epochs=2, lr_decay=0.5, **options)
+    assert any(not torch.equal(a, b) for a, b in zip(one_epoch.parameters(), moved.parameters()))
+
+
 def test_evaluate_loss_is_token_weighted_and_restores_the_mode():
     model = untrained_model()
     model.train()

@@ -9,6 +9,7 @@ The package behind the tutorial book. One module per concept:
 - ``decoding``: greedy and beam search, ``translate``
 - ``metrics``: d2l's per-sentence BLEU and sacreBLEU's corpus BLEU
 - ``plotting``: attention heatmaps, loss curves, BLEU by sentence length
+- ``pretrained``: the shipped models, ``load_pretrained("attention")``
 - ``train``, ``evaluate``, ``bench``: the command-line programs (``python -m bahdanau.train`` ...)
 
 Shapes are batch-first everywhere. Letters: B batch, S source length, T target length,
@@ -27,6 +28,7 @@ from .models import (
     Seq2SeqEncoder,
     make_model,
 )
+from .pretrained import Translator, load_pretrained
 from .plotting import plot_attention, plot_bleu_by_length, plot_history
 from .training import fit, load_checkpoint, save_checkpoint, sequence_loss
 
@@ -60,4 +62,6 @@ __all__ = [
     "plot_attention",
     "plot_history",
     "plot_bleu_by_length",
+    "load_pretrained",
+    "Translator",
 ]

@@ -191,8 +191,10 @@ def run(*, batch_size: int = 128, num_steps: int = 10, size: int = 256, vocab_si
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=20, help="timed repetitions per measurement")
+    parser.add_argument("--small", action="store_true", help="tiny sizes, to check that it runs (not a measurement)")
     args = parser.parse_args(argv)
-    r = run(repeats=args.repeats)
+    sizes = dict(batch_size=4, num_steps=3, size=16, vocab_size=50) if args.small else {}
+    r = run(repeats=args.repeats, **sizes)
     print(f"sizes: B={r['B']} S={r['S']} T={r['T']} E={r['E']} H={r['H']}, 2 GRU layers, "
           f"torch {torch.__version__}, {r['threads']} threads")
     print(f"attention over a {r['T']}-step loop: ours {r['attention_ours_ms']:.2f} ms, "

@@ -29,14 +29,14 @@ from .data import DataConfig, Pair, Vocab, fra_eng_path, read_pairs, references_
 from .decoding import translate
 from .metrics import BLEU_SIGNATURE_NOTE, bleu_by_length, corpus_bleu
 
-__all__ = ["LENGTH_BUCKETS", "QUALITY_MAX_LEN", "test_pairs", "evaluate_model", "evaluate_checkpoint", "main"]
+__all__ = ["LENGTH_BUCKETS", "QUALITY_MAX_LEN", "held_out_pairs", "evaluate_model", "evaluate_checkpoint", "main"]
 
 # English-length buckets for BLEU by length (inclusive bounds, in tokens without <eos>).
 LENGTH_BUCKETS = ((1, 4), (5, 6), (7, 8), (9, 10), (11, 15), (16, 100))
 QUALITY_MAX_LEN = 10
 
 
-def test_pairs(data_config: DataConfig | dict, data_dir: str | os.PathLike[str] | None = None,
+def held_out_pairs(data_config: DataConfig | dict, data_dir: str | os.PathLike[str] | None = None,
                path: str | os.PathLike[str] | None = None) -> list[Pair]:
     """The whole test split (all lengths) that a model trained with ``data_config`` never saw.
 
@@ -92,7 +92,7 @@ def evaluate_checkpoint(path: str | os.PathLike[str], *, data_dir: str | os.Path
 
     checkpoint = load_checkpoint(path)
     data_config = checkpoint.metadata.get("data_config", {})
-    pairs = test_pairs(data_config, data_dir=data_dir, path=corpus_path)
+    pairs = held_out_pairs(data_config, data_dir=data_dir, path=corpus_path)
     return evaluate_model(checkpoint.model, checkpoint.src_vocab, checkpoint.tgt_vocab, pairs, beam_size=beam_size)
 
 

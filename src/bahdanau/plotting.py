@@ -2,12 +2,14 @@
 
 Every function draws on a Matplotlib ``Axes`` and returns it. Pass ``ax=`` to draw into a
 figure of your own (e.g. one panel of a grid); without it a new figure is made. Nothing is
-shown or printed here: a notebook shows the figure at the end of the cell, and a script
-calls ``plt.show()`` or ``fig.savefig(...)`` itself. Every plot has axis labels and a title;
-pass ``title=`` to say what the reader should notice.
+shown or printed by the plotting functions: a notebook calls :func:`show` (a PNG and nothing
+else), and a script calls ``plt.show()`` or ``fig.savefig(...)`` itself. Every plot has axis
+labels and a title; pass ``title=`` to say what the reader should notice.
 """
 
 from __future__ import annotations
+
+import io
 
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -19,7 +21,29 @@ from matplotlib.ticker import MaxNLocator
 
 from .data import EOS
 
-__all__ = ["plot_attention", "plot_history", "plot_bleu_by_length"]
+__all__ = ["plot_attention", "plot_history", "plot_bleu_by_length", "figure_png", "show"]
+
+
+def figure_png(figure_or_axes: Any, dpi: int = 110) -> bytes:
+    """The figure (or the figure of an ``Axes``) as PNG bytes; the figure is then closed."""
+    figure = getattr(figure_or_axes, "figure", figure_or_axes)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=dpi)
+    plt.close(figure)
+    return buffer.getvalue()
+
+
+def show(figure_or_axes: Any, dpi: int = 110) -> None:
+    """Display a figure in a notebook as a PNG image, and only that.
+
+    Why not let Jupyter show the figure itself? It would also store a text
+    version (``<Figure size 640x480 with 2 Axes>``) that readers of the book would
+    see and that the notebook tests would compare. This publishes the image alone
+    and closes the figure, so it is not shown a second time.
+    """
+    from IPython.display import display
+
+    display({"image/png": figure_png(figure_or_axes, dpi)}, raw=True)
 
 
 def _new_axes(figsize: tuple[float, float]) -> Axes:

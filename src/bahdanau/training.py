@@ -158,6 +158,7 @@ def fit(
     *,
     epochs: int,
     lr: float,
+    lr_decay: float = 1.0,
     grad_clip: float | None = 1.0,
     pad_index: int,
     seed: int = 0,
@@ -181,6 +182,9 @@ def fit(
             by name, so their order never matters.
         epochs: passes over ``train_loader``.
         lr: Adam's learning rate.
+        lr_decay: after every epoch the learning rate is multiplied by this
+            (epoch e uses ``lr * lr_decay ** (e - 1)``); smaller steps late in training
+            settle the weights. 1.0 keeps it constant.
         grad_clip: maximal gradient norm; ``None`` or 0 turns clipping off.
         pad_index: the ``<pad>`` index of the target vocabulary (ignored by the loss).
         seed: passed to :func:`set_seed` first, so dropout draws are reproducible.
@@ -246,6 +250,8 @@ def fit(
                 history.val_loss.append(evaluate_loss(model, val_loader, pad_index=pad_index))
                 bar.set_postfix(loss=f"{history.train_loss[-1]:.4f}", val_loss=f"{history.val_loss[-1]:.4f}")
             history.epoch_seconds.append(time.perf_counter() - started)
+            for group in optimizer.param_groups:
+                group["lr"] *= lr_decay
             if on_epoch_end is not None:
                 on_epoch_end(epoch, history)
     return history

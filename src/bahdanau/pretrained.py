@@ -1,0 +1,89 @@
+"""The models that ship with the package: ``load_pretrained("attention")`` and ``("no-attention")``.
+
+Both were trained by ``python -m bahdanau.train --preset NAME`` on the same data, for the same
+number of epochs, and differ only in the decoder, so the book can *measure* what attention
+buys. Their files live in ``bahdanau/pretrained/`` (package data: ``pip install`` from the
+repository brings them), weights in float16, metadata as JSON inside the file: the preset, the
+full configuration, the corpus SHA-256, the split seed, the test BLEU (overall and by length),
+the training time and the machine.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any, Sequence
+
+from torch import nn
+
+from .data import Vocab
+from .decoding import Translation, translate
+from .training import load_checkpoint
+
+__all__ = ["PRETRAINED", "RECORDED", "Translator", "pretrained_path", "load_pretrained", "recorded_metadata"]
+
+PRETRAINED = ("attention", "no-attention")
+# Runs whose metadata ships (NAME.json) without necessarily their weights: d2l's recipe is
+# recorded for comparison, but its 13 MB of weights are not shipped.
+RECORDED = PRETRAINED + ("d2l",)
+
+
+@dataclass
+class Translator:
+    """A trained model with its vocabularies, ready to translate English into French.
+
+    Attributes:
+        model: the :class:`~bahdanau.models.EncoderDecoder`, float32, in eval mode.
+        src_vocab, tgt_vocab: the English and French vocabularies it was trained with.
+        metadata: what the training run recorded (see the module docstring).
+    """
+
+    model: nn.Module
+    src_vocab: Vocab
+    tgt_vocab: Vocab
+    metadata: dict[str, Any]
+
+    def translate(self, sentences: str | Sequence[str], beam_size: int = 1, **options) -> Translation | list[Translation]:
+        """Translate one sentence (returns a :class:`~bahdanau.decoding.Translation`) or a list.
+
+        Each result has ``.tokens`` (French, no ``<eos>``), ``.attention`` (output tokens incl.
+        ``<eos>`` x source tokens incl. ``<eos>``; None without attention), ``.src_tokens`` and
+        ``.unknown`` (the English words the model could not read). ``options`` go to
+        :func:`bahdanau.decoding.translate` (``max_len``, ``length_penalty``, ...).
+        """
+        return translate(self.model, sentences, self.src_vocab, self.tgt_vocab, beam_size=beam_size, **options)
+
+    def __repr__(self) -> str:
+        test = self.metadata.get("test", {})
+        bleu = f", test BLEU {test['test_bleu']:.1f}" if "test_bleu" in test else ""
+        return f"Translator({self.metadata.get('preset', '?')!r}{bleu})"
+
+
+def pretrained_path(name: str) -> Path:
+    """Where the shipped checkpoint ``name`` lives inside the installed package."""
+    if name not in PRETRAINED:
+        raise ValueError(f"no pretrained model named {name!r}; choose one of {', '.join(PRETRAINED)}")
+    return Path(str(resources.files("bahdanau") / "pretrained" / f"{name}.pt"))
+
+
+def recorded_metadata(name: str) -> dict[str, Any]:
+    """The metadata of a shipped training run (``RECORDED``), read from its JSON file.
+
+    Cheap (no weights are loaded): the book uses it for the BLEU-by-length comparison.
+    """
+    if name not in RECORDED:
+        raise ValueError(f"no recorded run named {name!r}; choose one of {', '.join(RECORDED)}")
+    path = resources.files("bahdanau") / "pretrained" / f"{name}.json"
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def load_pretrained(name: str = "attention") -> Translator:
+    """Load a shipped model (``"attention"`` or ``"no-attention"``) as a :class:`Translator`.
+
+    Raises ``ValueError`` for an unknown name and :class:`~bahdanau.training.CheckpointError`
+    when the file is missing, truncated or modified.
+    """
+    checkpoint = load_checkpoint(pretrained_path(name))
+    return Translator(checkpoint.model, checkpoint.src_vocab, checkpoint.tgt_vocab, checkpoint.metadata)

@@ -1,0 +1,31 @@
+"""Fixtures shared by several test modules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bahdanau.data import DownloadError, fra_eng_path
+
+
+@pytest.fixture(scope="session")
+def real_corpus_path() -> Path:
+    """The real fra-eng corpus, found as the package finds it ($BAHDANAU_DATA, else the cache,
+    else a download). Fails, never skips: CI points BAHDANAU_DATA at its copy."""
+    try:
+        return fra_eng_path(progress=False)
+    except DownloadError as error:
+        pytest.fail(f"the real-corpus tests need fra-eng/fra.txt: {error}")
+
+
+@pytest.fixture(scope="session")
+def tiny_checkpoint(real_corpus_path: Path, tmp_path_factory) -> Path:
+    """The `tiny` preset trained once for the whole session (a few seconds)."""
+    from bahdanau.train import train_preset
+
+    log: list[str] = []
+    path = train_preset("tiny", tmp_path_factory.mktemp("runs"), corpus_path=real_corpus_path,
+                        progress=False, log=log.append)
+    path.with_suffix(".log").write_text("\n".join(log))
+    return path

@@ -1,0 +1,110 @@
+"""Tests for the shipped checkpoints and `load_pretrained`."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+import torch
+
+import bahdanau
+from bahdanau.data import corpus_sha256
+from bahdanau.evaluate import evaluate_checkpoint
+from bahdanau.pretrained import PRETRAINED, Translator, load_pretrained, pretrained_path
+from bahdanau.training import CheckpointError, load_checkpoint
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module", params=PRETRAINED)
+def translator(request) -> Translator:
+    return load_pretrained(request.param)
+
+
+def test_shipped_files_are_small_and_plain_data():
+    for name in PRETRAINED:
+        path = pretrained_path(name)
+        assert path.stat().st_size <= 8_000_000, f"{name}: {path.stat().st_size} bytes"
+        payload = torch.load(path, weights_only=True)
+        assert payload["format"] == "bahdanau-checkpoint"
+
+
+def test_translating_im_home_gives_french_and_a_matching_attention_matrix(translator):
+    result = translator.translate("i'm home .")
+    assert result.tokens and "<eos>" not in result.tokens
+    assert result.src_tokens == ["i'm", "home", ".", "<eos>"]
+    assert result.unknown == []
+    if translator.model.has_attention:
+        assert result.attention.shape == (len(result.tokens) + 1, len(result.src_tokens))
+        torch.testing.assert_close(result.attention.sum(-1), torch.ones(len(result.tokens) + 1))
+    else:
+        assert result.attention is None
+    batch = translator.translate(["i'm home .", "he is a good doctor ."], beam_size=3)
+    assert len(batch) == 2 and all(t.tokens for t in batch)
+
+
+def test_translator_exposes_model_vocabularies_and_metadata(translator):
+    assert len(translator.src_vocab) == translator.model.encoder.embedding.num_embeddings
+    assert len(translator.tgt_vocab) == translator.model.decoder.dense.out_features
+    assert translator.metadata["preset"] in PRETRAINED
+    assert "test BLEU" in repr(translator)
+
+
+def test_metadata_records_how_each_model_was_made(real_corpus_path):
+    sha = corpus_sha256(real_corpus_path)
+    for name in PRETRAINED:
+        metadata = load_checkpoint(pretrained_path(name)).metadata
+        assert metadata["preset"] == name
+        assert metadata["corpus_sha256"] == sha
+        assert metadata["split_seed"] == metadata["data_config"]["split_seed"]
+        assert 0 < metadata["training_seconds"] <= 30 * 60
+        assert metadata["machine"]["processor"]
+        test = metadata["test"]
+        assert test["test_bleu"] > 0 and test["test_bleu_single_ref"] > 0
+        assert [row["bucket"] for row in test["bleu_by_length"]][:4] == ["1-4", "5-6", "7-8", "9-10"]
+
+
+def test_evaluate_reproduces_the_recorded_test_bleu(real_corpus_path):
+    recorded = load_checkpoint(pretrained_path("attention")).metadata["test"]
+    measured = evaluate_checkpoint(pretrained_path("attention"), corpus_path=real_corpus_path)
+    assert abs(measured["test_bleu"] - recorded["test_bleu"]) <= 0.5
+
+
+def test_quality_bar_attention_beats_the_baseline_more_on_longer_sentences():
+    attention = load_checkpoint(pretrained_path("attention")).metadata["test"]
+    baseline = load_checkpoint(pretrained_path("no-attention")).metadata["test"]
+    assert attention["test_bleu"] > baseline["test_bleu"]
+    gaps = [a["bleu"] - b["bleu"] for a, b in zip(attention["bleu_by_length"], baseline["bleu_by_length"])]
+    assert gaps[-1] > gaps[0], f"the gap should widen with length: {gaps}"
+
+
+def test_tampered_or_truncated_shipped_file_is_rejected(tmp_path):
+    data = pretrained_path("attention").read_bytes()
+    truncated = tmp_path / "truncated.pt"
+    truncated.write_bytes(data[: len(data) // 2])
+    with pytest.raises(CheckpointError, match="truncated.pt"):
+        load_checkpoint(truncated)
+    tampered = tmp_path / "tampered.pt"
+    middle = len(data) // 2  # inside the weights
+    tampered.write_bytes(data[:middle] + bytes([data[middle] ^ 0xFF]) + data[middle + 1 :])
+    with pytest.raises(CheckpointError, match="tampered.pt"):
+        load_checkpoint(tampered)
+
+
+def test_unknown_name_is_refused():
+    with pytest.raises(ValueError, match="no pretrained model named 'big'"):
+        load_pretrained("big")
+    assert bahdanau.load_pretrained is load_pretrained
+
+
+def test_a_built_wheel_carries_the_checkpoints(tmp_path):
+    """What `pip install git+<repository>` (Colab) installs includes the shipped models."""
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(tmp_path), str(ROOT)],
+                   check=True, capture_output=True, timeout=600)
+    wheel = next(tmp_path.glob("bahdanau-*.whl"))
+    names = zipfile.ZipFile(wheel).namelist()
+    for name in PRETRAINED:
+        assert f"bahdanau/pretrained/{name}.pt" in names
