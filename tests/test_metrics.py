@@ -224,3 +224,11 @@ def test_bleu_by_length_rejects_mismatched_lengths():
 def test_bleu_by_length_rejects_inverted_bucket():
     with pytest.raises(ValueError, match="min_len > max_len"):
         bleu_by_length(["a"], [["a"]], [1], buckets=[(5, 2)])
+
+
+def test_corpus_bleu_prints_nothing_on_tokenized_text(capfd, caplog):
+    hypotheses = [f"je suis {i} ." for i in range(120)]  # sacreBLEU warns from 100 lines ending in " ."
+    corpus_bleu(hypotheses, [[h] for h in hypotheses])
+    assert not caplog.records  # sacreBLEU reports through the logging module
+    captured = capfd.readouterr()
+    assert captured.out == "" and captured.err == ""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import torch
 
@@ -21,6 +23,9 @@ def test_tiny_preset_trains_end_to_end_and_its_loss_falls(tiny_checkpoint):
         assert key in checkpoint.metadata, key
     assert len(checkpoint.metadata["corpus_sha256"]) == 64
     assert checkpoint.metadata["test"]["bleu_by_length"], "BLEU by length is recorded"
+    assert checkpoint.metadata["test"]["beam_size"] == 1 and checkpoint.metadata["test_beam"]["beam_size"] == 4
+    # The JSON beside the checkpoint holds the same metadata, readable without torch.
+    assert json.loads(tiny_checkpoint.with_suffix(".json").read_text()) == checkpoint.metadata
     log = tiny_checkpoint.with_suffix(".log").read_text()
     assert "epoch 3/3: training loss" in log and "validation loss" in log
 

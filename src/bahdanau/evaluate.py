@@ -12,11 +12,16 @@ Reported figures (sacreBLEU corpus BLEU, see :data:`bahdanau.metrics.BLEU_SIGNAT
   French sentence only (the usual, stricter single-reference figure);
 - ``bleu_by_length``: multi-reference BLEU per English-length bucket, all lengths (the paper's
   Fig. 2 in miniature: how quality holds up as sentences grow).
+
+``--record`` stores the results in the checkpoint's metadata (``test`` for greedy decoding,
+``test_beam`` for beam search with ``RECORD_BEAM_SIZE``) and in ``NAME.json`` beside it; the
+training command does this for every model it writes.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 from dataclasses import fields
 from pathlib import Path
@@ -29,11 +34,15 @@ from .data import DataConfig, Pair, Vocab, fra_eng_path, read_pairs, references_
 from .decoding import translate
 from .metrics import BLEU_SIGNATURE_NOTE, bleu_by_length, corpus_bleu
 
-__all__ = ["LENGTH_BUCKETS", "QUALITY_MAX_LEN", "held_out_pairs", "evaluate_model", "evaluate_checkpoint", "main"]
+__all__ = [
+    "LENGTH_BUCKETS", "QUALITY_MAX_LEN", "RECORD_BEAM_SIZE", "held_out_pairs", "evaluate_model",
+    "evaluate_checkpoint", "record_evaluation", "format_report", "main",
+]
 
 # English-length buckets for BLEU by length (inclusive bounds, in tokens without <eos>).
 LENGTH_BUCKETS = ((1, 4), (5, 6), (7, 8), (9, 10), (11, 15), (16, 100))
 QUALITY_MAX_LEN = 10
+RECORD_BEAM_SIZE = 4
 
 
 def held_out_pairs(data_config: DataConfig | dict, data_dir: str | os.PathLike[str] | None = None,
@@ -96,6 +105,33 @@ def evaluate_checkpoint(path: str | os.PathLike[str], *, data_dir: str | os.Path
     return evaluate_model(checkpoint.model, checkpoint.src_vocab, checkpoint.tgt_vocab, pairs, beam_size=beam_size)
 
 
+def record_evaluation(path: str | os.PathLike[str], *, data_dir: str | os.PathLike[str] | None = None,
+                      corpus_path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """Evaluate a checkpoint greedily and with beam search and store both in its metadata.
+
+    The checkpoint is rewritten with the same weights (float16 stays float16) and its metadata
+    gains ``test`` (greedy) and ``test_beam`` (beam size :data:`RECORD_BEAM_SIZE`); the metadata
+    is also written to ``NAME.json`` beside it. Scoring the *saved* file means the recorded BLEU
+    is exactly what users of the file get. Returns the updated metadata.
+    """
+    from .training import load_checkpoint, read_checkpoint_metadata, save_checkpoint
+
+    path = Path(path)
+    checkpoint = load_checkpoint(path)
+    pairs = held_out_pairs(checkpoint.metadata.get("data_config", {}), data_dir=data_dir, path=corpus_path)
+    metadata = dict(checkpoint.metadata)
+    for key, beam_size in (("test", 1), ("test_beam", RECORD_BEAM_SIZE)):
+        metadata[key] = evaluate_model(checkpoint.model, checkpoint.src_vocab, checkpoint.tgt_vocab, pairs,
+                                       beam_size=beam_size)
+    half = bool(read_checkpoint_metadata(path).get("half", False))
+    save_checkpoint(path, checkpoint.model, checkpoint.model_config, checkpoint.src_vocab, checkpoint.tgt_vocab,
+                    metadata, half=half)
+    # The same metadata, readable without torch (README's tables and the book read these files).
+    path.with_suffix(".json").write_text(json.dumps(metadata, indent=1, ensure_ascii=False) + "\n",
+                                         encoding="utf-8")
+    return metadata
+
+
 def format_report(report: dict[str, Any]) -> str:
     """The evaluation as the text ``python -m bahdanau.evaluate`` prints."""
     lines = [
@@ -123,6 +159,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--beam-size", type=int, default=1, help="1: greedy decoding (default); more: beam search")
     parser.add_argument("--data-dir", default=None, help="folder holding fra-eng/fra.txt (default: $BAHDANAU_DATA "
                                                          "or the user cache)")
+    parser.add_argument("--record", action="store_true",
+                        help=f"store greedy and beam-{RECORD_BEAM_SIZE} results in the checkpoint's metadata "
+                             "(and NAME.json beside it)")
     args = parser.parse_args(argv)
     path = Path(args.checkpoint)
     if not path.exists():
@@ -132,6 +171,11 @@ def main(argv: list[str] | None = None) -> None:
             parser.error(f"no such file: {args.checkpoint} (pretrained models: {', '.join(PRETRAINED)})")
         path = pretrained_path(args.checkpoint)
     torch.manual_seed(0)
+    if args.record:
+        metadata = record_evaluation(path, data_dir=args.data_dir)
+        print(format_report(metadata["test"]), format_report(metadata["test_beam"]), sep="\n\n")
+        print(f"\nrecorded in {path.name} and {path.with_suffix('.json').name}")
+        return
     print(format_report(evaluate_checkpoint(path, data_dir=args.data_dir, beam_size=args.beam_size)))
 
 

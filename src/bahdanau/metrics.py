@@ -187,7 +187,9 @@ def corpus_bleu(hypotheses: list[str], references: list[list[str]]) -> float:
             raise ValueError(f"sentence {i} has no (non-blank) reference translation.")
         kept_references.append(non_blank)
 
-    scorer = BLEU(tokenize=_TOKENIZER, lowercase=True)
+    # force=True: our text is tokenized on purpose (punctuation split off, see the module
+    # docstring); without it sacreBLEU prints a "forgot to detokenize" notice on stderr.
+    scorer = BLEU(tokenize=_TOKENIZER, lowercase=True, force=True)
     result = scorer.corpus_score(list(hypotheses), _reference_streams(kept_references))
     return float(result.score)
 
