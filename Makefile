@@ -24,12 +24,17 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PIP) install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $(STAMP)
 
+# Strict: any warning fails the build. --all rebuilds every page, so that no warning hides in
+# a page left unchanged since the last build. The book renders the notebooks' stored outputs.
 book: setup
-	$(VENV)/bin/jupyter-book build . --warningiserror --nitpick --keep-going
+	$(VENV)/bin/jupyter-book build . --all --warningiserror --nitpick --keep-going
 	@echo "The book is in _build/html/index.html"
 
+# The unit tests, the notebook and book checks (tests/test_notebooks.py, tests/test_book.py,
+# which runs the strict build), then nbval: every notebook re-executed and its outputs compared
+# with the stored ones. pytest's closing summary is the last line printed.
 test: setup
-	$(PY) -m pytest
+	$(PY) -m pytest tests notebooks --nbval --nbval-current-env --nbval-sanitize-with notebooks/nbval_sanitize.cfg
 
 clean:
 	rm -rf _build

@@ -59,8 +59,11 @@ def _tanh_inplace(x: torch.Tensor) -> torch.Tensor:
     (measured by ``python -m bahdanau.bench``). The identity is exact in real
     arithmetic; in float32 the two agree to about 2e-7.
     """
-    # sigmoid_ keeps its output for backward, so the last two steps must not touch it in place.
-    return x.mul_(2).sigmoid_().mul(2).sub_(1)
+    sigmoid = x.mul_(2).sigmoid_()
+    if sigmoid.requires_grad:
+        # Autograd keeps sigmoid's output for the backward pass: scale a copy instead.
+        return sigmoid.mul(2).sub_(1)
+    return sigmoid.mul_(2).sub_(1)  # no gradient needed (decoding): no new allocation at all
 
 
 class AdditiveAttention(nn.Module):
