@@ -15,10 +15,10 @@ from urllib.parse import urlparse
 
 import pytest
 import yaml
+from book_toc import chapter_notebooks
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
-TOC = yaml.safe_load((ROOT / "_toc.yml").read_text())
 HTML = ROOT / "_build" / "html"
 
 # The arguments of the Makefile's `book` target. --all rebuilds every page, so that warnings
@@ -37,19 +37,7 @@ def jupyter_book() -> str:
     return found
 
 
-def toc_files(entry) -> list[str]:
-    """Every ``file:`` in a _toc.yml tree, in reading order."""
-    if isinstance(entry, list):
-        return [file for item in entry for file in toc_files(item)]
-    if isinstance(entry, dict):
-        files = [entry["file"]] if "file" in entry else []
-        for key in ("parts", "chapters", "sections"):
-            files += toc_files(entry.get(key, []))
-        return files
-    return []
-
-
-CHAPTERS = [file.removesuffix(".ipynb") for file in toc_files(TOC) if file.startswith("notebooks/")]
+CHAPTERS = chapter_notebooks()
 
 
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")

@@ -16,10 +16,10 @@ from pathlib import Path
 import nbformat
 import pytest
 import yaml
+from book_toc import chapter_notebooks
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
-TOC = yaml.safe_load((ROOT / "_toc.yml").read_text())
 
 # Text that must never appear in an output: machine paths, matplotlib reprs, warnings.
 FORBIDDEN_TEXT = ("/root/", "/tmp/", "/work/", "../shared", "<Figure size", "[<matplotlib", "Warning")
@@ -29,28 +29,7 @@ BINARY_MIME = ("image/png", "image/jpeg")
 NOT_COMPARED_TAGS = {"nbval-ignore-output", "nbval-skip"}
 
 
-def toc_files(entry) -> list[str]:
-    """Every ``file:`` in a _toc.yml tree, in reading order."""
-    if isinstance(entry, list):
-        return [file for item in entry for file in toc_files(item)]
-    if isinstance(entry, dict):
-        files = [entry["file"]] if "file" in entry else []
-        for key in ("parts", "chapters", "sections"):
-            files += toc_files(entry.get(key, []))
-        return files
-    return []
-
-
-def toc_notebooks() -> list[str]:
-    """The notebooks the table of contents lists, as paths relative to the repository root."""
-    return [
-        file if file.endswith(".ipynb") else f"{file}.ipynb"
-        for file in toc_files(TOC)
-        if file.startswith("notebooks/")
-    ]
-
-
-NOTEBOOKS = toc_notebooks()
+NOTEBOOKS = [f"{chapter}.ipynb" for chapter in chapter_notebooks()]
 
 
 @lru_cache(maxsize=None)
