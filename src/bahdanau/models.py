@@ -196,6 +196,9 @@ class Seq2SeqDecoder(nn.Module):
     bottleneck that attention removes: its BLEU falls faster as sentences grow.
 
     ``forward(X, state)`` with X (B, T) returns logits (B, T, V) and the new state.
+    ``dropout`` applies to the target embeddings (and between stacked GRU layers);
+    ``enc_output_size`` is accepted so both decoders share one constructor, and is
+    unused here: the context is the encoder's final state, of size H.
     """
 
     def __init__(
@@ -241,6 +244,9 @@ class Seq2SeqAttentionDecoder(nn.Module):
 
     ``forward(X, state)`` with X (B, T) returns logits (B, T, V) and the new state,
     and sets ``attention_weights`` (B, T, S): one row of weights per target step.
+    ``dropout`` applies to the target embeddings, the attention weights and between
+    stacked GRU layers; ``enc_output_size`` is the size of the annotations (2H for a
+    bidirectional encoder).
     """
 
     def __init__(
