@@ -7,8 +7,10 @@ from bahdanau.bench import D2LAttentionSeq2Seq, main, run
 
 def test_bench_runs_and_reports_every_figure(capsys):
     results = run(batch_size=4, num_steps=3, size=16, vocab_size=50, repeats=2)
-    for key in ("attention_speedup", "train_step_speedup", "train_step_gflops", "greedy_sentences_per_s"):
+    for key in ("attention_speedup", "train_step_speedup", "train_step_full_length_speedup",
+                "train_step_gflops", "greedy_sentences_per_s"):
         assert results[key] > 0, key
+    assert 0 < results["src_padding"] < 1  # uneven source lengths: some padding for the encoder to skip
     main(["--repeats", "1", "--small"])
     printed = capsys.readouterr().out
     assert "attention over a" in printed and "training step" in printed and "sentences/s" in printed

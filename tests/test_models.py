@@ -61,6 +61,19 @@ def test_encoder_ignores_padding(bidirectional):
     assert torch.equal(again_outputs, enc_outputs) and torch.equal(again_state, hidden_state)
 
 
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_encoder_grus_do_no_work_on_padding(bidirectional):
+    """Every GRU reads packed sequences holding the real tokens only (the benchmark's speed-up)."""
+    encoder = Seq2SeqEncoder(SRC_V, 8, 12, 2, bidirectional=bidirectional)
+    src, valid_lens, _ = _batch()
+    rows_read = []
+    grus = [*encoder.forward_layers, *(encoder.backward_layers if bidirectional else [])]
+    for gru in grus:
+        gru.register_forward_hook(lambda module, inputs, output: rows_read.append(inputs[0].data.shape[0]))
+    encoder(src, valid_lens)
+    assert rows_read == [int(valid_lens.sum())] * len(grus)  # 15 token positions, not 3 x 7 = 21
+
+
 def test_d2l_encoder_state_depends_on_padding_ours_does_not():
     """The reason ours reads the state at each sentence's last real token."""
     torch.manual_seed(0)
