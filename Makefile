@@ -1,6 +1,7 @@
 # Two commands for a fresh machine:
 #   make book   set up .venv (if needed) and build the book into _build/html
 #   make test   set up .venv (if needed) and run every test
+#   make student-book   the book without the exercises' solutions, in _build/student/_build/html
 # The corpus is read through $(BAHDANAU_DATA) when set (a folder holding fra-eng/fra.txt),
 # otherwise it is downloaded once into the user cache.
 
@@ -10,9 +11,16 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup book test clean
+# The browser test (tests/test_browser.py) drives headless Chromium through chromedriver: Debian's
+# packages, installed once by apt-get (as root, or with sudo). To use another Chrome-compatible
+# browser and its driver, set BAHDANAU_CHROMIUM and BAHDANAU_CHROMEDRIVER (the test reads them too).
+CHROMIUM     := $(or $(BAHDANAU_CHROMIUM),/usr/bin/chromium)
+CHROMEDRIVER := $(or $(BAHDANAU_CHROMEDRIVER),/usr/bin/chromedriver)
+SUDO         := $(if $(filter 0,$(shell id -u)),,sudo)
 
-setup: $(STAMP)
+.PHONY: setup book student-book test clean
+
+setup: $(STAMP) $(CHROMIUM) $(CHROMEDRIVER)
 
 # Reinstall only when the requirements or the package metadata change.
 $(STAMP): requirements.txt pyproject.toml
@@ -24,14 +32,27 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PIP) install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $(STAMP)
 
+# Installed only when missing (no prerequisites: never reinstalled).
+$(CHROMIUM) $(CHROMEDRIVER) &:
+	$(SUDO) apt-get update -q
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium chromium-driver
+
 # Strict: any warning fails the build. --all rebuilds every page, so that no warning hides in
 # a page left unchanged since the last build. The book renders the notebooks' stored outputs.
 book: setup
 	$(VENV)/bin/jupyter-book build . --all --warningiserror --nitpick --keep-going
 	@echo "The book is in _build/html/index.html"
 
+# The student edition: the same strict build with sphinx-exercise's hide_solutions set, from a
+# generated copy of _config.yml, so the exercises and their checkers stay and the solutions go.
+student-book: setup
+	$(PY) book/student_config.py _build/student/_config.yml
+	$(VENV)/bin/jupyter-book build . --all --warningiserror --nitpick --keep-going --config _build/student/_config.yml --path-output _build/student
+	@echo "The student edition is in _build/student/_build/html/index.html"
+
 # The unit tests, the notebook and book checks (tests/test_notebooks.py, tests/test_book.py,
-# which runs the strict build), then nbval: every notebook re-executed and its outputs compared
+# which runs the strict build and an offline linkcheck, tests/test_browser.py, which opens that
+# build in headless Chromium), then nbval: every notebook re-executed and its outputs compared
 # with the stored ones. pytest's closing summary is the last line printed.
 test: setup
 	$(PY) -m pytest tests notebooks --nbval --nbval-current-env --nbval-sanitize-with notebooks/nbval_sanitize.cfg

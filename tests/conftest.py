@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
+from book_build import BUILD_ARGS, run_jupyter_book
 
 from bahdanau.data import DownloadError, fra_eng_path
 
@@ -29,3 +31,12 @@ def tiny_checkpoint(real_corpus_path: Path, tmp_path_factory) -> Path:
                         progress=False, log=log.append)
     path.with_suffix(".log").write_text("\n".join(log))
     return path
+
+
+@pytest.fixture(scope="session")
+def build() -> subprocess.CompletedProcess:
+    """The strict book build (the command `make book` runs), once per session, into _build/html.
+
+    test_book.py reads its log and HTML, test_browser.py serves the HTML to a browser.
+    """
+    return run_jupyter_book(*BUILD_ARGS)

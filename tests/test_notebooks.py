@@ -3,8 +3,9 @@
 Every notebook listed in ``_toc.yml`` must exist and be stored fully executed, because the book
 renders the stored outputs (``execute_notebooks: 'off'``) and nbval, in ``make test``, re-runs
 each notebook and compares its outputs with them. This file checks what nbval cannot: the
-order of execution, the Colab set-up cell, the opening objectives and closing heatmap, that
-most outputs are really compared, and that no output would look wrong in the book.
+order of execution, the Colab set-up cell, the opening objectives and the heatmap that closes the
+chapter (before its exercises), that most outputs are really compared, and that no output would
+look wrong in the book.
 """
 
 from __future__ import annotations
@@ -23,8 +24,11 @@ CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 
 # Text that must never appear in an output: machine paths, matplotlib reprs, warnings.
 FORBIDDEN_TEXT = ("/root/", "/tmp/", "/work/", "../shared", "<Figure size", "[<matplotlib", "Warning")
-# Output types the static book cannot show well: SVG (figures must be PNG) and widgets (progress bars).
-FORBIDDEN_MIME = ("image/svg+xml", "application/vnd.jupyter.widget-view+json")
+# Output types the static book cannot show well: SVG (figures must be PNG).
+FORBIDDEN_MIME = ("image/svg+xml",)
+# A widget is dead in the static book (progress bars, ...): allowed only with a PNG of its state
+# beside it, which the book shows instead (bahdanau.interactive's views), and a text for nbval.
+WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 BINARY_MIME = ("image/png", "image/jpeg")
 NOT_COMPARED_TAGS = {"nbval-ignore-output", "nbval-skip"}
 
@@ -126,11 +130,17 @@ def test_opens_with_objectives_and_closes_with_a_heatmap(notebook):
     assert any(
         cell.cell_type == "markdown" and "what you will learn" in cell.source.lower() for cell in cells
     ), "no markdown cell with the learning objectives ('What you will learn')"
-    with_output = [cell for cell in code_cells(notebook) if cell.outputs]
+    # The chapter's own content ends where its "## Exercises" section (if any) begins.
+    exercises_start = next(
+        (i for i, cell in enumerate(cells)
+         if cell.cell_type == "markdown" and re.search(r"^## Exercises\s*$", cell.source, re.MULTILINE)),
+        len(cells),
+    )
+    with_output = [cell for cell in cells[:exercises_start] if cell.cell_type == "code" and cell.outputs]
     assert with_output, "no code cell has an output"
     last = with_output[-1]
     assert any("image/png" in output.get("data", {}) for output in last.outputs), (
-        f"the last code cell with output, {describe(last)}, must show the closing heatmap as a PNG"
+        f"the last code cell with output before the exercises, {describe(last)}, must show the closing heatmap as a PNG"
     )
 
 
@@ -158,6 +168,9 @@ def test_outputs_are_clean(notebook):
             for mime in FORBIDDEN_MIME:
                 if mime in output.get("data", {}):
                     problems.append(f"{describe(cell)}: has a {mime} output")
+            data = output.get("data", {})
+            if WIDGET_MIME in data and not {"image/png", "text/plain"} <= data.keys():
+                problems.append(f"{describe(cell)}: a widget without a PNG and a text to stand for it in the book")
             for text in output_texts(output):
                 for forbidden in FORBIDDEN_TEXT:
                     if forbidden in text:

@@ -1,0 +1,40 @@
+"""Write the configuration of the student edition: the book's _config.yml with solutions hidden.
+
+Usage (what `make student-book` runs)::
+
+    python book/student_config.py _build/student/_config.yml
+    jupyter-book build . --all --warningiserror --nitpick --keep-going \
+        --config _build/student/_config.yml --path-output _build/student
+
+sphinx-exercise's ``hide_solutions`` removes every ``{solution}`` directive from the HTML, so the
+exercises and their checker cells stay and the reference solutions are not published.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def student_config() -> dict:
+    """The book's configuration, with solutions hidden and the title marked."""
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    config["title"] = f"{config['title']} (student edition)"
+    config.setdefault("sphinx", {}).setdefault("config", {})["hide_solutions"] = True
+    return config
+
+
+def main(argv: list[str]) -> None:
+    if len(argv) != 1:
+        sys.exit("usage: python book/student_config.py OUTPUT.yml")
+    output = Path(argv[0])
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(yaml.safe_dump(student_config(), sort_keys=False), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

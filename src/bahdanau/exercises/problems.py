@@ -1,0 +1,49 @@
+"""The data of the exercises: sizes, small matrices and sentences, written once.
+
+The notebooks quote these numbers in the exercise text, the reference solutions compute
+their answers from them, and the checkers compare against those answers.
+"""
+
+from __future__ import annotations
+
+import torch
+
+__all__ = [
+    "ENCODER_SHAPES",
+    "PARAMETER_COUNT",
+    "WEIGHT_BY_HAND",
+    "DECODER_SHAPES",
+    "BLEU_BY_HAND",
+    "BEAM_HYPOTHESES",
+    "BEAM_ALPHAS",
+]
+
+# Chapter 1. Seq2SeqEncoder(vocab_size, embed_size, num_hiddens, num_layers) reads a batch of
+# `batch_size` sentences padded to `src_len` tokens.
+ENCODER_SHAPES = dict(vocab_size=100, embed_size=8, num_hiddens=16, num_layers=2, batch_size=4, src_len=7)
+
+# Chapter 1. How many parameters has Seq2SeqEncoder(vocab_size=100, embed_size=8, num_hiddens=16, num_layers=1)?
+PARAMETER_COUNT = dict(vocab_size=100, embed_size=8, num_hiddens=16, num_layers=1)
+
+# Chapter 2. One additive attention weight by hand: one query, three keys of which the last is
+# padding (valid_len = 2). Matrices act on column vectors: W_q q, W_k k_j.
+WEIGHT_BY_HAND = dict(
+    W_q=torch.tensor([[1.0, 0.0], [0.0, 1.0]]),  # the paper's W_a, (h, query_size)
+    W_k=torch.tensor([[1.0, -1.0], [0.0, 2.0]]),  # the paper's U_a, (h, key_size)
+    w_v=torch.tensor([1.0, -1.0]),  # the paper's v_a, (h,)
+    query=torch.tensor([0.5, 0.5]),  # s_{i-1}
+    keys=torch.tensor([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]),  # h_1, h_2, h_3 (h_3 is padding)
+    valid_len=2,
+)
+
+# Chapter 3. make_model(ModelConfig(src_vocab_size=30, tgt_vocab_size=40, embed_size=8,
+# num_hiddens=32, num_layers=2)) called on B sentences of S source and T target tokens.
+DECODER_SHAPES = dict(src_vocab_size=30, tgt_vocab_size=40, embed_size=8, num_hiddens=32, num_layers=2,
+                      batch_size=3, src_len=6, tgt_len=5)
+
+# Chapter 4. d2l's sentence BLEU of a prediction against one reference, n-grams up to k.
+BLEU_BY_HAND = dict(pred_seq="je suis content", label_seq="je suis très content .", k=2)
+
+# Chapter 4. Two finished beam-search hypotheses: (log p(y | x), number of tokens incl. <eos>).
+BEAM_HYPOTHESES = {"A": (-2.4, 3), "B": (-3.6, 6)}
+BEAM_ALPHAS = (0.0, 0.75)

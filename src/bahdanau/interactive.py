@@ -1,0 +1,357 @@
+"""Widgets for exploring a trained model in a notebook: step through the decoder, translate your own.
+
+Two views, each a plain computation plus a thin ipywidgets layer over it:
+
+- :func:`decoder_steps` runs the attention decoder one step at a time and records, per step,
+  the query ``s_{i-1}``, the raw scores ``e_ij``, the weights ``alpha_ij`` and the output token;
+  :func:`step_through` puts a slider over those steps.
+- :func:`translate_box` is a text box: type English, get the French output, its attention
+  heatmap and a note naming the words the model does not know.
+
+Why objects with their own ``_repr_mimebundle_`` rather than bare widgets? A widget is alive
+only while a kernel runs it; the published book has none and would show a dead placeholder.
+So a view offers three renderings of itself: the widget for live frontends (Jupyter, Colab),
+a PNG of its first state, and a one-line text summary. The book's ``_config.yml`` drops the
+widget mime type for the html builder (``nb_mime_priority_overrides``), so the page shows the
+PNG; nbval compares the text, which is deterministic, and skips widget views and images.
+
+Shapes: S source length (``<eos>`` included), H hidden size.
+"""
+
+from __future__ import annotations
+
+import html
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import ipywidgets as widgets
+import numpy as np
+import torch
+from matplotlib.figure import Figure
+
+from .data import EOS, encode_sources, tokenize
+from .decoding import _inference_mode, default_max_len
+from .plotting import figure_png, plot_attention
+
+__all__ = ["Step", "DecoderTrace", "decoder_steps", "StepThrough", "step_through", "TranslateBox", "translate_box"]
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+# How many leading values of the query the step view prints: enough to see it change, short enough to read.
+QUERY_PREVIEW = 4
+EMPTY_MESSAGE = "Type an English sentence above, then press Enter or click Translate."
+
+
+@dataclass(frozen=True)
+class Step:
+    """One decoder step of greedy decoding (step ``i``, counted from 1).
+
+    Attributes:
+        index: i, from 1 to the number of output tokens (``<eos>`` included).
+        input_token: ``y_{i-1}``, the token fed in (``<bos>`` at step 1).
+        query: ``s_{i-1}``, the previous last-layer decoder hidden state, shape (H,).
+        scores: ``e_ij = v_a^T tanh(W_a s_{i-1} + U_a h_j)``, shape (S,).
+        weights: ``alpha_ij``, the weights the decoder used, shape (S,); ``softmax(scores)``.
+        output_token: ``y_i``, the most likely next token.
+        probability: ``p(y_i | y_<i, x)``, the model's probability of that token.
+    """
+
+    index: int
+    input_token: str
+    query: torch.Tensor
+    scores: torch.Tensor
+    weights: torch.Tensor
+    output_token: str
+    probability: float
+
+
+@dataclass(frozen=True)
+class DecoderTrace:
+    """Greedy decoding of one sentence, step by step.
+
+    Attributes:
+        sentence: the English text as given.
+        src_tokens: the source as the model read it (words, then ``<eos>``); length S.
+        unknown: the distinct source words the model read as ``<unk>``.
+        steps: one :class:`Step` per output token, ``<eos>`` included when it was produced.
+    """
+
+    sentence: str
+    src_tokens: list[str]
+    unknown: list[str]
+    steps: list[Step] = field(default_factory=list)
+
+    @property
+    def tokens(self) -> list[str]:
+        """The French output, without ``<eos>`` (as :attr:`bahdanau.decoding.Translation.tokens`)."""
+        return [step.output_token for step in self.steps if step.output_token != EOS]
+
+    @property
+    def attention(self) -> torch.Tensor:
+        """All steps' weights as one matrix, shape (number of steps, S)."""
+        return torch.stack([step.weights for step in self.steps])
+
+
+def decoder_steps(translator: Any, sentence: str, *, max_len: int | None = None) -> DecoderTrace:
+    """Greedy-decode ``sentence`` one step at a time, keeping what attention computes at each step.
+
+    The same loop as :func:`bahdanau.decoding.greedy_decode` for one sentence: encode once,
+    ``init_state`` (which projects the keys ``U_a h_j`` once), then call the decoder on one token
+    at a time and feed back the most likely output. Before each call the scores ``e_ij`` are
+    recomputed from the attention's public pieces (``W_q``, the cached keys, ``w_v``); the weights
+    are the ones the decoder itself used (``decoder.attention_weights``), so a test can check
+    that ``weights == softmax(scores)``.
+
+    Args:
+        translator: a :class:`~bahdanau.pretrained.Translator` (``.model``, ``.src_vocab``,
+            ``.tgt_vocab``) whose decoder has attention.
+        sentence: English text (tokenized like :func:`bahdanau.decoding.translate` does).
+        max_len: most output tokens, ``<eos>`` included; default as ``translate``.
+
+    Raises:
+        ValueError: the sentence is empty, or the model has no attention.
+    """
+    model = translator.model
+    if not getattr(model, "has_attention", False):
+        raise ValueError("decoder_steps needs a model with attention, e.g. load_pretrained('attention')")
+    words = tokenize(" ".join(sentence.split()))
+    if not words:
+        raise ValueError(f"the sentence is empty or only whitespace: {sentence!r}")
+    src_vocab, tgt_vocab = translator.src_vocab, translator.tgt_vocab
+    limit = max_len if max_len is not None else default_max_len(len(words))
+    decoder, attention = model.decoder, model.decoder.attention
+    device = next(model.parameters()).device
+
+    steps: list[Step] = []
+    with _inference_mode(model):
+        src, src_valid_len = encode_sources([words], src_vocab)  # (1, S), (1,)
+        src, src_valid_len = src.to(device), src_valid_len.to(device)
+        state = decoder.init_state(model.encoder(src, src_valid_len), src_valid_len)
+        token = tgt_vocab.bos
+        for index in range(1, limit + 1):
+            query = state.hidden_state[-1]  # (1, H): s_{i-1}
+            # e_ij = v_a^T tanh(W_a s_{i-1} + U_a h_j), with U_a h_j the keys projected once in init_state.
+            features = torch.tanh(attention.W_q(query)[:, None, :] + state.enc_keys)  # (1, S, H)
+            scores = attention.w_v(features).squeeze(-1)  # (1, S)
+            logits, state = decoder(torch.tensor([[token]], device=device), state)  # (1, 1, V)
+            probabilities = torch.softmax(logits[0, -1], dim=-1)  # (V,)
+            next_token = int(probabilities.argmax())
+            steps.append(Step(
+                index=index,
+                input_token=tgt_vocab.decode([token])[0],
+                query=query[0].cpu(),
+                scores=scores[0].cpu(),
+                weights=decoder.attention_weights[0, -1].cpu(),  # (S,): what the decoder used
+                output_token=tgt_vocab.decode([next_token])[0],
+                probability=float(probabilities[next_token]),
+            ))
+            if next_token == tgt_vocab.eos:
+                break
+            token = next_token
+    return DecoderTrace(
+        sentence=sentence,
+        src_tokens=[*words, EOS],
+        unknown=[word for word in dict.fromkeys(words) if word not in src_vocab],
+        steps=steps,
+    )
+
+
+# ----------------------------------------------------------------------------------------------
+# Rendering shared by the widget and its static fallback
+# ----------------------------------------------------------------------------------------------
+
+
+def step_figure(trace: DecoderTrace, index: int) -> Figure:
+    """Two bar charts for step ``index``: the scores ``e_ij`` and the weights ``alpha_ij`` per source token.
+
+    A ``Figure`` built without pyplot, so that a notebook's inline backend never shows it on its own.
+    """
+    step = trace.steps[index - 1]
+    positions = np.arange(len(trace.src_tokens))
+    figure = Figure(figsize=(max(5.0, 0.55 * len(positions) + 2.5), 4.2), layout="constrained")
+    score_ax, weight_ax = figure.subplots(2, 1, sharex=True)
+    score_ax.bar(positions, step.scores.numpy(), color="tab:gray")
+    score_ax.axhline(0.0, color="black", linewidth=0.6)
+    score_ax.set_ylabel("score $e_{ij}$")
+    weight_ax.bar(positions, step.weights.numpy(), color="tab:red")
+    weight_ax.set_ylim(0.0, 1.0)  # a fixed scale, so that steps can be compared
+    weight_ax.set_ylabel(r"weight $\alpha_{ij}$")
+    weight_ax.set_xticks(positions, trace.src_tokens, rotation=45, ha="right", rotation_mode="anchor")
+    weight_ax.set_xlabel("source (English)")
+    figure.suptitle(
+        f"Step {step.index} of {len(trace.steps)}: after {step.input_token!r} the decoder "
+        f"looks at {trace.src_tokens[int(step.weights.argmax())]!r} and outputs {step.output_token!r}"
+    )
+    return figure
+
+
+def step_html(trace: DecoderTrace, index: int) -> str:
+    """The step's numbers as HTML: the query, the output token, and a table of scores and weights."""
+    step = trace.steps[index - 1]
+    preview = ", ".join(f"{value:+.3f}" for value in step.query[:QUERY_PREVIEW].tolist())
+    rows = "".join(
+        f"<tr><td>{html.escape(token)}</td><td>{score:+.3f}</td><td>{weight:.3f}</td></tr>"
+        for token, score, weight in zip(trace.src_tokens, step.scores.tolist(), step.weights.tolist())
+    )
+    return (
+        f"<p><b>Step {step.index}</b>: input <code>{html.escape(step.input_token)}</code>; "
+        f"query s<sub>{step.index - 1}</sub> = [{preview}, …] (norm {float(step.query.norm()):.2f}); "
+        f"output <code>{html.escape(step.output_token)}</code> (p = {step.probability:.2f})</p>"
+        "<table><tr><th>source token</th><th>score e</th><th>weight α</th></tr>"
+        f"{rows}</table>"
+    )
+
+
+class _StaticFallback:
+    """A view with three renderings: the live widget, a PNG of its first state, a text summary."""
+
+    widget: widgets.Widget
+
+    def _png(self) -> bytes:
+        raise NotImplementedError
+
+    def _summary(self) -> str:
+        raise NotImplementedError
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, Any]:
+        # The widget view written out rather than taken from the widget's own _repr_mimebundle_,
+        # which ipywidgets 7 (Colab's) does not have; the protocol is the same in 7 and 8.
+        bundle: dict[str, Any] = {WIDGET_VIEW: {"version_major": 2, "version_minor": 0, "model_id": self.widget.model_id}}
+        bundle["image/png"] = self._png()
+        # Deterministic (no memory address), so nbval can compare it with the stored output.
+        bundle["text/plain"] = self._summary()
+        return bundle
+
+    def __repr__(self) -> str:
+        return self._summary()
+
+
+class StepThrough(_StaticFallback):
+    """A slider over the decoder steps of one sentence; see :func:`step_through`.
+
+    Attributes:
+        trace: the :class:`DecoderTrace` being shown.
+        slider: the step (1 to number of steps).
+        details: HTML with the query, the output token and the table of scores and weights.
+        image: the bar charts of :func:`step_figure` as a PNG.
+        widget: the whole view (slider, image, details).
+    """
+
+    def __init__(self, trace: DecoderTrace):
+        self.trace = trace
+        self.slider = widgets.IntSlider(
+            value=1, min=1, max=len(trace.steps), description="step", continuous_update=False
+        )
+        self.image = widgets.Image(format="png")
+        self.details = widgets.HTML()
+        self.slider.observe(self._show, names="value")
+        self._show()
+        self.widget = widgets.VBox([self.slider, self.image, self.details])
+
+    def _show(self, change: dict | None = None) -> None:
+        self.image.value = figure_png(step_figure(self.trace, self.slider.value))
+        self.details.value = step_html(self.trace, self.slider.value)
+
+    def _png(self) -> bytes:
+        return figure_png(step_figure(self.trace, 1))
+
+    def _summary(self) -> str:
+        return (
+            f"Decoder steps for {self.trace.sentence!r}: {len(self.trace.steps)} steps, "
+            f"output {' '.join(self.trace.tokens)!r}"
+        )
+
+
+def step_through(translator: Any, sentence: str) -> StepThrough:
+    """A slider over the greedy decoder steps of ``sentence`` (see :func:`decoder_steps`).
+
+    Display it as a cell's last value. In Jupyter or Colab the slider picks the step and the view
+    shows that step's query, its scores ``e_ij`` and weights ``alpha_ij`` per source token (bar
+    charts and a table) and its output token; in the book it shows step 1 as an image.
+    """
+    return StepThrough(decoder_steps(translator, sentence))
+
+
+class TranslateBox(_StaticFallback):
+    """A text box that translates what is typed; see :func:`translate_box`.
+
+    Attributes:
+        text: the English input (translates when Enter is pressed or the box loses focus).
+        button: "Translate", for frontends where Enter is not obvious.
+        message: HTML with the French output and a note on unknown words, or what went wrong.
+        image: the attention heatmap as a PNG (empty when there is nothing to show).
+        widget: the whole view.
+    """
+
+    def __init__(self, translator: Any, sentence: str = ""):
+        self.translator = translator
+        self.sentence = sentence
+        self.text = widgets.Text(
+            value=sentence, placeholder="an English sentence, e.g. i'm home .",
+            description="English", continuous_update=False,
+        )
+        self.button = widgets.Button(description="Translate")
+        self.message = widgets.HTML()
+        self.image = widgets.Image(format="png")
+        self.text.observe(lambda change: self.update(), names="value")
+        self.button.on_click(lambda button: self.update())
+        # The first state, kept for the book's image and the text summary.
+        self._initial = self._render(sentence)
+        self.message.value, self.image.value = self._initial[:2]
+        self.widget = widgets.VBox([widgets.HBox([self.text, self.button]), self.message, self.image])
+
+    def update(self) -> None:
+        """Translate the box's text and show the result (or a friendly message)."""
+        message, png, _ = self._render(self.text.value)
+        self.message.value = message
+        self.image.value = png
+
+    def _render(self, sentence: str) -> tuple[str, bytes, str]:
+        """The message (HTML), the heatmap (PNG bytes, empty if none) and the French text for ``sentence``."""
+        if not sentence.strip():
+            return f"<p>{EMPTY_MESSAGE}</p>", b"", ""
+        # A very long input is cut with a UserWarning: show it as a note, not on stderr.
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = self.translator.translate(sentence)
+        notes = [html.escape(str(warning.message)) for warning in caught]
+        if result.unknown:
+            words = ", ".join(f"<code>{html.escape(word)}</code>" for word in result.unknown)
+            notes.append(f"Unknown words (the model read them as &lt;unk&gt;): {words}")
+        message = f"<p>French: <b>{html.escape(result.text)}</b></p>"
+        message += "".join(f"<p><i>{note}</i></p>" for note in notes)
+        if result.attention is None:  # a model without attention has no heatmap to show
+            return message, b"", result.text
+        # The attention rows include <eos> when the model produced it (see Translation.attention).
+        tgt_tokens = result.tokens + [EOS] if result.finished else result.tokens
+        figure = Figure(
+            figsize=(max(4.0, 0.5 * len(result.src_tokens) + 2.5), max(3.0, 0.4 * len(tgt_tokens) + 1.5)),
+            layout="constrained",
+        )
+        plot_attention(result.attention, result.src_tokens, tgt_tokens, ax=figure.subplots(),
+                       title="Which English words each French word looked at")
+        return message, figure_png(figure), result.text
+
+    def _png(self) -> bytes:
+        return self._initial[1]
+
+    def _summary(self) -> str:
+        if not self.sentence.strip():
+            return "Translate box (empty)"
+        return f"Translate box: {self.sentence!r} -> {self._initial[2]!r}"
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, Any]:
+        bundle = super()._repr_mimebundle_(include, exclude)
+        if not bundle["image/png"]:
+            del bundle["image/png"]  # nothing to draw: the text summary stands in the book
+        return bundle
+
+
+def translate_box(translator: Any, sentence: str = "") -> TranslateBox:
+    """A box to translate your own English sentence with ``translator``.
+
+    It shows the French output, the attention heatmap (:func:`bahdanau.plotting.plot_attention`)
+    and the words the model does not know; empty input gets a friendly message. ``sentence``
+    fills the box at first (and is what the book shows as an image).
+    """
+    return TranslateBox(translator, sentence)

@@ -1,0 +1,55 @@
+"""The strict book build, shared by the tests that read the built site (test_book.py, test_browser.py).
+
+The session-scoped ``build`` fixture in conftest.py runs :func:`run_build` once per test session.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+HTML = ROOT / "_build" / "html"
+
+# The arguments of the Makefile's `book` target. --all rebuilds every page, so that warnings
+# from pages unchanged since the last build are reported again.
+BUILD_ARGS = ["build", ".", "--all", "--warningiserror", "--nitpick", "--keep-going"]
+
+ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def jupyter_book() -> str:
+    """The jupyter-book of the environment running the tests (the project's .venv under make)."""
+    beside_python = Path(sys.executable).parent / "jupyter-book"
+    if beside_python.is_file():
+        return str(beside_python)
+    found = shutil.which("jupyter-book")
+    if found is None:
+        pytest.fail("jupyter-book is not installed (it is in requirements.txt)")
+    return found
+
+
+def run_jupyter_book(*args: str, timeout: float = 1800) -> subprocess.CompletedProcess:
+    """Run ``jupyter-book ARGS`` in the repository; stdout and stderr together, colours removed."""
+    result = subprocess.run(
+        [jupyter_book(), *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=timeout,
+    )
+    result.stdout = ANSI_ESCAPE.sub("", result.stdout)
+    return result
+
+
+def require_html(build: subprocess.CompletedProcess) -> Path:
+    """The built site, or a failure quoting the build log when the build did not finish."""
+    if build.returncode != 0 or not (HTML / "index.html").is_file():
+        pytest.fail(f"the strict build failed (exit code {build.returncode}):\n{build.stdout[-3000:]}")
+    return HTML

@@ -1,0 +1,300 @@
+"""The built book in a real browser: headless Chromium, driven by Selenium, reads _build/html.
+
+The strict build is the session's one build (the ``build`` fixture of conftest.py); it is served
+on 127.0.0.1 and every page of _toc.yml is opened once. Checked: no console errors, a rendered
+heatmap on every chapter, the Colab and Binder links, every internal link and #fragment, and a
+full-page screenshot of each chapter in _build/screenshots/.
+
+Chromium and its driver are Debian's (``chromium``, ``chromium-driver``); `make setup` installs
+them (``BAHDANAU_CHROMIUM`` and ``BAHDANAU_CHROMEDRIVER`` choose others, e.g. in CI). A browser that is missing or does not start is a failure, never a skip. The browser may
+not reach the internet (``--host-resolver-rules``), so that the test sees the same page offline
+and in CI; the only network errors it tolerates are those of resources on other hosts (MathJax
+from its CDN).
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import functools
+import os
+import re
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urldefrag, urlparse
+
+import pytest
+import yaml
+from book_build import HTML, ROOT, require_html
+from book_toc import chapter_notebooks, toc_files
+
+# Debian's packages, or another Chrome-compatible browser and its driver (as in the Makefile).
+CHROMIUM = Path(os.environ.get("BAHDANAU_CHROMIUM") or "/usr/bin/chromium")
+CHROMEDRIVER = Path(os.environ.get("BAHDANAU_CHROMEDRIVER") or "/usr/bin/chromedriver")
+SCREENSHOTS = ROOT / "_build" / "screenshots"
+CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
+CHAPTERS = chapter_notebooks()
+PAGES = [file.removesuffix(".ipynb") for file in toc_files()]  # every page of the book, chapters included
+
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    # Every host but the local server is unreachable: the same page offline and in CI.
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+]
+
+# Console errors that are not the book's, each matched narrowly and explained:
+KNOWN_CONSOLE_ERRORS = [
+    # Sphinx 7.4 (the newest jupyter-book 1.x allows) writes an inline <script> that an extension
+    # registers after the builder starts twice; sphinx-thebe's `const THEBE_JS_URL` is one. The
+    # second copy fails to parse and changes nothing (thebe is not enabled in this book).
+    re.compile(r"Uncaught SyntaxError: Identifier 'THEBE_JS_URL' has already been declared"),
+    # pydata-sphinx-theme 0.17 on a reader's first visit (nothing stored yet): it resets to "auto".
+    re.compile(r'"Got invalid theme mode: \. Resetting to auto\."'),
+    # The browser asks for /favicon.ico by itself; the book has no icon.
+    re.compile(r"^http://127\.0\.0\.1:\d+/favicon\.ico - Failed to load resource"),
+    # Another host (MathJax's CDN): unreachable by design here, see --host-resolver-rules.
+    re.compile(r"^https?://(?!127\.0\.0\.1[:/])\S+ - Failed to load resource: net::ERR_NAME_NOT_RESOLVED"),
+]
+
+
+# ----------------------------------------------------------------------------------------------
+# A local web server and the browser
+# ----------------------------------------------------------------------------------------------
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002 - the base class's signature
+        pass  # pytest would show every request of a failing test
+
+
+@contextlib.contextmanager
+def serve(directory: Path) -> Iterator[str]:
+    """Serve ``directory`` on a free port of 127.0.0.1 in a thread; yields the base URL (ending in /)."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(directory)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@pytest.fixture(scope="session")
+def site(build) -> Iterator[str]:
+    """The strictly built book, served locally."""
+    with serve(require_html(build)) as base_url:
+        yield base_url
+
+
+@pytest.fixture(scope="session")
+def browser(tmp_path_factory):
+    """Headless Chromium with a fresh profile; its console messages are kept for ``get_log``."""
+    missing = [str(path) for path in (CHROMIUM, CHROMEDRIVER) if not path.is_file()]
+    if missing:
+        pytest.fail(
+            f"the browser tests need {' and '.join(missing)}: run `make setup`, which installs the Debian "
+            "packages chromium and chromium-driver (apt-get, as root or with sudo)"
+        )
+    try:
+        from selenium import webdriver
+        from selenium.common.exceptions import WebDriverException
+        from selenium.webdriver.chrome.service import Service
+    except ImportError as error:
+        pytest.fail(f"the browser tests need selenium (in requirements.txt): {error}")
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for argument in [*CHROMIUM_ARGS, f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"]:
+        options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    try:
+        # An explicit driver: Selenium never tries to download one.
+        driver = webdriver.Chrome(options=options, service=Service(executable_path=str(CHROMEDRIVER)))
+    except WebDriverException as error:
+        pytest.fail(f"headless Chromium did not start ({CHROMIUM}, {CHROMEDRIVER}):\n{error.msg}")
+    driver.set_window_size(1280, 1000)
+    driver.set_page_load_timeout(60)
+    yield driver
+    driver.quit()
+
+
+# ----------------------------------------------------------------------------------------------
+# What a page shows
+# ----------------------------------------------------------------------------------------------
+
+# Run in the page once it has loaded: its images (after they finished loading) and its links.
+PAGE_SCRIPT = """
+const done = arguments[arguments.length - 1];
+const images = Array.from(document.images);
+Promise.all(images.map(img => img.complete ? null : new Promise(ok => { img.onload = img.onerror = ok; })))
+  .then(() => done({
+    images: images.map(img => ({src: img.src, width: img.naturalWidth,
+                                inOutput: img.closest('.cell_output, .output') !== null})),
+    links: Array.from(document.querySelectorAll('a[href]')).map(a => a.href),
+    height: document.documentElement.scrollHeight,
+  }));
+"""
+
+
+@dataclass
+class Visit:
+    """What one page showed in the browser."""
+
+    url: str
+    console_errors: list[str]
+    images: list[dict]
+    links: list[str]
+    height: int
+
+
+def visit(driver, url: str) -> Visit:
+    """Open ``url``, wait for its images, and collect its console errors, images and links."""
+    driver.get_log("browser")  # drop the messages of the previous page
+    driver.get(url)
+    driver.set_script_timeout(30)
+    found = driver.execute_async_script(PAGE_SCRIPT)
+    errors = [entry["message"] for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
+    return Visit(url, errors, found["images"], found["links"], found["height"])
+
+
+def screenshot(driver, height: int, path: Path) -> None:
+    """A full-page PNG (the whole scroll height, at the window's width) through the DevTools protocol."""
+    width = driver.execute_script("return document.documentElement.clientWidth")
+    shot = driver.execute_cdp_cmd("Page.captureScreenshot", {
+        "format": "png", "captureBeyondViewport": True,
+        "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1},
+    })
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(base64.b64decode(shot["data"]))
+
+
+@pytest.fixture(scope="session")
+def pages(browser, site) -> dict[str, Visit]:
+    """Every page of the book visited once (and a screenshot of every chapter)."""
+    visits = {}
+    for page in PAGES:
+        visits[page] = visit(browser, f"{site}{page}.html")
+        if page in CHAPTERS:
+            screenshot(browser, visits[page].height, SCREENSHOTS / f"{Path(page).name}.png")
+    return visits
+
+
+class _Anchors(HTMLParser):
+    """Collects the ids (and old-style ``<a name>``) a page defines: the targets of #fragments."""
+
+    def __init__(self):
+        super().__init__()
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag, attrs):
+        for key, value in attrs:
+            if key == "id" or (tag == "a" and key == "name"):
+                self.ids.add(value)
+
+
+def broken_internal_links(links: Iterable[str], base_url: str) -> list[str]:
+    """The links to ``base_url`` whose file is not served (HTTP 200) or whose #fragment is no id there.
+
+    Links to other hosts are left to the CI's Sphinx linkcheck (they need the network).
+    """
+    by_target: dict[str, set[str]] = {}
+    for link in links:
+        if link.startswith(base_url):
+            target, fragment = urldefrag(link)
+            by_target.setdefault(target, set()).add(unquote(fragment))
+    broken = []
+    for target, fragments in sorted(by_target.items()):
+        try:
+            with urllib.request.urlopen(target, timeout=30) as response:
+                status, body = response.status, response.read()
+        except urllib.error.HTTPError as error:
+            status, body = error.code, b""
+        if status != 200:
+            broken.append(f"{target}: HTTP {status}")
+            continue
+        anchors = _Anchors()
+        anchors.feed(body.decode("utf-8", errors="replace"))
+        broken += [f"{target}#{fragment}: no such id" for fragment in sorted(fragments - {""} - anchors.ids)]
+    return broken
+
+
+def unexplained(errors: list[str]) -> list[str]:
+    return [error for error in errors if not any(known.search(error) for known in KNOWN_CONSOLE_ERRORS)]
+
+
+# ----------------------------------------------------------------------------------------------
+# The checks
+# ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_loads_without_console_errors(pages, page):
+    assert not unexplained(pages[page].console_errors), "\n".join(pages[page].console_errors)
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_chapter_shows_a_rendered_heatmap(pages, chapter):
+    figures = [image for image in pages[chapter].images if image["inOutput"]]
+    assert figures, f"{chapter}: no image in the cell outputs"
+    broken = [image["src"] for image in figures if image["width"] == 0]
+    assert not broken, f"{chapter}: images that did not render: {broken}"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_launch_links_open_this_notebook_on_main(pages, chapter):
+    owner_repo = urlparse(CONFIG["repository"]["url"]).path.strip("/")
+    notebook = f"{chapter}.ipynb"
+    links = pages[chapter].links
+    colab = f"https://colab.research.google.com/github/{owner_repo}/blob/main/{notebook}"
+    assert colab in links, f"no Colab link to {colab}; links: {[link for link in links if 'colab' in link]}"
+    binder_prefix = f"https://mybinder.org/v2/gh/{owner_repo}/main?"
+    binder = [link for link in links if link.startswith(binder_prefix)]
+    assert binder, f"no Binder link starting {binder_prefix}"
+    for link in binder:
+        query = parse_qs(urlparse(link).query)
+        paths = query.get("urlpath", []) + query.get("filepath", [])
+        assert any(path.endswith(notebook) for path in paths), f"{link} does not open {notebook}"
+
+
+def test_internal_links_resolve(pages, site):
+    links = [link for visit in pages.values() for link in visit.links]
+    assert any(link.startswith(site) and "#" in link for link in links), "no internal link with a #fragment was seen"
+    broken = broken_internal_links(links, site)
+    assert not broken, "\n".join(broken)
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_chapter_screenshot_is_saved(pages, chapter):
+    path = SCREENSHOTS / f"{Path(chapter).name}.png"
+    assert path.is_file(), f"no screenshot {path}"
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert len(data) > 50_000, f"{path} is only {len(data)} bytes"
+    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")  # the IHDR chunk
+    assert width >= 1000 and height >= pages[chapter].height - 1
+
+
+def test_the_link_checker_finds_a_broken_link_and_a_missing_anchor(browser, tmp_path):
+    """The checker above, on a two-page site with one good and two broken internal links."""
+    (tmp_path / "a.html").write_text(
+        '<html><body><h1 id="top">A</h1>'
+        '<a href="b.html#present">good</a> <a href="b.html#absent">missing anchor</a> '
+        '<a href="missing.html">missing page</a> <a href="https://example.org/">external</a></body></html>'
+    )
+    (tmp_path / "b.html").write_text('<html><body><h2 id="present">B</h2></body></html>')
+    with serve(tmp_path) as base_url:
+        links = visit(browser, f"{base_url}a.html").links
+        assert f"{base_url}b.html#present" in links  # the browser resolved the relative hrefs
+        assert broken_internal_links(links, base_url) == [
+            f"{base_url}b.html#absent: no such id",
+            f"{base_url}missing.html: HTTP 404",
+        ]
