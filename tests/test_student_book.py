@@ -96,8 +96,15 @@ def test_student_pages_show_exercises_but_no_solutions(student_build, chapter):
 
 @pytest.mark.parametrize("chapter", sorted(SOLUTION_CODE))
 def test_normal_book_shows_the_solutions(build, chapter):
+    source = (require_html(build) / "notebooks" / f"{chapter}.html").read_text(encoding="utf-8")
     text = page_text(require_html(build) / "notebooks" / f"{chapter}.html")
     expected = sum(1 for exercise in EXERCISES if exercise.chapter == chapter)
+    assert expected >= 3, f"{chapter} has {expected} exercises; every chapter needs at least 3"
     assert len(SOLUTION_TITLE.findall(text)) == expected
+    # Each solution is closed until the reader opens it (sphinx-exercise's dropdown class).
+    solution_classes = re.findall(r'<div class="([^"]*\bsolution\b[^"]*)"', source)
+    assert len(solution_classes) == expected and all("dropdown" in c.split() for c in solution_classes), (
+        solution_classes
+    )
     for line in SOLUTION_CODE[chapter]:
         assert line in text, f"solution code {line!r} is missing from {chapter}.html"
