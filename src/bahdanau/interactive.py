@@ -330,6 +330,10 @@ class TranslateBox(_StaticFallback):
         )
         plot_attention(result.attention, result.src_tokens, tgt_tokens, ax=figure.subplots(),
                        title="Which English words each French word looked at")
+        if result.unknown:
+            # Also in the image, which is all that the static book shows of this view.
+            figure.supxlabel(f"unknown words, read as <unk>: {', '.join(result.unknown)}",
+                             fontsize="medium", color="tab:red")
         return message, figure_png(figure), result.text
 
     def _png(self) -> bytes:
