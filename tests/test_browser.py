@@ -57,8 +57,6 @@ KNOWN_CONSOLE_ERRORS = [
     re.compile(r"Uncaught SyntaxError: Identifier 'THEBE_JS_URL' has already been declared"),
     # pydata-sphinx-theme 0.17 on a reader's first visit (nothing stored yet): it resets to "auto".
     re.compile(r'"Got invalid theme mode: \. Resetting to auto\."'),
-    # The browser asks for /favicon.ico by itself; the book has no icon.
-    re.compile(r"^http://127\.0\.0\.1:\d+/favicon\.ico - Failed to load resource"),
     # Another host (MathJax's CDN): unreachable by design here, see --host-resolver-rules.
     re.compile(r"^https?://(?!127\.0\.0\.1[:/])\S+ - Failed to load resource: net::ERR_NAME_NOT_RESOLVED"),
 ]
