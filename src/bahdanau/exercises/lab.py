@@ -95,6 +95,7 @@ def compare_scoring(
     lr: float = 0.005,
     max_test: int = 300,
     seed: int = 0,
+    progress: bool = True,
 ) -> list[ScoringResult]:
     """Train one small model per scoring function on ``corpus`` and compare them.
 
@@ -106,6 +107,7 @@ def compare_scoring(
         num_hiddens: E and H of the one-layer models; epochs, batch_size, lr: as in :func:`fit`.
         max_test: BLEU is computed on the first ``max_test`` test pairs (greedy decoding,
             sacreBLEU corpus BLEU against that single reference).
+        progress: show :func:`fit`'s progress bar while each model trains (a few minutes in all).
 
     Returns:
         One :class:`ScoringResult` per scorer, in the order given (print them).
@@ -123,7 +125,7 @@ def compare_scoring(
         model = EncoderDecoder(encoder, decoder)
         started = time.perf_counter()
         fit(model, loader, epochs=epochs, lr=lr, pad_index=corpus.tgt_vocab.pad, seed=seed, device="cpu",
-            progress=False)
+            progress=progress)
         seconds = (time.perf_counter() - started) / max(epochs, 1)
         translations = translate(model, [" ".join(src) for src, _ in test], corpus.src_vocab, corpus.tgt_vocab)
         bleu = corpus_bleu([t.text for t in translations], [[" ".join(tgt)] for _, tgt in test])
