@@ -31,7 +31,7 @@ from torch import nn
 from .attention import AdditiveAttention
 from .models import ModelConfig, make_model
 
-__all__ = ["D2LAttentionSeq2Seq", "run"]
+__all__ = ["D2LAttentionSeq2Seq", "run", "time_pair"]
 
 
 class _D2LSeedDecoder(nn.Module):
@@ -90,7 +90,7 @@ def _import_d2l():
     return d2l
 
 
-def _time_pair(first, second, *, repeats: int, warmup: int = 3) -> tuple[float, float]:
+def time_pair(first, second, *, repeats: int, warmup: int = 3) -> tuple[float, float]:
     """Median seconds per call of two callables, measured interleaved."""
     for _ in range(warmup):
         first()
@@ -149,7 +149,7 @@ def run(*, batch_size: int = 128, num_steps: int = 10, size: int = 256, vocab_si
 
         assert torch.allclose(ours(queries[0], enc_outputs, enc_outputs, valid_lens),
                               theirs(queries[0], enc_outputs, enc_outputs, valid_lens), atol=1e-6)
-        ours_s, theirs_s = _time_pair(ours_loop, theirs_loop, repeats=repeats * 5)
+        ours_s, theirs_s = time_pair(ours_loop, theirs_loop, repeats=repeats * 5)
     results["attention_ours_ms"] = ours_s * 1e3
     results["attention_d2l_ms"] = theirs_s * 1e3
     results["attention_speedup"] = theirs_s / ours_s
@@ -175,7 +175,7 @@ def run(*, batch_size: int = 128, num_steps: int = 10, size: int = 256, vocab_si
 
         return step
 
-    ours_s, theirs_s = _time_pair(make_step(our_model, valid_lens), make_step(d2l_model, valid_lens), repeats=repeats)
+    ours_s, theirs_s = time_pair(make_step(our_model, valid_lens), make_step(d2l_model, valid_lens), repeats=repeats)
     results["train_step_ours_ms"] = ours_s * 1e3
     results["train_step_d2l_ms"] = theirs_s * 1e3
     results["train_step_speedup"] = theirs_s / ours_s
@@ -184,7 +184,7 @@ def run(*, batch_size: int = 128, num_steps: int = 10, size: int = 256, vocab_si
     results["src_padding"] = 1 - src_tokens / (B * S)
     # The same step with no padding at all: only the cached keys separate the two.
     full_lens = torch.full((B,), S)
-    ours_s, theirs_s = _time_pair(make_step(our_model, full_lens), make_step(d2l_model, full_lens), repeats=repeats)
+    ours_s, theirs_s = time_pair(make_step(our_model, full_lens), make_step(d2l_model, full_lens), repeats=repeats)
     results["train_step_full_length_speedup"] = theirs_s / ours_s
 
     # 3. Greedy translation throughput.
