@@ -34,6 +34,10 @@ REFERENCE_ANSWERS = {
     "check_length_normalised_score": solutions.length_normalised_score,
     "check_beam_winner": solutions.beam_winners(),
     "check_attention_entropy": solutions.attention_entropy,
+    "check_read_alignment": solutions.read_alignment(),
+    "check_read_total_attention": solutions.read_total_attention(),
+    "check_read_certainty": solutions.read_certainty(),
+    "check_read_failure": solutions.read_failure(),
 }
 
 
@@ -128,6 +132,11 @@ WRONG_ANSWERS = {
         (lambda w: -torch.special.xlogy(w, w).sum(-1) / math.log(2), "log base 2"),
         (lambda w: -torch.special.xlogy(w, w).sum(0), "one entropy per row"),
     ],
+    # "white" is the word the French *chat* does not translate; "car" a lighter column.
+    "check_read_alignment": [("white", "look for the darker one"), ("dog", "is not a column"), (4, "got a int")],
+    "check_read_total_attention": [("car", "look for the darker one"), ("sold car", "is not a column")],
+    "check_read_certainty": [(1, "another row has"), (0, "rows 1 to"), ("2", "got a str")],
+    "check_read_failure": [("tea", "look for the darker one"), ("vert", "is not a column")],
 }
 
 
@@ -295,6 +304,19 @@ def test_solution_includes_point_at_real_objects():
                     assert re.search(rf"^class {re.escape(part)}\b", source, re.MULTILINE), name
                 indent = r"\s+" if owner else ""
                 assert re.search(rf"^{indent}(class|def) {re.escape(leaf)}\b", source, re.MULTILINE), name
+
+
+def test_reading_answers_are_read_off_the_shipped_model():
+    """The heatmap exercises' answers come from the weights, and the sentences keep them clear to the eye."""
+    alignment = exercises.reading_translation(problems.READING["alignment"]["sentence"])
+    row = alignment.attention[problems.READING["alignment"]["row"] - 1]  # (S,)
+    assert alignment.src_tokens[int(row.argmax())] == solutions.read_alignment() == "cat"
+    for key in ("alignment", "total", "certainty", "failure"):
+        attention = exercises.reading_translation(problems.READING[key]["sentence"]).attention  # (T, S)
+        values = {"alignment": row, "total": attention.sum(0), "failure": attention.sum(0),
+                  "certainty": attention.max(1).values}[key]
+        first, second = values.topk(2).values.tolist()
+        assert first - second >= 0.1, f"{key}: the answer is not clear to the eye ({first:.2f} vs {second:.2f})"
 
 
 def test_instructors_page_tables_every_checker():

@@ -142,6 +142,11 @@ def test_opens_with_objectives_and_closes_with_a_heatmap(notebook):
     assert any("image/png" in output.get("data", {}) for output in last.outputs), (
         f"the last code cell with output before the exercises, {describe(last)}, must show the closing heatmap as a PNG"
     )
+    # And the notebook itself ends with a heatmap: the last exercise asks the reader to read one.
+    final = [cell for cell in cells if cell.cell_type == "code" and cell.outputs][-1]
+    assert "image/png" in final.outputs[-1].get("data", {}), (
+        f"the notebook's last output, in {describe(final)}, must be a heatmap (PNG)"
+    )
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS)

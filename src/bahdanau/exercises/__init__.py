@@ -22,7 +22,7 @@ from . import problems, solutions
 from .checks import *  # noqa: F403 (the check_* functions, listed in checks.__all__)
 from .checks import __all__ as _CHECK_FUNCTIONS
 from .feedback import Feedback
-from .lab import BuggyAttentionDecoder, ScoringResult, compare_scoring, decoder_with_attention
+from .lab import BuggyAttentionDecoder, ScoringResult, compare_scoring, decoder_with_attention, plot_reading, reading_translation
 
 __all__ = [
     "Exercise",
@@ -33,6 +33,8 @@ __all__ = [
     "ScoringResult",
     "compare_scoring",
     "decoder_with_attention",
+    "plot_reading",
+    "reading_translation",
     "problems",
     "solutions",
     *_CHECK_FUNCTIONS,
@@ -69,6 +71,13 @@ EXERCISES: tuple[Exercise, ...] = (
              ("check_length_normalised_score", "check_beam_winner")),
     Exercise("04_training_and_evaluation", "ex-attention-entropy", "An attention diagnostic: entropy",
              ("check_attention_entropy",)),
+    # Every chapter closes with a heatmap to read.
+    Exercise("01_why_attention", "ex-read-alignment", "Read a heatmap: one row", ("check_read_alignment",)),
+    Exercise("02_additive_attention", "ex-read-total", "Read a heatmap: the columns", ("check_read_total_attention",)),
+    Exercise("03_decoder_loop", "ex-read-certainty", "Read a heatmap: the most confident step",
+             ("check_read_certainty",)),
+    Exercise("04_training_and_evaluation", "ex-read-failure", "Read a heatmap: a word that got lost",
+             ("check_read_failure",)),
 )
 
 CHECKERS: tuple[str, ...] = tuple(name for exercise in EXERCISES for name in exercise.checkers)

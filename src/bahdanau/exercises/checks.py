@@ -23,7 +23,10 @@ from ..bench import time_pair
 from ..models import EncoderDecoder, Seq2SeqEncoder
 from . import solutions
 from .feedback import Feedback, checker, failed, passed
-from .problems import BEAM_ALPHAS, BEAM_HYPOTHESES, DECODER_SHAPES, ENCODER_SHAPES, PARAMETER_COUNT, WEIGHT_BY_HAND
+from .lab import reading_translation
+from .problems import (
+    BEAM_ALPHAS, BEAM_HYPOTHESES, DECODER_SHAPES, ENCODER_SHAPES, PARAMETER_COUNT, READING, WEIGHT_BY_HAND,
+)
 
 __all__ = [
     "check_encoder_shapes",
@@ -39,6 +42,10 @@ __all__ = [
     "check_length_normalised_score",
     "check_beam_winner",
     "check_attention_entropy",
+    "check_read_alignment",
+    "check_read_total_attention",
+    "check_read_certainty",
+    "check_read_failure",
 ]
 
 TOLERANCE = 1e-4  # for tensors computed two ways; numbers worked out by hand get 1e-3
@@ -500,3 +507,70 @@ def check_attention_entropy(answer: Callable) -> Feedback:
         return failed(f"row {index} of the weights has entropy {float(right[index]):.3f}, yours gives "
                       f"{float(given[index]):.3f}.")
     return passed(f"entropy 0 for a one-hot row, ln 4 = {math.log(4):.3f} for 4 equal weights, masked keys add 0.")
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading a heatmap (the last exercise of every chapter)
+# ---------------------------------------------------------------------------------------------
+
+
+def _source_token(answer: str, src_tokens: list[str]) -> str | None:
+    """The answer as one of the sentence's source tokens, or None (quotes and case forgiven)."""
+    token = answer.strip().strip("'\"").lower()
+    return token if token in src_tokens else None
+
+
+def _check_token_read(answer: str, problem: dict, right: str, values: Tensor, what: str) -> Feedback:
+    """Compare a token read off a heatmap with ``right``.
+
+    ``values`` (S,) holds, per column, the number the learner compares by eye; ``what`` names it,
+    e.g. "weight in row 4".
+    """
+    src_tokens = reading_translation(problem["sentence"]).src_tokens
+    token = _source_token(answer, src_tokens)
+    if token is None:
+        return failed(f"{answer!r} is not a column of the heatmap; the columns are {' '.join(src_tokens)}.")
+    if token == right:
+        return passed(f"{right!r}: {what} {float(values.max()):.2f}, more than any other column.")
+    return failed(f"{token!r} has {what} {float(values[src_tokens.index(token)]):.2f}, but another column has "
+                  f"{float(values.max()):.2f}: look for the darker one.")
+
+
+@checker("an English token from the heatmap, e.g. 'saw'", kind=str)
+def check_read_alignment(answer: str) -> Feedback:
+    """Exercise 1.4: the English token with the largest weight in one output row."""
+    problem = READING["alignment"]
+    weights = reading_translation(problem["sentence"]).attention[problem["row"] - 1]  # (S,)
+    return _check_token_read(answer, problem, solutions.read_alignment(), weights,
+                             f"a weight in row {problem['row']} of")
+
+
+@checker("an English token from the heatmap, e.g. 'old'", kind=str)
+def check_read_total_attention(answer: str) -> Feedback:
+    """Exercise 2.4: the English token whose column holds the most weight in total."""
+    problem = READING["total"]
+    totals = reading_translation(problem["sentence"]).attention.sum(dim=0)  # (S,): one total per column
+    return _check_token_read(answer, problem, solutions.read_total_attention(), totals, "a column total of")
+
+
+@checker("a decoder step, counted from 1 (the first output row), e.g. 3", kind=int)
+def check_read_certainty(answer: int) -> Feedback:
+    """Exercise 3.4: the decoder step (row, from 1) that holds the single largest weight."""
+    result = reading_translation(READING["certainty"]["sentence"])
+    largest = result.attention.max(dim=1).values  # (T,): the largest weight of each row
+    right = solutions.read_certainty()
+    if not 1 <= answer <= len(largest):
+        return failed(f"the heatmap has rows 1 to {len(largest)}; step {answer} is not one of them.")
+    if answer == right:
+        return passed(f"step {right} (the French word {result.tokens[right - 1]!r}) puts weight "
+                      f"{float(largest[right - 1]):.2f} on one English token.")
+    return failed(f"the largest weight in row {answer} is {float(largest[answer - 1]):.2f}; another row has "
+                  f"{float(largest.max()):.2f}.")
+
+
+@checker("an English token from the heatmap, e.g. 'tea'", kind=str)
+def check_read_failure(answer: str) -> Feedback:
+    """Exercise 4.4: the English token that received the most attention in a flawed translation."""
+    problem = READING["failure"]
+    totals = reading_translation(problem["sentence"]).attention.sum(dim=0)  # (S,): one total per column
+    return _check_token_read(answer, problem, solutions.read_failure(), totals, "a column total of")

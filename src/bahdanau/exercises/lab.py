@@ -5,6 +5,8 @@
   that has ``AdditiveAttention``'s call interface, e.g. a dot-product one (chapter 2).
 - :func:`compare_scoring`: train one small model per scoring function and compare their
   training time and BLEU (chapter 2).
+- :func:`reading_translation` and :func:`plot_reading`: the heatmap that each chapter's last
+  exercise asks the learner to read.
 
 Shapes: B batch, S source length, T target length, H hidden size.
 """
@@ -12,6 +14,7 @@ Shapes: B batch, S source length, T target length, H hidden size.
 from __future__ import annotations
 
 import copy
+import functools
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -20,12 +23,17 @@ import torch
 from torch import Tensor, nn
 
 from ..data import make_loader
-from ..decoding import translate
+from ..decoding import Translation, translate
 from ..metrics import corpus_bleu
 from ..models import AttentionState, EncoderDecoder, Seq2SeqAttentionDecoder, Seq2SeqEncoder
+from ..plotting import plot_attention
+from ..pretrained import load_pretrained
 from ..training import fit, set_seed
 
-__all__ = ["BuggyAttentionDecoder", "decoder_with_attention", "ScoringResult", "compare_scoring"]
+__all__ = [
+    "BuggyAttentionDecoder", "decoder_with_attention", "ScoringResult", "compare_scoring", "reading_translation",
+    "plot_reading",
+]
 
 
 class BuggyAttentionDecoder(Seq2SeqAttentionDecoder):
@@ -131,3 +139,24 @@ def compare_scoring(
         bleu = corpus_bleu([t.text for t in translations], [[" ".join(tgt)] for _, tgt in test])
         results.append(ScoringResult(name, seconds, bleu))
     return results
+
+
+@functools.lru_cache(maxsize=None)
+def _shipped_attention_model():
+    return load_pretrained("attention")
+
+
+@functools.lru_cache(maxsize=16)
+def reading_translation(sentence: str) -> Translation:
+    """The shipped attention model's greedy translation of ``sentence`` (loaded once, then cached).
+
+    ``.attention`` is the heatmap's matrix: (output tokens incl. ``<eos>``, source tokens incl. ``<eos>``).
+    """
+    return _shipped_attention_model().translate(sentence)
+
+
+def plot_reading(problem: dict[str, Any], title: str):
+    """The heatmap a reading exercise asks about (``problem`` is an entry of ``problems.READING``); returns the Axes."""
+    result = reading_translation(problem["sentence"])
+    tgt_tokens = result.tokens + ["<eos>"] if result.finished else result.tokens
+    return plot_attention(result.attention, result.src_tokens, tgt_tokens, title=title)

@@ -20,7 +20,10 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 from ..attention import AdditiveAttention, masked_softmax
 from ..metrics import bleu
 from ..models import ModelConfig, Seq2SeqAttentionDecoder, Seq2SeqEncoder, make_model
-from .problems import BEAM_ALPHAS, BEAM_HYPOTHESES, BLEU_BY_HAND, DECODER_SHAPES, ENCODER_SHAPES, WEIGHT_BY_HAND
+from .lab import reading_translation
+from .problems import (
+    BEAM_ALPHAS, BEAM_HYPOTHESES, BLEU_BY_HAND, DECODER_SHAPES, ENCODER_SHAPES, READING, WEIGHT_BY_HAND,
+)
 
 __all__ = [
     "encoder_shapes",
@@ -36,6 +39,10 @@ __all__ = [
     "length_normalised_score",
     "beam_winners",
     "attention_entropy",
+    "read_alignment",
+    "read_total_attention",
+    "read_certainty",
+    "read_failure",
 ]
 
 
@@ -238,3 +245,35 @@ def attention_entropy(weights: Tensor) -> Tensor:
     # 0 * ln 0 counts as 0 (a masked key adds no uncertainty); torch.xlogy(0, 0) is exactly 0,
     # where weights * weights.log() would give 0 * -inf = nan.
     return -torch.xlogy(weights, weights).sum(dim=-1)
+
+
+# Reading heatmaps. `reading_translation(sentence)` is the shipped model's greedy translation;
+# its `.attention` has one row per output token (<eos> included), one column per source token.
+
+
+def read_alignment() -> str:
+    """Chapter 1: the darkest cell of row ``row``: the English token with the largest weight."""
+    problem = READING["alignment"]
+    result = reading_translation(problem["sentence"])
+    row = result.attention[problem["row"] - 1]  # (S,): the weights of output token number `row`
+    return result.src_tokens[int(row.argmax())]
+
+
+def read_total_attention() -> str:
+    """Chapter 2: the English token whose column holds the most weight in total."""
+    result = reading_translation(READING["total"]["sentence"])
+    totals = result.attention.sum(dim=0)  # (S,): one total per column (rows sum to 1, columns need not)
+    return result.src_tokens[int(totals.argmax())]
+
+
+def read_certainty() -> int:
+    """Chapter 3: the decoder step (counted from 1) whose row holds the single largest weight."""
+    result = reading_translation(READING["certainty"]["sentence"])
+    return int(result.attention.max(dim=1).values.argmax()) + 1  # largest weight of each row: (T,)
+
+
+def read_failure() -> str:
+    """Chapter 4: the English token with the most attention in total, yet missing from the French."""
+    result = reading_translation(READING["failure"]["sentence"])
+    totals = result.attention.sum(dim=0)  # (S,): one total per column
+    return result.src_tokens[int(totals.argmax())]
