@@ -246,6 +246,7 @@ class StepThrough(_StaticFallback):
         self.details = widgets.HTML()
         self.slider.observe(self._show, names="value")
         self._show()
+        self._first_png = self.image.value  # step 1, kept for the book's static image (drawn once)
         self.widget = widgets.VBox([self.slider, self.image, self.details])
 
     def _show(self, change: dict | None = None) -> None:
@@ -253,7 +254,7 @@ class StepThrough(_StaticFallback):
         self.details.value = step_html(self.trace, self.slider.value)
 
     def _png(self) -> bytes:
-        return figure_png(step_figure(self.trace, 1))
+        return self._first_png
 
     def _summary(self) -> str:
         return (

@@ -244,8 +244,7 @@ def check_attention_weight(answer) -> Feedback:
         (float(scores[0]), "that is the raw score e_1; the weight is the softmax of the scores."),
         (float(torch.softmax(scores, 0)[0]), "you included the masked (padded) key 3 in the softmax; only the "
                                               f"first {p['valid_len']} keys are real."),
-        (1 - right, "that is the weight of key 2; the exercise asks for key 1."),
-        (float(torch.softmax(scores[: p["valid_len"]], 0)[1]), "that is the weight of key 2; the exercise asks for key 1."),
+        (1 - right, "that is the weight of key 2; the exercise asks for key 1."),  # two real keys: 1 - alpha_1
     ]
     for value, message in mistakes:
         if math.isclose(given, value, abs_tol=1e-3):
@@ -545,12 +544,16 @@ def check_read_alignment(answer: str) -> Feedback:
                              f"a weight in row {problem['row']} of")
 
 
+def _check_column_total(answer: str, problem: dict, right: str) -> Feedback:
+    """A token read as the darkest column overall: compare the column totals."""
+    totals = reading_translation(problem["sentence"]).attention.sum(dim=0)  # (S,): one total per column
+    return _check_token_read(answer, problem, right, totals, "a column total of")
+
+
 @checker("an English token from the heatmap, e.g. 'old'", kind=str)
 def check_read_total_attention(answer: str) -> Feedback:
     """Exercise 2.4: the English token whose column holds the most weight in total."""
-    problem = READING["total"]
-    totals = reading_translation(problem["sentence"]).attention.sum(dim=0)  # (S,): one total per column
-    return _check_token_read(answer, problem, solutions.read_total_attention(), totals, "a column total of")
+    return _check_column_total(answer, READING["total"], solutions.read_total_attention())
 
 
 @checker("a decoder step, counted from 1 (the first output row), e.g. 3", kind=int)
@@ -571,6 +574,4 @@ def check_read_certainty(answer: int) -> Feedback:
 @checker("an English token from the heatmap, e.g. 'tea'", kind=str)
 def check_read_failure(answer: str) -> Feedback:
     """Exercise 4.4: the English token that received the most attention in a flawed translation."""
-    problem = READING["failure"]
-    totals = reading_translation(problem["sentence"]).attention.sum(dim=0)  # (S,): one total per column
-    return _check_token_read(answer, problem, solutions.read_failure(), totals, "a column total of")
+    return _check_column_total(answer, READING["failure"], solutions.read_failure())
