@@ -1,7 +1,13 @@
 # Two commands for a fresh machine:
 #   make book   set up .venv (if needed) and build the book into _build/html
-#   make test   set up .venv (if needed) and run every test
+#   make test   set up .venv (if needed), install Chromium (if needed), lint, and run every test
+# and a few more:
 #   make student-book   the book without the exercises' solutions, in _build/student/_build/html
+#   make unit   the fast loop: the unit tests alone (no book, notebook or browser tests, no slow ones)
+#   make lint   ruff over src, tests and notebooks (settings: pyproject.toml's [tool.ruff])
+#   make setup  the Python packages only (.venv); make browser: Chromium and chromedriver only
+# Only `make test` needs the browser: `make book`, `make student-book` and `make unit` never
+# install it.
 # The corpus is read through $(BAHDANAU_DATA) when set (a folder holding fra-eng/fra.txt),
 # otherwise it is downloaded once into the user cache.
 
@@ -18,9 +24,11 @@ CHROMIUM     := $(or $(BAHDANAU_CHROMIUM),/usr/bin/chromium)
 CHROMEDRIVER := $(or $(BAHDANAU_CHROMEDRIVER),/usr/bin/chromedriver)
 SUDO         := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: setup book student-book test clean
+.PHONY: setup browser lint unit book student-book test clean
 
-setup: $(STAMP) $(CHROMIUM) $(CHROMEDRIVER)
+setup: $(STAMP)
+
+browser: $(CHROMIUM) $(CHROMEDRIVER)
 
 # Reinstall only when the requirements or the package metadata change.
 $(STAMP): requirements.txt pyproject.toml
@@ -50,11 +58,24 @@ student-book: setup
 	$(VENV)/bin/jupyter-book build . --all --warningiserror --nitpick --keep-going --config _build/student/_config.yml --path-output _build/student
 	@echo "The student edition is in _build/student/_build/html/index.html"
 
-# The unit tests, the notebook and book checks (tests/test_notebooks.py, tests/test_book.py,
-# which runs the strict build and an offline linkcheck, tests/test_browser.py, which opens that
-# build in headless Chromium), then nbval: every notebook re-executed and its outputs compared
-# with the stored ones. pytest's closing summary is the last line printed.
-test: setup
+lint: setup
+	$(VENV)/bin/ruff check src tests notebooks
+
+# Everything in tests/ but the book, notebook and browser tests and the tests marked slow
+# (training, re-measured BLEU, the whole corpus read, PyPI asked): about 35 s on 2 cores.
+UNIT_ARGS := -m "not slow" \
+	--ignore=tests/test_book.py --ignore=tests/test_notebooks.py \
+	--ignore=tests/test_browser.py --ignore=tests/test_student_book.py
+
+unit: setup
+	$(PY) -m pytest tests $(UNIT_ARGS)
+
+# Lint first; then the unit tests (the slow ones too), the notebook and book checks
+# (tests/test_notebooks.py, tests/test_book.py, which runs the strict build and an offline
+# linkcheck, tests/test_browser.py, which opens that build in headless Chromium), then nbval:
+# every notebook re-executed and its outputs compared with the stored ones. pytest's closing
+# summary is the last line printed.
+test: setup browser lint
 	$(PY) -m pytest tests notebooks --nbval --nbval-current-env --nbval-sanitize-with notebooks/nbval_sanitize.cfg
 
 clean:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from book_build import BUILD_ARGS, run_jupyter_book
 
-from bahdanau.data import DownloadError, fra_eng_path
+from bahdanau.download import DownloadError, fra_eng_path
 
 
 @pytest.fixture(scope="session")

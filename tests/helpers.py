@@ -8,7 +8,7 @@ drives the loss down and that decoding gives back exactly what was learnt.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import lru_cache
+from functools import cache
 
 import pytest
 import torch
@@ -71,7 +71,7 @@ def untrained_model(*, seed: int = 0, **config_options) -> EncoderDecoder:
     return make_model(tiny_config(**config_options))
 
 
-@lru_cache(maxsize=None)
+@cache
 def overfit_model(*, attention: bool, num_layers: int = 1) -> tuple[EncoderDecoder, list[float]]:
     """A tiny model trained on the toy batch until it knows it by heart, and its loss per epoch.
 
@@ -99,3 +99,16 @@ def teacher_forced_log_prob(model: EncoderDecoder, src_words: list[str], tgt_ids
     with torch.no_grad():
         log_probs = torch.log_softmax(model(src, tgt_in, src_valid_len), dim=-1)  # (1, T, V)
     return float(log_probs[0, torch.arange(len(tgt_ids)), torch.tensor(tgt_ids)].sum())
+
+
+@cache
+def overfit_lstm_model() -> EncoderDecoder:
+    """The LSTM attention decoder of the exercises (a learner's class: it inherits from nothing of
+    the package's), with the package's encoder, trained on the toy batch until it knows it by heart."""
+    from bahdanau.exercises.solutions import LSTMAttentionDecoder
+    from bahdanau.models import Seq2SeqEncoder
+
+    set_seed(0)
+    model = EncoderDecoder(Seq2SeqEncoder(len(SRC_VOCAB), 32, 32, 1), LSTMAttentionDecoder(len(TGT_VOCAB), 32, 32, 1))
+    fit(model, toy_loader(), epochs=80, lr=0.02, pad_index=TGT_VOCAB.pad, device="cpu", progress=False)
+    return model.eval()

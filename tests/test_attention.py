@@ -1,12 +1,11 @@
 """Tests for bahdanau.attention: masked softmax and additive attention."""
 
+import d2l.torch as d2l  # noqa: E402 - the independent reference (installed by `make test`)
 import pytest
 import torch
 
 import bahdanau
-from bahdanau.attention import AdditiveAttention, _tanh_inplace, masked_softmax
-
-import d2l.torch as d2l  # noqa: E402 - the independent reference (installed by `make test`)
+from bahdanau.attention import AdditiveAttention, additive_scores, masked_softmax
 
 
 def test_masked_softmax_rows_sum_to_one_and_padding_gets_zero():
@@ -60,42 +59,59 @@ def test_additive_attention_equals_d2l_with_the_same_weights():
     ours, theirs = _ours_and_d2l()
     queries, keys, values = torch.randn(2, 3, 7), torch.randn(2, 5, 6), torch.randn(2, 5, 4)
     valid_lens = torch.tensor([2, 5])
-    context = ours(queries, keys, values, valid_lens)
+    context, weights = ours(queries=queries, keys=keys, values=values, valid_lens=valid_lens)
     expected = theirs(queries, keys, values, valid_lens)
-    assert context.shape == (2, 3, 4)
-    assert ours.attention_weights.shape == (2, 3, 5)
-    # Equal up to float32 rounding (our tanh is computed as 2*sigmoid(2x) - 1).
+    assert context.shape == (2, 3, 4) and weights.shape == (2, 3, 5)
     torch.testing.assert_close(context, expected, rtol=1e-5, atol=1e-6)
-    torch.testing.assert_close(ours.attention_weights, theirs.attention_weights, rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(weights, theirs.attention_weights, rtol=1e-5, atol=1e-6)
+
+
+def test_additive_attention_keeps_no_state_and_takes_keywords_only():
+    ours, _ = _ours_and_d2l()
+    queries, keys = torch.randn(2, 1, 7), torch.randn(2, 5, 6)
+    ours(queries=queries, keys=keys, values=keys)
+    assert not hasattr(ours, "attention_weights")  # returned, not stored
+    with pytest.raises(TypeError):
+        ours(queries, keys, keys)  # a swapped query and key cannot slip through
+
+
+def test_scores_are_the_papers_equation_6():
+    ours, _ = _ours_and_d2l()
+    queries, keys = torch.randn(2, 3, 7), torch.randn(2, 5, 6)
+    scores = ours.scores(queries, ours.project_keys(keys))  # (B, Q, K)
+    # e_ij = v_a^T tanh(W_a s_i + U_a h_j), one (i, j) pair at a time.
+    W_a, U_a, v_a = ours.W_q.weight.detach(), ours.W_k.weight.detach(), ours.w_v.weight[0].detach()
+    by_hand = torch.tensor([[[float(v_a @ torch.tanh(W_a @ queries[b, i] + U_a @ keys[b, j])) for j in range(5)]
+                             for i in range(3)] for b in range(2)])
+    torch.testing.assert_close(scores, by_hand, rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(additive_scores(ours.W_q(queries), ours.W_k(keys), ours.w_v), scores)
+    # forward is scores, then attend: the weights are the masked softmax of exactly these scores.
+    valid_lens = torch.tensor([4, 5])
+    _, weights = ours(queries=queries, keys=keys, values=keys, valid_lens=valid_lens)
+    torch.testing.assert_close(weights, masked_softmax(scores, valid_lens))
 
 
 def test_cached_key_projection_gives_the_same_context():
     ours, _ = _ours_and_d2l()
     queries, keys = torch.randn(2, 1, 7), torch.randn(2, 5, 6)
     valid_lens = torch.tensor([3, 4])
-    direct = ours(queries, keys, keys[..., :4], valid_lens)
-    cached = ours(queries, keys, keys[..., :4], valid_lens, projected_keys=ours.project_keys(keys))
-    assert torch.equal(direct, cached)
+    common = dict(queries=queries, keys=keys, values=keys[..., :4], valid_lens=valid_lens)
+    direct = ours(**common)
+    cached = ours(**common, projected_keys=ours.project_keys(keys))
+    assert torch.equal(direct[0], cached[0]) and torch.equal(direct[1], cached[1])
 
 
 def test_padded_keys_get_zero_weight_and_do_not_change_the_context():
     ours, _ = _ours_and_d2l()
     queries, keys, values = torch.randn(2, 3, 7), torch.randn(2, 5, 6), torch.randn(2, 5, 4)
     valid_lens = torch.tensor([2, 3])
-    context = ours(queries, keys, values, valid_lens)
-    assert torch.all(ours.attention_weights[0, :, 2:] == 0)
-    assert torch.all(ours.attention_weights[1, :, 3:] == 0)
+    context, weights = ours(queries=queries, keys=keys, values=values, valid_lens=valid_lens)
+    assert torch.all(weights[0, :, 2:] == 0)
+    assert torch.all(weights[1, :, 3:] == 0)
     keys2, values2 = keys.clone(), values.clone()
     keys2[0, 2:], values2[0, 2:] = 100.0, -7.0
-    torch.testing.assert_close(ours(queries, keys2, values2, valid_lens), context)
-
-
-def test_fast_tanh_matches_torch_tanh_in_value_and_gradient():
-    x = torch.linspace(-12, 12, 2001)
-    torch.testing.assert_close(_tanh_inplace(x.clone()), torch.tanh(x), rtol=0, atol=5e-7)
-    leaf = x.clone().requires_grad_()
-    _tanh_inplace(leaf * 1.0).sum().backward()
-    torch.testing.assert_close(leaf.grad, 1 - torch.tanh(x) ** 2, rtol=0, atol=1e-6)
+    context2, _ = ours(queries=queries, keys=keys2, values=values2, valid_lens=valid_lens)
+    torch.testing.assert_close(context2, context)
 
 
 def test_attention_is_exported_at_top_level():

@@ -106,5 +106,7 @@ def test_sphinx_linkcheck_passes_with_external_links_ignored(tmp_path):
     rows = [json.loads(line) for line in output.read_text().splitlines() if line.strip()]
     statuses = {row["status"] for row in rows}
     assert "ignored" in statuses, "linkcheck saw no external link: did it read the book?"
-    broken = [f"{row['filename']}:{row['lineno']} {row['uri']} ({row['info']})" for row in rows if row["status"] == "broken"]
+    broken = [
+        f"{row['filename']}:{row['lineno']} {row['uri']} ({row['info']})" for row in rows if row["status"] == "broken"
+    ]
     assert not broken, "\n".join(broken)

@@ -5,8 +5,9 @@ on 127.0.0.1 and every page of _toc.yml is opened once. Checked: no console erro
 heatmap on every chapter, the Colab and Binder links, every internal link and #fragment, and a
 full-page screenshot of each chapter in _build/screenshots/.
 
-Chromium and its driver are Debian's (``chromium``, ``chromium-driver``); `make setup` installs
-them (``BAHDANAU_CHROMIUM`` and ``BAHDANAU_CHROMEDRIVER`` choose others, e.g. in CI). A browser that is missing or does not start is a failure, never a skip. The browser may
+Chromium and its driver are Debian's (``chromium``, ``chromium-driver``); `make browser` (run by
+`make test`) installs them (``BAHDANAU_CHROMIUM`` and ``BAHDANAU_CHROMEDRIVER`` choose others,
+e.g. in CI). A browser that is missing or does not start is a failure, never a skip. The browser may
 not reach the internet (``--host-resolver-rules``), so that the test sees the same page offline
 and in CI; the only network errors it tolerates are those of resources on other hosts (MathJax
 from its CDN).
@@ -31,7 +32,7 @@ from urllib.parse import parse_qs, unquote, urldefrag, urlparse
 
 import pytest
 import yaml
-from book_build import HTML, ROOT, require_html
+from book_build import ROOT, require_html
 from book_toc import chapter_notebooks, toc_files
 
 # Debian's packages, or another Chrome-compatible browser and its driver (as in the Makefile).

@@ -7,20 +7,31 @@ from typing import NamedTuple
 
 import pytest
 import torch
-from torch import nn
-
-from bahdanau.data import EOS, encode_sources
-from bahdanau.decoding import Hypothesis, Translation, beam_search, default_max_len, greedy_decode, translate
 from helpers import (  # noqa: F401  (one_cpu_thread is an autouse fixture)
     SRC_VOCAB,
     TGT_VOCAB,
     TOY_PAIRS,
     TOY_TEXT,
     one_cpu_thread,
+    overfit_lstm_model,
     overfit_model,
     teacher_forced_log_prob,
     untrained_model,
 )
+from torch import nn
+
+from bahdanau.data import EOS, encode_sources, tokenize
+from bahdanau.decoding import (
+    Hypothesis,
+    Translation,
+    beam_search,
+    default_max_len,
+    greedy_decode,
+    length_penalty_factor,
+    translate,
+)
+from bahdanau.interfaces import AttentionDecoder, DecoderState
+from bahdanau.models import Seq2SeqAttentionDecoder
 
 BOS, EOS_INDEX = TGT_VOCAB.bos, TGT_VOCAB.eos
 ENGLISH = [english for english, _ in TOY_TEXT]
@@ -48,7 +59,7 @@ both_models = pytest.mark.parametrize("attention", [True, False], ids=["attentio
 class _RowState(NamedTuple):
     row_ids: torch.Tensor  # (B,)
 
-    def select(self, index: torch.Tensor) -> "_RowState":
+    def select(self, index: torch.Tensor) -> _RowState:
         return _RowState(self.row_ids[index])
 
 
@@ -245,14 +256,28 @@ def test_beam_search_finds_what_greedy_misses():
 
 
 def test_length_penalty_decides_between_a_short_and_a_long_finished_hypothesis():
-    # "<eos>" at once: p = 0.52 (1 token); "a <eos>": p = 0.48 * 0.99 (2 tokens).
-    model = BigramModel({BOS: {EOS_INDEX: 0.52, A: 0.48}, A: {EOS_INDEX: 0.99, B: 0.01}})
+    # "<eos>" at once: p = 0.4 (1 token); "a <eos>": p = 0.6 * 0.6 = 0.36 (2 tokens).
+    # Raw log-probability prefers the short one; dividing by the length prefers the long one.
+    model = BigramModel({BOS: {EOS_INDEX: 0.4, A: 0.6}, A: {EOS_INDEX: 0.6, B: 0.4}})
     common = dict(bos_index=BOS, eos_index=EOS_INDEX, max_len=5, beam_size=2)
     (raw,) = beam_search(model, *ONE_SOURCE, length_penalty=0.0, **common)
     (normalised,) = beam_search(model, *ONE_SOURCE, length_penalty=1.0, **common)
-    assert raw.token_ids == [EOS_INDEX]
+    (gnmt,) = beam_search(model, *ONE_SOURCE, length_penalty=1.0, penalty="gnmt", **common)
+    assert raw.token_ids == [EOS_INDEX] and raw.score == pytest.approx(math.log(0.4), abs=1e-5)
     assert normalised.token_ids == [A, EOS_INDEX]
-    assert normalised.score == pytest.approx(math.log(0.48 * 0.99) / 2, abs=1e-5)
+    assert normalised.score == pytest.approx(math.log(0.36) / 2, abs=1e-5)
+    # GNMT's penalty divides by (5 + 2) / 6 instead of 2: log(0.36) / (7 / 6) = -0.876 > log(0.4) = -0.916.
+    assert gnmt.token_ids == [A, EOS_INDEX]
+    assert gnmt.score == pytest.approx(math.log(0.36) / (7 / 6), abs=1e-5)
+
+
+def test_length_penalty_factor_names_both_penalties():
+    assert length_penalty_factor(4, 0.5) == pytest.approx(2.0)
+    assert length_penalty_factor(7, 1.0, "gnmt") == pytest.approx(2.0)
+    assert length_penalty_factor(9, 0.0, "gnmt") == 1.0
+    with pytest.raises(ValueError, match="gnmt"):
+        beam_search(BigramModel({BOS: {EOS_INDEX: 1.0}}), *ONE_SOURCE, bos_index=BOS, eos_index=EOS_INDEX,
+                    max_len=3, penalty="wu")
 
 
 def test_beam_search_keeps_a_finished_hypothesis_that_leaves_the_beam():
@@ -264,6 +289,58 @@ def test_beam_search_keeps_a_finished_hypothesis_that_leaves_the_beam():
     (beam,) = beam_search(model, *ONE_SOURCE, beam_size=2, length_penalty=0.0, **common)
     assert beam.token_ids == [EOS_INDEX]
     assert beam.score == pytest.approx(math.log(0.2), abs=1e-5)
+
+
+class _PrefixState(NamedTuple):
+    prefixes: torch.Tensor  # (B, t): the tokens fed so far, <bos> first
+
+    def select(self, index: torch.Tensor) -> _PrefixState:
+        return _PrefixState(self.prefixes[index])
+
+
+class _PrefixDecoder(nn.Module):
+    """p(y_t | y_<t) from a table keyed by the whole prefix; unlisted prefixes go on with "g" (0.99)."""
+
+    def __init__(self, table: dict[tuple[int, ...], dict[int, float]], vocab_size: int, babble: int):
+        super().__init__()
+        self.table, self.vocab_size, self.babble = table, vocab_size, babble
+
+    def init_state(self, enc_all_outputs, enc_valid_lens=None) -> _PrefixState:
+        return _PrefixState(torch.zeros((enc_valid_lens.shape[0], 0), dtype=torch.long))
+
+    def forward(self, X, state):
+        prefixes = torch.cat((state.prefixes, X), dim=1)  # (B, t + T); here T = 1
+        rows = []
+        for prefix in prefixes.tolist():
+            probs = torch.full((self.vocab_size,), 1e-12)
+            for token, prob in self.table.get(tuple(prefix[1:]), {EOS_INDEX: 0.01, self.babble: 0.99}).items():
+                probs[token] = prob
+            rows.append(probs.log())
+        return torch.stack(rows)[:, None, :], _PrefixState(prefixes)  # (B, 1, V)
+
+
+def test_beam_search_refills_the_beam_when_a_hypothesis_finishes():
+    # Tokens a=3, c=4, x=5, y=6, z=7, g=8. With k = 2 and alpha = 0.75:
+    #   "<eos>"    p = 0.3            score log(0.3) / 1            = -1.204
+    #   "c <eos>"  p = 0.2 * 0.9      score log(0.18) / 2 ** 0.75   = -1.020  (the best)
+    #   "a <eos>"  p = 0.5 * 0.2; "a x <eos>" p = 0.4 * 0.05; "a x y ..." babbles on.
+    # Textbook beam search moves "<eos>" to the finished pool after step 1 and keeps two live
+    # hypotheses, "a" and "c", so it finds "c <eos>" at step 2. Keeping "<eos>" in its beam slot
+    # with a frozen score (the old algorithm) leaves one live slot, filled by the "a x y ..."
+    # line, and returns "<eos>".
+    a, c, x, y, z, g = 3, 4, 5, 6, 7, 8
+    table = {
+        (): {EOS_INDEX: 0.3, a: 0.5, c: 0.2},
+        (a,): {EOS_INDEX: 0.2, x: 0.8},
+        (a, x): {EOS_INDEX: 0.05, y: 0.95},
+        (c,): {EOS_INDEX: 0.9, z: 0.1},
+    }
+    model = nn.Module()
+    model.encoder, model.decoder = _NoEncoder(), _PrefixDecoder(table, vocab_size=9, babble=g)
+    (beam,) = beam_search(model, *ONE_SOURCE, bos_index=BOS, eos_index=EOS_INDEX, max_len=6, beam_size=2,
+                          length_penalty=0.75)
+    assert beam.token_ids == [c, EOS_INDEX]
+    assert beam.score == pytest.approx(math.log(0.18) / 2**0.75, abs=1e-5)
 
 
 def test_beam_search_without_any_ending_returns_the_best_cut_off_hypothesis():
@@ -314,6 +391,37 @@ def test_a_sentence_gets_the_same_translation_alone_and_in_a_batch(attention, be
             assert alone.score == pytest.approx(in_batch.score, abs=1e-5)
             if attention:
                 torch.testing.assert_close(alone.attention, in_batch.attention)
+
+
+@pytest.mark.parametrize("beam_size", [1, 4])
+def test_a_learners_lstm_decoder_works_in_greedy_beam_search_and_translate(beam_size):
+    model = overfit_lstm_model()
+    # It keeps the declared protocols without inheriting from the package's decoder.
+    assert isinstance(model.decoder, AttentionDecoder) and not isinstance(model.decoder, Seq2SeqAttentionDecoder)
+    src, src_valid_len = toy_sources()
+    assert isinstance(model.decoder.init_state(model.encoder(src, src_valid_len), src_valid_len), DecoderState)
+    translations = translate(model, ENGLISH, SRC_VOCAB, TGT_VOCAB, beam_size=beam_size)
+    assert [t.tokens for t in translations] == [tgt for _, tgt in TOY_PAIRS]
+    for translation in translations:
+        assert translation.finished
+        assert translation.attention.shape == (len(translation.tokens) + 1, len(translation.src_tokens))
+        torch.testing.assert_close(translation.attention.sum(dim=1), torch.ones(len(translation.tokens) + 1))
+    # Beam search reorders the LSTM's two states (hidden and cell) with its select(): a sentence
+    # gets the same result alone as next to a long, padded one.
+    together = translate(model, [ENGLISH[0], LONG_SENTENCE], SRC_VOCAB, TGT_VOCAB, beam_size=beam_size)
+    assert together[0].tokens == translations[0].tokens
+    torch.testing.assert_close(together[0].attention, translations[0].attention)
+
+
+def test_beam_size_one_is_greedy_for_the_lstm_decoder_too():
+    model = overfit_lstm_model()
+    src, src_valid_len = encode_sources([tokenize(LONG_SENTENCE), TOY_PAIRS[2][0]], SRC_VOCAB)
+    common = dict(bos_index=BOS, eos_index=EOS_INDEX, max_len=12)
+    for greedy, beam in zip(greedy_decode(model, src, src_valid_len, **common),
+                            beam_search(model, src, src_valid_len, beam_size=1, length_penalty=0.0, **common)):
+        assert greedy.token_ids == beam.token_ids
+        assert greedy.score == pytest.approx(beam.score, abs=1e-5)
+        torch.testing.assert_close(greedy.attention, beam.attention)
 
 
 def test_translate_one_string_returns_one_translation():

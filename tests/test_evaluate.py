@@ -5,13 +5,16 @@ from __future__ import annotations
 from dataclasses import replace
 from types import SimpleNamespace
 
-import bahdanau.evaluate
+import pytest
 
+import bahdanau.evaluate
 from bahdanau.data import DataConfig, load_corpus
-from bahdanau.evaluate import LENGTH_BUCKETS, evaluate_checkpoint, evaluate_model, format_report, main, held_out_pairs
+from bahdanau.evaluate import evaluate_checkpoint, evaluate_model, format_report, held_out_pairs, main
+from bahdanau.metrics import DEFAULT_LENGTH_BUCKETS
 from bahdanau.training import load_checkpoint
 
 
+@pytest.mark.slow
 def test_test_pairs_is_load_corpus_test_split_of_every_length(real_corpus_path):
     config = DataConfig(max_len=10)
     pairs = held_out_pairs(config, path=real_corpus_path)
@@ -21,6 +24,7 @@ def test_test_pairs_is_load_corpus_test_split_of_every_length(real_corpus_path):
     assert held_out_pairs(DataConfig(max_len=5, min_freq=1), path=real_corpus_path) == pairs
 
 
+@pytest.mark.slow
 def test_evaluate_reproduces_the_recorded_bleu(tiny_checkpoint, real_corpus_path):
     recorded = load_checkpoint(tiny_checkpoint).metadata["test"]
     again = evaluate_checkpoint(tiny_checkpoint, corpus_path=real_corpus_path)
@@ -47,9 +51,10 @@ def test_perfect_translations_score_100_and_buckets_cover_all_lengths(monkeypatc
     assert "test BLEU" in text and "single-reference" in text and "13a" in text
 
 
+@pytest.mark.slow
 def test_command_line_prints_the_report(tiny_checkpoint, real_corpus_path, capsys):
     main([str(tiny_checkpoint), "--data-dir", str(real_corpus_path.parent.parent)])
     printed = capsys.readouterr().out
     assert "test BLEU" in printed and "BLEU by English length" in printed
-    for low, high in LENGTH_BUCKETS[:4]:
+    for low, high in DEFAULT_LENGTH_BUCKETS[:4]:
         assert f"{low}-{high}" in printed

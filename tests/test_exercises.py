@@ -77,14 +77,20 @@ def masked_weights_without_normalising(queries, keys, valid_lens, W_q, W_k, w_v)
 
 
 class ScaledDotProductAttention(solutions.DotProductAttention):
-    def forward(self, queries, keys, values, valid_lens=None):
-        return super().forward(queries / math.sqrt(queries.shape[-1]), keys, values, valid_lens)
+    def forward(self, *, queries, keys, values, valid_lens=None):
+        return super().forward(queries=queries / math.sqrt(queries.shape[-1]), keys=keys, values=values,
+                               valid_lens=valid_lens)
 
 
 class ReturnsTheWeights(solutions.DotProductAttention):
-    def forward(self, queries, keys, values, valid_lens=None):
-        super().forward(queries, keys, values, valid_lens)
-        return self.attention_weights
+    def forward(self, *, queries, keys, values, valid_lens=None):
+        return super().forward(queries=queries, keys=keys, values=values, valid_lens=valid_lens)[1]
+
+
+class ReturnsTheWeightsFirst(solutions.DotProductAttention):
+    def forward(self, *, queries, keys, values, valid_lens=None):
+        context, weights = super().forward(queries=queries, keys=keys, values=values, valid_lens=valid_lens)
+        return weights, context
 
 
 def raises(*args):
@@ -113,8 +119,9 @@ WRONG_ANSWERS = {
     "check_dot_product_attention": [
         (ScaledDotProductAttention, "sqrt(d)"),
         (lambda: None, "expected an nn.Module"),
-        (ReturnsTheWeights, "the context should have the values' size"),
-        (nn.Identity(), "raised TypeError: Identity.forward() takes 2 positional arguments"),
+        (ReturnsTheWeights, "should return two things, (context, weights)"),
+        (ReturnsTheWeightsFirst, "the context should have the values' size"),
+        (nn.Identity(), "raised TypeError: Identity.forward() got an unexpected keyword argument"),
     ],
     "check_decoder_shapes": [(((3, 5, 40), (3, 6, 5), (2, 3, 32)), "(B, T, S)"), (((3, 5, 30), (3, 5, 6), (2, 3, 32)),
                                                                                   "target vocabulary")],
@@ -126,7 +133,11 @@ WRONG_ANSWERS = {
         (lambda log_p, length, alpha: log_p / length, "at alpha = 0 the score is the plain log-probability"),
         (raises, "raised ValueError: not implemented"),
     ],
-    "check_beam_winner": [(("A", "A"), "not at alpha = 0.75"), (("B", "B"), "not at alpha = 0.0"), (("C",), "give one of")],
+    "check_beam_winner": [
+        (("A", "A"), "not at alpha = 0.75"),
+        (("B", "B"), "not at alpha = 0.0"),
+        (("C",), "give one of"),
+    ],
     "check_attention_entropy": [
         (lambda w: -(w * w.log()).sum(-1), "0 * log 0 must count as 0"),
         (lambda w: -torch.special.xlogy(w, w).sum(-1) / math.log(2), "log base 2"),
@@ -202,7 +213,9 @@ def test_buggy_decoder_is_right_without_padding():
     src, tgt = torch.randint(3, 20, (2, 6)), torch.randint(3, 12, (2, 4))
     full = torch.tensor([6, 6])
     enc_all = encoder(src, full)
-    torch.testing.assert_close(buggy(tgt, buggy.init_state(enc_all, full))[0], fixed(tgt, fixed.init_state(enc_all, full))[0])
+    torch.testing.assert_close(
+        buggy(tgt, buggy.init_state(enc_all, full))[0], fixed(tgt, fixed.init_state(enc_all, full))[0]
+    )
 
 
 def test_reference_numbers_agree_with_the_package():
@@ -218,9 +231,9 @@ def test_reference_numbers_agree_with_the_package():
 def test_dot_product_attention_scores_are_plain_dot_products():
     attention = solutions.DotProductAttention()
     queries, keys = torch.tensor([[[1.0, 0.0]]]), torch.tensor([[[2.0, 0.0], [0.0, 5.0], [9.0, 9.0]]])
-    context = attention(queries, keys, keys, torch.tensor([2]))
+    context, returned_weights = attention(queries=queries, keys=keys, values=keys, valid_lens=torch.tensor([2]))
     weights = torch.softmax(torch.tensor([2.0, 0.0]), dim=0)
-    torch.testing.assert_close(attention.attention_weights[0, 0], torch.cat((weights, torch.zeros(1))))
+    torch.testing.assert_close(returned_weights[0, 0], torch.cat((weights, torch.zeros(1))))
     torch.testing.assert_close(context[0, 0], weights @ keys[0, :2])
 
 
@@ -285,7 +298,9 @@ def test_notebook_calls_each_checker_with_none_stored(chapter):
         for name in exercise.checkers:
             calls = [cell for cell in code if re.search(rf"\bexercises\.{name}\(", cell.source)]
             assert calls, f"{chapter} never calls exercises.{name}"
-            outputs = "".join(out.get("data", {}).get("text/plain", "") + out.get("text", "") for out in calls[0].outputs)
+            outputs = "".join(
+                out.get("data", {}).get("text/plain", "") + out.get("text", "") for out in calls[0].outputs
+            )
             assert "Not answered yet: replace None with" in outputs, f"{name}: stored output {outputs!r}"
 
 
@@ -294,7 +309,9 @@ def test_solution_includes_point_at_real_objects():
     for chapter in CHAPTERS:
         markdown, _ = exercise_section(chapter)
         for cell in markdown:
-            for path, name in re.findall(r"\{literalinclude\}\s*(\S+)\n(?::[\w-]+:.*\n)*?:pyobject:\s*(\S+)", cell.source):
+            for path, name in re.findall(
+                r"\{literalinclude\}\s*(\S+)\n(?::[\w-]+:.*\n)*?:pyobject:\s*(\S+)", cell.source
+            ):
                 module = ROOT / path.lstrip("/")
                 assert module.is_file(), path
                 source = module.read_text()
@@ -323,6 +340,8 @@ def test_instructors_page_tables_every_checker():
     page = (ROOT / "book" / "instructors.md").read_text()
     rows = [line for line in page.splitlines() if line.startswith("|")]
     listed = set(re.findall(r"`(check_\w+)`", "\n".join(rows)))
-    assert listed == set(exercises.CHECKERS), f"missing: {set(exercises.CHECKERS) - listed}, unknown: {listed - set(exercises.CHECKERS)}"
+    assert listed == set(exercises.CHECKERS), (
+        f"missing: {set(exercises.CHECKERS) - listed}, unknown: {listed - set(exercises.CHECKERS)}"
+    )
     for exercise in exercises.EXERCISES:
         assert any(exercise.title in row for row in rows), f"{exercise.title!r} is not in the table"

@@ -167,3 +167,26 @@ def test_a_model_without_attention_translates_without_a_heatmap():
     box = translate_box(load_pretrained("no-attention"), "i'm home .")
     assert "French: <b>" in box.message.value
     assert box.image.value == b""
+
+
+def test_the_step_through_view_runs_a_learners_lstm_decoder():
+    from types import SimpleNamespace
+
+    from helpers import SRC_VOCAB, TGT_VOCAB, TOY_PAIRS, overfit_lstm_model
+
+    from bahdanau.decoding import translate
+
+    model = overfit_lstm_model()
+    learner = SimpleNamespace(model=model, src_vocab=SRC_VOCAB, tgt_vocab=TGT_VOCAB)
+    sentence = " ".join(TOY_PAIRS[5][0])
+    trace = decoder_steps(learner, sentence)
+    greedy = translate(model, sentence, SRC_VOCAB, TGT_VOCAB)
+    assert trace.tokens == greedy.tokens == TOY_PAIRS[5][1]
+    torch.testing.assert_close(trace.attention, greedy.attention)
+    # The LSTM decoder keeps attention_weights only (no scores, no queries): the view shows the weights.
+    assert all(step.scores is None and step.query is None for step in trace.steps)
+    view = step_through(learner, sentence)
+    first_png = view.image.value
+    view.slider.value = len(trace.steps)
+    assert view.image.value != first_png and png_size(view.image.value)[0] > 0
+    assert "<td>–</td>" in view.details.value and "query" not in view.details.value

@@ -1,7 +1,11 @@
 """Tests for bahdanau.models: encoder, decoders, encoder-decoder."""
 
+import json
+
+import d2l.torch as d2l  # the independent reference (installed by `make test`)
 import pytest
 import torch
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 import bahdanau
 from bahdanau.models import (
@@ -12,9 +16,8 @@ from bahdanau.models import (
     Seq2SeqDecoder,
     Seq2SeqEncoder,
     make_model,
+    upgrade_state_dict,
 )
-
-import d2l.torch as d2l  # the independent reference (installed by `make test`)
 
 SRC_V, TGT_V = 30, 40
 
@@ -62,16 +65,14 @@ def test_encoder_ignores_padding(bidirectional):
 
 
 @pytest.mark.parametrize("bidirectional", [False, True])
-def test_encoder_grus_do_no_work_on_padding(bidirectional):
-    """Every GRU reads packed sequences holding the real tokens only (the benchmark's speed-up)."""
+def test_encoder_gru_does_no_work_on_padding(bidirectional):
+    """The one GRU reads a packed sequence holding the real tokens only (the benchmark's speed-up)."""
     encoder = Seq2SeqEncoder(SRC_V, 8, 12, 2, bidirectional=bidirectional)
     src, valid_lens, _ = _batch()
     rows_read = []
-    grus = [*encoder.forward_layers, *(encoder.backward_layers if bidirectional else [])]
-    for gru in grus:
-        gru.register_forward_hook(lambda module, inputs, output: rows_read.append(inputs[0].data.shape[0]))
+    encoder.rnn.register_forward_hook(lambda module, inputs, output: rows_read.append(inputs[0].data.shape[0]))
     encoder(src, valid_lens)
-    assert rows_read == [int(valid_lens.sum())] * len(grus)  # 15 token positions, not 3 x 7 = 21
+    assert rows_read == [int(valid_lens.sum())]  # 15 token positions, not 3 x 7 = 21
 
 
 def test_d2l_encoder_state_depends_on_padding_ours_does_not():
@@ -143,10 +144,10 @@ def test_state_select_reorders_the_batch():
 
 def test_make_model_builds_what_the_config_says():
     with_attention = make_model(_config())
-    assert isinstance(with_attention, EncoderDecoder) and with_attention.has_attention
+    assert isinstance(with_attention, EncoderDecoder)
     assert isinstance(with_attention.decoder, Seq2SeqAttentionDecoder)
     without = make_model(_config(attention=False))
-    assert isinstance(without.decoder, Seq2SeqDecoder) and not without.has_attention
+    assert isinstance(without.decoder, Seq2SeqDecoder)
     bidirectional = make_model(_config(bidirectional=True))
     assert bidirectional.decoder.attention.W_k.in_features == 24  # keys are [->h; <-h]
     assert ModelConfig(**_config().to_dict()) == _config()  # the JSON round trip a checkpoint relies on
@@ -171,3 +172,157 @@ def test_training_step_reduces_loss_on_a_fixed_batch():
         optimizer.step()
         losses.append(loss.item())
     assert losses[-1] < 0.5 * losses[0]
+
+
+# --- the decoder's fast forward against the plain formulation --------------------------------
+
+
+def _reference_forward(decoder, X, state):
+    """The attention decoder written plainly: nn.GRU called once per step on [c_i ; y_{i-1}].
+
+    Returns the logits, the last state and the (weights, scores, queries) of every step.
+    """
+    enc_outputs, enc_keys, hidden_state, enc_valid_lens = state
+    embs = decoder.dropout(decoder.embedding(X))  # (B, T, E)
+    outputs, step_weights, step_scores, step_queries = [], [], [], []
+    for emb in embs.unbind(dim=1):
+        query = hidden_state[-1].unsqueeze(1)  # (B, 1, H): s_{i-1}
+        scores = decoder.attention.scores(query, enc_keys)  # (B, 1, S)
+        context, weights = decoder.attention.attend(scores, enc_outputs, enc_valid_lens)
+        output, hidden_state = decoder.rnn(torch.cat((context, emb.unsqueeze(1)), dim=-1), hidden_state)
+        outputs.append(output)
+        step_weights.append(weights)
+        step_scores.append(scores)
+        step_queries.append(query)
+    logits = decoder.dense(torch.cat(outputs, dim=1))
+    extras = (torch.cat(step_weights, dim=1), torch.cat(step_scores, dim=1), torch.cat(step_queries, dim=1))
+    return logits, hidden_state, extras
+
+
+def _fast_forward(decoder, X, state):
+    logits, new_state = decoder(X, state)
+    extras = (decoder.attention_weights, decoder.attention_scores, decoder.attention_queries)
+    return logits, new_state.hidden_state, extras
+
+
+@pytest.mark.parametrize("num_layers", [1, 2])
+def test_fast_decoder_forward_equals_step_by_step_reference(num_layers):
+    """Same logits, state, weights, scores, queries and gradients as nn.GRU called per step."""
+    torch.manual_seed(0)
+    B, S, T, E, H, H_enc = 4, 6, 5, 8, 12, 24  # H_enc != H: the context's columns of W_ih come first
+    decoder = Seq2SeqAttentionDecoder(TGT_V, E, H, num_layers, dropout=0.0, enc_output_size=H_enc).train()
+    enc_outputs = torch.randn(B, S, H_enc, requires_grad=True)
+    hidden_state = torch.randn(num_layers, B, H, requires_grad=True)
+    valid_lens = torch.tensor([6, 2, 4, 1])
+    X = torch.randint(0, TGT_V, (B, T))
+    results = []
+    for forward in (_fast_forward, _reference_forward):
+        decoder.zero_grad(set_to_none=True)
+        enc_outputs.grad = hidden_state.grad = None
+        logits, last_state, extras = forward(decoder, X, decoder.init_state((enc_outputs, hidden_state), valid_lens))
+        # Every output enters the loss, with its own random weights, so every path's gradient is compared.
+        generator = torch.Generator().manual_seed(1)
+        outputs = [logits, last_state, *extras]
+        loss = sum((t * torch.randn(t.shape, generator=generator)).sum() for t in outputs)
+        loss.backward()
+        grads = {name: p.grad for name, p in decoder.named_parameters()}
+        grads.update(enc_outputs=enc_outputs.grad, hidden_state=hidden_state.grad)
+        results.append((outputs, grads))
+    (fast_outputs, fast_grads), (ref_outputs, ref_grads) = results
+    names = ["logits", "state", "attention_weights", "attention_scores", "attention_queries"]
+    for name, fast, ref in zip(names, fast_outputs, ref_outputs):
+        torch.testing.assert_close(fast, ref, atol=1e-5, rtol=1e-5, msg=name)
+    assert fast_grads.keys() == ref_grads.keys()
+    for name in fast_grads:
+        torch.testing.assert_close(fast_grads[name], ref_grads[name], atol=1e-5, rtol=1e-4, msg=name)
+
+
+def test_fast_decoder_trains_with_dropout_between_layers():
+    """In train mode with dropout the fast path runs, and the state stays (L, B, H)."""
+    torch.manual_seed(0)
+    model = make_model(_config(dropout=0.3)).train()
+    src, valid_lens, tgt_in = _batch()
+    logits = model(src, tgt_in, valid_lens)
+    logits.sum().backward()
+    assert all(p.grad is not None for p in model.decoder.parameters())
+
+
+# --- checkpoints saved before the encoder became one nn.GRU ----------------------------------
+
+
+class _OldEncoder(torch.nn.Module):
+    """The encoder as it was: one single-layer GRU per layer and direction, the backward one
+    reading each sentence reversed within its length (kept here only to test the key map)."""
+
+    def __init__(self, vocab_size, embed_size, num_hiddens, num_layers):
+        super().__init__()
+        self.embedding = torch.nn.Embedding(vocab_size, embed_size)
+        sizes = [embed_size] + [2 * num_hiddens] * (num_layers - 1)
+        self.forward_layers = torch.nn.ModuleList(torch.nn.GRU(n, num_hiddens, batch_first=True) for n in sizes)
+        self.backward_layers = torch.nn.ModuleList(torch.nn.GRU(n, num_hiddens, batch_first=True) for n in sizes)
+        self.bridge = torch.nn.Linear(num_hiddens, num_hiddens)
+
+    @staticmethod
+    def _reverse_within_length(X, lengths):  # (B, S, D)
+        positions = torch.arange(X.shape[1])
+        index = torch.where(positions < lengths[:, None], lengths[:, None] - 1 - positions, positions)  # (B, S)
+        return X.gather(1, index[..., None].expand_as(X))
+
+    @staticmethod
+    def _run(gru, X, lengths):
+        packed = pack_padded_sequence(X, lengths, batch_first=True, enforce_sorted=False)
+        outputs, final = gru(packed)
+        return pad_packed_sequence(outputs, batch_first=True, total_length=X.shape[1])[0], final[0]
+
+    def forward(self, X, lengths):
+        layer_input, states = self.embedding(X), []
+        for forward_gru, backward_gru in zip(self.forward_layers, self.backward_layers):
+            forward_out, _ = self._run(forward_gru, layer_input, lengths)
+            backward_out, first_backward = self._run(
+                backward_gru, self._reverse_within_length(layer_input, lengths), lengths
+            )
+            states.append(torch.tanh(self.bridge(first_backward)))  # s_0 = tanh(W_s <-h_1)
+            layer_input = torch.cat((forward_out, self._reverse_within_length(backward_out, lengths)), dim=-1)
+        return layer_input, torch.stack(states)
+
+
+def test_upgrade_state_dict_maps_the_old_encoder_keys():
+    torch.manual_seed(0)
+    old_encoder = _OldEncoder(SRC_V, 8, 12, 2)
+    model = make_model(_config(bidirectional=True)).eval()
+    old_style = {f"encoder.{key}": tensor for key, tensor in old_encoder.state_dict().items()}
+    old_style.update((key, t) for key, t in model.state_dict().items() if not key.startswith("encoder."))
+    assert "encoder.backward_layers.1.weight_hh_l0" in old_style
+    upgraded = upgrade_state_dict(old_style)
+    assert upgraded["encoder.rnn.weight_hh_l1_reverse"] is old_style["encoder.backward_layers.1.weight_hh_l0"]
+    assert upgraded["encoder.rnn.bias_ih_l0"] is old_style["encoder.forward_layers.0.bias_ih_l0"]
+    assert upgrade_state_dict(upgraded) == upgraded  # already new: unchanged
+    model.load_state_dict(upgraded)  # strict: exactly the new model's keys
+    src, valid_lens, tgt_in = _batch()
+    old_outputs, old_state = old_encoder(src, valid_lens)
+    new_outputs, new_state = model.encoder(src, valid_lens)
+    torch.testing.assert_close(new_outputs, old_outputs)
+    torch.testing.assert_close(new_state, old_state)
+
+
+def test_a_checkpoint_saved_with_the_old_encoder_keys_still_loads(tmp_path):
+    """A file written before the encoder became one nn.GRU loads, and gives the same translations."""
+    from bahdanau.pretrained import pretrained_path
+    from bahdanau.training import load_checkpoint, state_dict_sha256
+
+    payload = torch.load(pretrained_path("attention"), weights_only=True)
+    old_names = {f"encoder.rnn.{w}_l0": f"encoder.forward_layers.0.{w}_l0"
+                 for w in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")}
+    old_state = {old_names.get(name, name): tensor for name, tensor in payload["state_dict"].items()}
+    assert "encoder.forward_layers.0.weight_ih_l0" in old_state and "encoder.rnn.weight_ih_l0" not in old_state
+    # The stored SHA-256 is of the stored (old) names, as it was for such a file.
+    metadata = json.loads(payload["metadata_json"])
+    metadata["weights_sha256"] = state_dict_sha256(old_state)
+    old_file = tmp_path / "old.pt"
+    torch.save({**payload, "state_dict": old_state, "metadata_json": json.dumps(metadata)}, old_file)
+    old, shipped = load_checkpoint(old_file), bahdanau.load_pretrained("attention")
+    for name, tensor in shipped.model.state_dict().items():
+        assert torch.equal(old.model.state_dict()[name], tensor), name
+    sentence = "he is a good man ."
+    assert bahdanau.translate(old.model, sentence, old.src_vocab, old.tgt_vocab).tokens == \
+        shipped.translate(sentence).tokens

@@ -11,7 +11,7 @@ look wrong in the book.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import nbformat
@@ -36,7 +36,7 @@ NOT_COMPARED_TAGS = {"nbval-ignore-output", "nbval-skip"}
 NOTEBOOKS = [f"{chapter}.ipynb" for chapter in chapter_notebooks()]
 
 
-@lru_cache(maxsize=None)
+@cache
 def load(notebook: str) -> nbformat.NotebookNode:
     path = ROOT / notebook
     if not path.is_file():

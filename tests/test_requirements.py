@@ -6,6 +6,7 @@ wheels for Python >= 3.12, so it is installed with --no-deps and its runtime imp
 
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.slow  # asks PyPI: about a minute
 @pytest.mark.parametrize("python_version", ["3.12", "3.13"])
 def test_requirements_resolve_for_newer_pythons(python_version, tmp_path):
     command = [
@@ -33,3 +35,24 @@ def test_d2l_is_installed_without_its_pins_and_its_imports_are_listed():
         assert module in requirements
     assert "--no-deps d2l==1.0.3" in (ROOT / "Makefile").read_text()
     import d2l.torch  # noqa: F401 - the installed copy must import with our numpy
+
+
+def test_widgets_are_an_optional_extra_that_requirements_install():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert not [dep for dep in project["dependencies"] if dep.startswith("ipywidgets")]
+    assert project["optional-dependencies"]["widgets"] == ["ipywidgets>=7.6"]  # Colab has ipywidgets 7
+    assert "ipywidgets" in (ROOT / "requirements.txt").read_text()
+    # The Pythons the README promises (3.11 to 3.13): this one, and the two resolved above.
+    assert project["requires-python"] == ">=3.11"
+
+
+def test_make_lint_runs_ruff_and_make_test_runs_it_first():
+    requirements = (ROOT / "requirements.txt").read_text()
+    assert "ruff" in [line.split(">")[0].strip() for line in requirements.splitlines()]
+    makefile = (ROOT / "Makefile").read_text()
+    assert "ruff check src tests notebooks" in makefile
+    test_rule = next(line for line in makefile.splitlines() if line.startswith("test:"))
+    assert "lint" in test_rule.split() and "browser" in test_rule.split()
+    for target in ("setup:", "book:", "student-book:", "unit:"):
+        rule = next(line for line in makefile.splitlines() if line.startswith(target))
+        assert "browser" not in rule and "CHROM" not in rule, rule

@@ -77,7 +77,9 @@ def test_student_config_hides_solutions_and_keeps_the_rest():
 
 def test_student_build_passes_without_warnings(student_build):
     log = student_build.stdout
-    assert student_build.returncode == 0, f"the student build failed (exit code {student_build.returncode}):\n{log[-5000:]}"
+    assert student_build.returncode == 0, (
+        f"the student build failed (exit code {student_build.returncode}):\n{log[-5000:]}"
+    )
     warnings = [line for line in log.splitlines() if "WARNING" in line or "ERROR" in line]
     assert not warnings, "\n".join(warnings)
 

@@ -12,6 +12,7 @@ from bahdanau.train import PRESETS, main, train_preset
 from bahdanau.training import load_checkpoint, read_checkpoint_metadata
 
 
+@pytest.mark.slow
 def test_tiny_preset_trains_end_to_end_and_its_loss_falls(tiny_checkpoint):
     checkpoint = load_checkpoint(tiny_checkpoint)
     history = checkpoint.metadata["history"]
@@ -30,6 +31,7 @@ def test_tiny_preset_trains_end_to_end_and_its_loss_falls(tiny_checkpoint):
     assert "epoch 3/3: training loss" in log and "validation loss" in log
 
 
+@pytest.mark.slow
 def test_the_saved_checkpoint_is_float16_and_loads_as_float32(tiny_checkpoint):
     payload = torch.load(tiny_checkpoint, weights_only=True)
     assert all(t.dtype == torch.float16 for t in payload["state_dict"].values() if t.is_floating_point())
@@ -56,6 +58,7 @@ def test_unknown_preset_is_refused():
         main(["--preset", "big"])
 
 
+@pytest.mark.slow
 def test_command_line_writes_a_checkpoint(real_corpus_path, tmp_path, capsys):
     main(["--preset", "tiny", "--epochs", "1", "--out", str(tmp_path), "--no-progress",
           "--data-dir", str(real_corpus_path.parent.parent)])

@@ -7,6 +7,15 @@ import math
 
 import pytest
 import torch
+from helpers import (  # noqa: F401  (one_cpu_thread is an autouse fixture)
+    SRC_VOCAB,
+    TGT_VOCAB,
+    one_cpu_thread,
+    overfit_model,
+    tiny_config,
+    toy_loader,
+    untrained_model,
+)
 
 from bahdanau.models import make_model
 from bahdanau.training import (
@@ -23,15 +32,6 @@ from bahdanau.training import (
     sequence_loss,
     set_seed,
     state_dict_sha256,
-)
-from helpers import (  # noqa: F401  (one_cpu_thread is an autouse fixture)
-    SRC_VOCAB,
-    TGT_VOCAB,
-    one_cpu_thread,
-    overfit_model,
-    tiny_config,
-    toy_loader,
-    untrained_model,
 )
 
 PAD = TGT_VOCAB.pad
@@ -347,3 +347,14 @@ def test_load_rejects_a_config_that_does_not_fit_the_weights(saved, tmp_path):
 
 def test_checkpoint_error_is_a_value_error():
     assert issubclass(CheckpointError, ValueError)
+
+
+def test_fit_stops_at_a_non_finite_loss_before_it_reaches_the_weights():
+    model = untrained_model()
+    with torch.no_grad():
+        model.decoder.dense.bias[0] = float("nan")  # every logit row now holds a NaN: the loss is NaN
+    before = {name: tensor.clone() for name, tensor in model.state_dict().items()}
+    with pytest.raises(FloatingPointError, match=r"became nan in epoch 1; try a smaller learning rate"):
+        fit(model, toy_loader(), epochs=2, lr=0.01, pad_index=PAD, device="cpu", progress=False)
+    for name, tensor in model.state_dict().items():
+        assert torch.allclose(tensor, before[name], equal_nan=True), name

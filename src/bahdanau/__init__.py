@@ -3,9 +3,12 @@
 The package behind the tutorial book. One module per concept:
 
 - ``data``: the fra-eng corpus (download, preprocessing, vocabularies, splits, batches)
+- ``interfaces``: the declared contracts (``typing.Protocol``): encoder, decoder, state,
+  attention decoder; decoding and the widgets rely on these, not on concrete classes
 - ``attention``: masked softmax and additive attention
 - ``models``: encoder, decoders (with and without attention), encoder–decoder
 - ``training``: the loss that ignores padding, the fit loop, checkpoints
+- ``runtime``: where a model runs, and eval mode without gradients for inference
 - ``decoding``: greedy and beam search, ``translate``
 - ``metrics``: d2l's per-sentence BLEU and sacreBLEU's corpus BLEU
 - ``plotting``: attention heatmaps, loss curves, BLEU by sentence length
@@ -17,8 +20,10 @@ E embedding size, H hidden size, V vocabulary size, L layers.
 """
 
 from .attention import AdditiveAttention, masked_softmax
-from .data import DataConfig, Vocab, fra_eng_path, load_corpus, tokenize
+from .data import DataConfig, Vocab, load_corpus, tokenize
 from .decoding import Translation, beam_search, greedy_decode, translate
+from .download import fra_eng_path
+from .interfaces import AttentionDecoder, Decoder, DecoderState, Encoder, ScoredAttentionDecoder, Seq2Seq
 from .metrics import bleu, bleu_by_length, corpus_bleu
 from .models import (
     EncoderDecoder,
@@ -28,8 +33,8 @@ from .models import (
     Seq2SeqEncoder,
     make_model,
 )
-from .pretrained import Translator, load_pretrained
 from .plotting import plot_attention, plot_bleu_by_length, plot_history
+from .pretrained import Translator, load_pretrained
 from .training import fit, load_checkpoint, save_checkpoint, sequence_loss
 
 __version__ = "0.1.0"
@@ -42,6 +47,12 @@ __all__ = [
     "fra_eng_path",
     "load_corpus",
     "tokenize",
+    "Encoder",
+    "Decoder",
+    "DecoderState",
+    "AttentionDecoder",
+    "ScoredAttentionDecoder",
+    "Seq2Seq",
     "Seq2SeqEncoder",
     "Seq2SeqDecoder",
     "Seq2SeqAttentionDecoder",

@@ -22,7 +22,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-__all__ = ["masked_softmax", "AdditiveAttention"]
+__all__ = ["masked_softmax", "additive_scores", "AdditiveAttention"]
 
 # d2l fills masked scores with -1e6 rather than -inf: exp(-1e6 - max) is exactly 0 in
 # float32, and a row whose every key is masked still gives finite (uniform) weights
@@ -51,35 +51,37 @@ def masked_softmax(X: torch.Tensor, valid_lens: torch.Tensor | None) -> torch.Te
     return torch.softmax(X.masked_fill(~keep, MASK_VALUE), dim=-1)
 
 
-def _tanh_inplace(x: torch.Tensor) -> torch.Tensor:
-    """tanh(x) computed as 2 * sigmoid(2x) - 1, overwriting ``x`` (a fresh temporary).
+def additive_scores(projected_queries: torch.Tensor, projected_keys: torch.Tensor, w_v: nn.Linear) -> torch.Tensor:
+    """The paper's alignment scores ``e_ij = v_a^T tanh(W_a s_{i-1} + U_a h_j)`` (eq. 6).
 
-    Why: the (B, Q, K, h) tanh is most of the attention's work inside the decoder
-    loop, and PyTorch's CPU ``tanh`` is about 4x slower than its ``sigmoid`` here
-    (measured by ``python -m bahdanau.bench``). The identity is exact in real
-    arithmetic; in float32 the two agree to about 2e-7.
+    Args:
+        projected_queries: ``W_a s_{i-1}`` for every query, shape (B, Q, h).
+        projected_keys: ``U_a h_j`` for every key, shape (B, K, h).
+        w_v: the layer holding ``v_a`` (h -> 1, no bias).
+
+    Returns:
+        The scores (B, Q, K). The one place in the package that computes eq. 6: both
+        :class:`AdditiveAttention` and the step-through view call it.
     """
-    sigmoid = x.mul_(2).sigmoid_()
-    if sigmoid.requires_grad:
-        # Autograd keeps sigmoid's output for the backward pass: scale a copy instead.
-        return sigmoid.mul(2).sub_(1)
-    return sigmoid.mul_(2).sub_(1)  # no gradient needed (decoding): no new allocation at all
+    # Broadcast every query against every key: (B, Q, 1, h) + (B, 1, K, h).
+    features = torch.tanh(projected_queries.unsqueeze(2) + projected_keys.unsqueeze(1))  # (B, Q, K, h)
+    return w_v(features).squeeze(-1)  # (B, Q, K)
 
 
 class AdditiveAttention(nn.Module):
-    """Additive attention (Bahdanau et al., 2014), with d2l's names and call shape.
+    """Additive attention (Bahdanau et al., 2014), with d2l's names (``W_k``, ``W_q``, ``w_v``).
 
     Args:
         key_size: size of each key (the encoder's output size, H or 2H).
         query_size: size of each query (the decoder's hidden size H).
-        num_hiddens: size of the scoring network's hidden layer.
+        num_hiddens: size of the scoring network's hidden layer (h below).
         dropout: dropout on the attention weights (as in d2l).
 
-    Calling ``attention(queries, keys, values, valid_lens)`` with queries
-    (B, Q, query_size), keys (B, K, key_size), values (B, K, value_dim) and
-    valid_lens (B,) or (B, Q) returns the context (B, Q, value_dim) and stores the
-    weights (B, Q, K) in ``attention.attention_weights``, exactly like
-    ``d2l.AdditiveAttention``.
+    ``attention(queries=..., keys=..., values=..., valid_lens=...)``, keyword-only so
+    that queries and keys cannot be swapped by accident, returns ``(context, weights)``:
+    the context (B, Q, value_dim) and the weights (B, Q, K). Unlike d2l's layer it keeps
+    no state: the weights are returned, not stored on the module (a decoder that wants
+    d2l's ``attention_weights`` property keeps them itself).
 
     The fast path: ``U_a h_j`` does not depend on the decoder step, so a decoder
     calls :meth:`project_keys` once per source batch and passes the result as
@@ -93,33 +95,47 @@ class AdditiveAttention(nn.Module):
         self.W_q = nn.Linear(query_size, num_hiddens, bias=False)  # the paper's W_a
         self.w_v = nn.Linear(num_hiddens, 1, bias=False)  # the paper's v_a
         self.dropout = nn.Dropout(dropout)
-        self.attention_weights: torch.Tensor | None = None
 
     def project_keys(self, keys: torch.Tensor) -> torch.Tensor:
         """``U_a h_j`` for every key: (B, K, key_size) -> (B, K, num_hiddens)."""
         return self.W_k(keys)
 
+    def scores(self, queries: torch.Tensor, projected_keys: torch.Tensor) -> torch.Tensor:
+        """The scores ``e_ij`` (B, Q, K) of queries (B, Q, query_size) against keys projected by
+        :meth:`project_keys`."""
+        return additive_scores(self.W_q(queries), projected_keys, self.w_v)
+
     def forward(
         self,
+        *,
         queries: torch.Tensor,
         keys: torch.Tensor,
         values: torch.Tensor,
         valid_lens: torch.Tensor | None = None,
-        *,
         projected_keys: torch.Tensor | None = None,
-    ) -> torch.Tensor:
-        """Context vectors (B, Q, value_dim); see the class docstring for shapes.
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The context (B, Q, value_dim) and the weights (B, Q, K).
 
-        ``projected_keys`` (B, K, num_hiddens), if given, must equal
-        ``self.project_keys(keys)``; it lets a decoder skip that work at every step.
+        queries (B, Q, query_size), keys (B, K, key_size), values (B, K, value_dim),
+        valid_lens None, (B,) or (B, Q). ``projected_keys`` (B, K, num_hiddens), if
+        given, must equal ``self.project_keys(keys)``; it lets a decoder skip that work
+        at every step.
         """
         if projected_keys is None:
             projected_keys = self.project_keys(keys)  # (B, K, h)
-        projected_queries = self.W_q(queries)  # (B, Q, h)
-        # e_ij = v_a^T tanh(W_a s_{i-1} + U_a h_j): broadcast every query against every key.
-        features = _tanh_inplace(projected_queries.unsqueeze(2) + projected_keys.unsqueeze(1))  # (B, Q, K, h)
-        scores = self.w_v(features).squeeze(-1)  # (B, Q, K)
-        # alpha_ij = softmax_j(e_ij), with padded source positions given weight 0.
-        self.attention_weights = masked_softmax(scores, valid_lens)  # (B, Q, K)
-        # c_i = sum_j alpha_ij h_j: a batched weighted average of the values.
-        return torch.bmm(self.dropout(self.attention_weights), values)  # (B, Q, value_dim)
+        # e_ij = v_a^T tanh(W_a s_{i-1} + U_a h_j)  (eq. 6)
+        scores = self.scores(queries, projected_keys)  # (B, Q, K)
+        return self.attend(scores, values, valid_lens)
+
+    def attend(
+        self, scores: torch.Tensor, values: torch.Tensor, valid_lens: torch.Tensor | None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """From scores (B, Q, K) to the context (B, Q, value_dim) and the weights (B, Q, K).
+
+        The second half of :meth:`forward`, for a decoder that also keeps the scores.
+        """
+        # alpha_ij = exp(e_ij) / sum_k exp(e_ik)  (eq. 6), padded source positions given weight 0.
+        weights = masked_softmax(scores, valid_lens)  # (B, Q, K)
+        # c_i = sum_j alpha_ij h_j  (eq. 5): a batched weighted average of the values.
+        context = torch.bmm(self.dropout(weights), values)  # (B, Q, value_dim)
+        return context, weights

@@ -1,20 +1,24 @@
-"""Benchmark: our attention decoder against the same architecture built from d2l parts.
+"""Benchmark: our attention model against the same architecture built from d2l parts.
 
-Run ``python -m bahdanau.bench``. Everything is measured side by side in one run,
-on the same sizes (B=128, S=T=10, E=H=256, 2 layers), alternating the two
-implementations so that machine noise hits both alike, and reported as ratios:
+Run ``python -m bahdanau.bench``. Everything is measured in one run, on the same
+sizes (B=128, S=T=10, E=H=256, 2 GRU layers, V=2000), alternating the two
+implementations so that machine noise hits both alike (:func:`time_pair`), and
+reported as ratios. One function per figure:
 
-1. attention over a 10-step decoder loop: ours (keys projected once per source
-   batch) against ``d2l.AdditiveAttention`` called the d2l way (keys re-projected
-   at every step);
-2. one full training step (forward, backward, Adam) of our attention model against
-   ``d2l.Seq2SeqEncoder`` + ``d2l.AdditiveAttention`` + the d2l chapter's decoder
-   loop (time-first, with its ``permute``s), plus the GFLOP/s our step achieves.
-   The source lengths are drawn uniformly from 1..S, as in a batch of unsorted
-   sentences: our encoder runs on packed sequences and skips the padding, d2l's
-   runs over it. The step is also timed with every source of full length S, where
-   only the cached keys help (the ceiling is then about 1.27x, counting matmuls);
-3. greedy translation throughput in sentences per second.
+1. :func:`attention_loop`: attention over a 10-step decoder loop, ours (keys
+   projected once per source batch) against ``d2l.AdditiveAttention`` called the
+   d2l way (keys re-projected at every step);
+2. :func:`training_step`: one full training step (forward, backward, Adam) of our
+   model against ``d2l.Seq2SeqEncoder`` + ``d2l.AdditiveAttention`` + the d2l
+   chapter's decoder loop (time-first, with its ``permute``\\ s). The source
+   lengths are drawn uniformly from 1..S, as in a batch of unsorted sentences:
+   our encoder runs on a packed sequence and skips the padding, d2l's runs over
+   it. The step is also timed with every source of full length S, where the
+   cached keys and the decoder's precomputed input gates are what is left;
+3. :func:`matmul_gflops`: how fast this machine multiplies two large fp32
+   matrices, to read our step's GFLOP/s against (the share of that peak);
+4. :func:`greedy_throughput`: greedy translation of 128 sentences, in sentences
+   per second (decoding calls the decoder with one target step at a time).
 
 d2l is an optional dependency of the package (it is in requirements.txt).
 """
@@ -24,14 +28,27 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from typing import NamedTuple
 
 import torch
 from torch import nn
 
 from .attention import AdditiveAttention
-from .models import ModelConfig, make_model
+from .data import BOS_INDEX, EOS_INDEX, NUM_SPECIALS
+from .models import EncoderDecoder, ModelConfig, make_model
 
-__all__ = ["D2LAttentionSeq2Seq", "run", "time_pair"]
+__all__ = [
+    "D2LAttentionSeq2Seq",
+    "run",
+    "time_pair",
+    "time_one",
+    "attention_loop",
+    "training_step",
+    "matmul_gflops",
+    "greedy_throughput",
+]
+
+TARGETS = {"attention_speedup": 3.0, "train_step_speedup": 1.4, "greedy_sentences_per_s": 3000}
 
 
 class _D2LSeedDecoder(nn.Module):
@@ -79,6 +96,15 @@ class D2LAttentionSeq2Seq(nn.Module):
         return self.decoder(dec_X, state)[0]
 
 
+class Batch(NamedTuple):
+    """One random batch: src (B, S), tgt_in and tgt_out (B, T), valid_lens (B,) uniform in 1..S."""
+
+    src: torch.Tensor
+    tgt_in: torch.Tensor
+    tgt_out: torch.Tensor
+    valid_lens: torch.Tensor
+
+
 def _import_d2l():
     try:
         import d2l.torch as d2l
@@ -104,6 +130,49 @@ def time_pair(first, second, *, repeats: int, warmup: int = 3) -> tuple[float, f
     return statistics.median(first_times), statistics.median(second_times)
 
 
+def time_one(fn, *, repeats: int, warmup: int = 2) -> float:
+    """Median seconds per call of one callable."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def attention_loop(d2l, enc_outputs: torch.Tensor, valid_lens: torch.Tensor, *, num_steps: int,
+                   repeats: int) -> dict:
+    """Figure 1: attention over a ``num_steps``-step loop, ours (keys cached) against d2l's layer.
+
+    enc_outputs (B, S, H) serve as keys and values, valid_lens (B,); the queries are random.
+    """
+    B, _, H = enc_outputs.shape
+    ours = AdditiveAttention(H, H, H).eval()
+    theirs = d2l.AdditiveAttention(H, 0.0).eval()
+    queries = torch.randn(num_steps, B, 1, H)  # one (B, 1, H) query per step
+    with torch.no_grad():
+        theirs(queries[0], enc_outputs, enc_outputs, valid_lens)  # materialise the lazy layers
+        theirs.load_state_dict(ours.state_dict())
+
+        def ours_loop():
+            enc_keys = ours.project_keys(enc_outputs)  # once per source batch
+            for query in queries:
+                ours(queries=query, keys=enc_outputs, values=enc_outputs, valid_lens=valid_lens,
+                     projected_keys=enc_keys)
+
+        def theirs_loop():
+            for query in queries:
+                theirs(query, enc_outputs, enc_outputs, valid_lens)
+
+        context, _ = ours(queries=queries[0], keys=enc_outputs, values=enc_outputs, valid_lens=valid_lens)
+        assert torch.allclose(context, theirs(queries[0], enc_outputs, enc_outputs, valid_lens), atol=1e-6)
+        ours_s, theirs_s = time_pair(ours_loop, theirs_loop, repeats=repeats)
+    return {"attention_ours_ms": ours_s * 1e3, "attention_d2l_ms": theirs_s * 1e3,
+            "attention_speedup": theirs_s / ours_s}
+
+
 def _training_step_flops(config: ModelConfig, B: int, S: int, T: int, src_tokens: int) -> float:
     """Multiply-add work of one training step of our model, counted as 2 FLOPs each; x3 for backward.
 
@@ -120,85 +189,120 @@ def _training_step_flops(config: ModelConfig, B: int, S: int, T: int, src_tokens
     return 2 * (encoder + attention_keys + decoder + output) * 3
 
 
+def _make_step(model: nn.Module, batch: Batch, valid_lens: torch.Tensor):
+    """A closure running one training step (forward, cross-entropy, backward, Adam) of ``model``."""
+    vocab_size = model.decoder.dense.out_features
+    model(batch.src, batch.tgt_in, valid_lens)  # materialise d2l's lazy layers before building the optimizer
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    loss_fn = nn.CrossEntropyLoss()
+
+    def step():
+        optimizer.zero_grad(set_to_none=True)
+        logits = model(batch.src, batch.tgt_in, valid_lens)  # (B, T, V)
+        loss_fn(logits.reshape(-1, vocab_size), batch.tgt_out.reshape(-1)).backward()
+        optimizer.step()
+
+    return step
+
+
+def training_step(our_model: EncoderDecoder, d2l_model: nn.Module, config: ModelConfig, batch: Batch, *,
+                  repeats: int) -> dict:
+    """Figure 2: one training step, ours against d2l's parts, with uneven source lengths and without.
+
+    Also returns the share of source positions that are padding, and the GFLOP/s our
+    step achieves (multiply-adds counted by :func:`_training_step_flops`).
+    """
+    B, S = batch.src.shape
+    T = batch.tgt_in.shape[1]
+    ours_s, theirs_s = time_pair(_make_step(our_model, batch, batch.valid_lens),
+                                 _make_step(d2l_model, batch, batch.valid_lens), repeats=repeats)
+    src_tokens = int(batch.valid_lens.sum())
+    # The same step with no padding at all: the encoder's skipping no longer helps.
+    full_lens = torch.full((B,), S)
+    full_ours_s, full_theirs_s = time_pair(_make_step(our_model, batch, full_lens),
+                                           _make_step(d2l_model, batch, full_lens), repeats=repeats)
+    return {
+        "train_step_ours_ms": ours_s * 1e3,
+        "train_step_d2l_ms": theirs_s * 1e3,
+        "train_step_speedup": theirs_s / ours_s,
+        "train_step_full_length_speedup": full_theirs_s / full_ours_s,
+        "train_step_gflops": _training_step_flops(config, B, S, T, src_tokens) / ours_s / 1e9,
+        "src_padding": 1 - src_tokens / (B * S),
+    }
+
+
+def matmul_gflops(size: int = 2048, *, repeats: int = 7) -> float:
+    """Figure 3: GFLOP/s of one large fp32 matmul, (size, size) @ (size, size), median of ``repeats``.
+
+    About the most this machine's BLAS gets out of its cores: a yardstick for the
+    training step's GFLOP/s, whose matmuls are small (B=128 rows) and sequential.
+    """
+    a, b = torch.randn(size, size), torch.randn(size, size)
+    return 2 * size**3 / time_one(lambda: a @ b, repeats=repeats) / 1e9
+
+
+def greedy_throughput(model: EncoderDecoder, batch: Batch, *, repeats: int) -> dict:
+    """Figure 4: greedy translation of the batch's sources, in sentences per second (median call).
+
+    One decoder call per output step, with a (B, 1) input. An untrained model almost
+    never emits ``<eos>`` (id 2 here), so the batch runs all T steps.
+    """
+    from .decoding import greedy_decode
+
+    model.eval()
+    B, T = batch.tgt_in.shape
+    seconds = time_one(
+        lambda: greedy_decode(model, batch.src, batch.valid_lens, bos_index=BOS_INDEX, eos_index=EOS_INDEX, max_len=T),
+        repeats=repeats,
+    )
+    model.train()
+    return {"greedy_sentences_per_s": B / seconds, "greedy_ms": seconds * 1e3}
+
+
 def run(*, batch_size: int = 128, num_steps: int = 10, size: int = 256, vocab_size: int = 2000, repeats: int = 20,
         seed: int = 0) -> dict:
-    """Measure the three figures and return them (also printed by ``main``)."""
+    """Measure every figure in one run and return them (``main`` prints them)."""
     d2l = _import_d2l()
     torch.manual_seed(seed)
     B, S, T, H = batch_size, num_steps, num_steps, size
-    results = {"B": B, "S": S, "T": T, "E": size, "H": size, "threads": torch.get_num_threads()}
-
-    # 1. Attention over a T-step decoder loop.
-    ours = AdditiveAttention(H, H, H).eval()
-    theirs = d2l.AdditiveAttention(H, 0.0).eval()
-    enc_outputs = torch.randn(B, S, H)
-    valid_lens = torch.randint(1, S + 1, (B,))
-    queries = torch.randn(T, B, 1, H)
-    with torch.no_grad():
-        theirs(queries[0], enc_outputs, enc_outputs, valid_lens)  # materialise the lazy layers
-        theirs.load_state_dict(ours.state_dict())
-
-        def ours_loop():
-            enc_keys = ours.project_keys(enc_outputs)  # once per source batch
-            for query in queries:
-                ours(query, enc_outputs, enc_outputs, valid_lens, projected_keys=enc_keys)
-
-        def theirs_loop():
-            for query in queries:
-                theirs(query, enc_outputs, enc_outputs, valid_lens)
-
-        assert torch.allclose(ours(queries[0], enc_outputs, enc_outputs, valid_lens),
-                              theirs(queries[0], enc_outputs, enc_outputs, valid_lens), atol=1e-6)
-        ours_s, theirs_s = time_pair(ours_loop, theirs_loop, repeats=repeats * 5)
-    results["attention_ours_ms"] = ours_s * 1e3
-    results["attention_d2l_ms"] = theirs_s * 1e3
-    results["attention_speedup"] = theirs_s / ours_s
-
-    # 2. A full training step.
+    batch = Batch(
+        src=torch.randint(NUM_SPECIALS, vocab_size, (B, S)),
+        tgt_in=torch.randint(NUM_SPECIALS, vocab_size, (B, T)),
+        tgt_out=torch.randint(NUM_SPECIALS, vocab_size, (B, T)),
+        valid_lens=torch.randint(1, S + 1, (B,)),
+    )
+    results = {"B": B, "S": S, "T": T, "E": size, "H": H, "V": vocab_size, "threads": torch.get_num_threads()}
+    results |= attention_loop(d2l, torch.randn(B, S, H), batch.valid_lens, num_steps=T, repeats=repeats * 5)
     config = ModelConfig(vocab_size, vocab_size, size, size, num_layers=2, dropout=0.0, attention=True)
     our_model = make_model(config)
     d2l_model = D2LAttentionSeq2Seq(d2l, vocab_size, vocab_size, size, size, 2, 0.0)
-    src = torch.randint(4, vocab_size, (B, S))
-    tgt_in = torch.randint(4, vocab_size, (B, T))
-    tgt_out = torch.randint(4, vocab_size, (B, T))
-    loss_fn = nn.CrossEntropyLoss()
-
-    def make_step(model, lens):
-        model(src, tgt_in, lens)  # materialise d2l's lazy layers before building the optimizer
-        optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-
-        def step():
-            optimizer.zero_grad(set_to_none=True)
-            logits = model(src, tgt_in, lens)  # (B, T, V)
-            loss_fn(logits.reshape(-1, vocab_size), tgt_out.reshape(-1)).backward()
-            optimizer.step()
-
-        return step
-
-    ours_s, theirs_s = time_pair(make_step(our_model, valid_lens), make_step(d2l_model, valid_lens), repeats=repeats)
-    results["train_step_ours_ms"] = ours_s * 1e3
-    results["train_step_d2l_ms"] = theirs_s * 1e3
-    results["train_step_speedup"] = theirs_s / ours_s
-    src_tokens = int(valid_lens.sum())
-    results["train_step_gflops"] = _training_step_flops(config, B, S, T, src_tokens) / ours_s / 1e9
-    results["src_padding"] = 1 - src_tokens / (B * S)
-    # The same step with no padding at all: only the cached keys separate the two.
-    full_lens = torch.full((B,), S)
-    ours_s, theirs_s = time_pair(make_step(our_model, full_lens), make_step(d2l_model, full_lens), repeats=repeats)
-    results["train_step_full_length_speedup"] = theirs_s / ours_s
-
-    # 3. Greedy translation throughput.
-    from .decoding import greedy_decode
-
-    our_model.eval()
-    greedy = lambda: greedy_decode(our_model, src, valid_lens, bos_index=1, eos_index=2, max_len=T)  # noqa: E731
-    greedy()
-    start = time.perf_counter()
-    rounds = max(3, repeats // 4)
-    for _ in range(rounds):
-        greedy()
-    results["greedy_sentences_per_s"] = rounds * B / (time.perf_counter() - start)
+    results |= training_step(our_model, d2l_model, config, batch, repeats=repeats)
+    results["matmul_gflops"] = matmul_gflops(repeats=max(3, repeats // 3))
+    results["train_step_peak_share"] = results["train_step_gflops"] / results["matmul_gflops"]
+    results |= greedy_throughput(our_model, batch, repeats=max(5, repeats // 2))
     return results
+
+
+def report(r: dict) -> list[str]:
+    """The figures of :func:`run`, as lines of at most 78 characters."""
+    return [
+        f"sizes: B={r['B']} S={r['S']} T={r['T']} E={r['E']} H={r['H']} V={r['V']}, "
+        "2 GRU layers",
+        f"torch {torch.__version__}, {r['threads']} threads",
+        f"1. attention over a {r['T']}-step loop: ours {r['attention_ours_ms']:.2f} ms, "
+        f"d2l {r['attention_d2l_ms']:.2f} ms",
+        f"   -> {r['attention_speedup']:.2f}x (target >= {TARGETS['attention_speedup']:g}x)",
+        f"2. training step: ours {r['train_step_ours_ms']:.1f} ms, "
+        f"d2l parts {r['train_step_d2l_ms']:.1f} ms",
+        f"   -> {r['train_step_speedup']:.2f}x (target >= {TARGETS['train_step_speedup']:g}x); "
+        f"with no padding: {r['train_step_full_length_speedup']:.2f}x",
+        f"   (source lengths uniform in 1..{r['S']}: {r['src_padding']:.0%} of the source "
+        "positions are padding)",
+        f"3. our step: {r['train_step_gflops']:.1f} GFLOP/s, {r['train_step_peak_share']:.0%} "
+        f"of a 2048^3 fp32 matmul's {r['matmul_gflops']:.0f} GFLOP/s",
+        f"4. greedy translation: {r['greedy_sentences_per_s']:.0f} sentences/s, batch "
+        f"{r['B']}, {r['T']} steps (target >= {TARGETS['greedy_sentences_per_s']:g})",
+    ]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -207,16 +311,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--small", action="store_true", help="tiny sizes, to check that it runs (not a measurement)")
     args = parser.parse_args(argv)
     sizes = dict(batch_size=4, num_steps=3, size=16, vocab_size=50) if args.small else {}
-    r = run(repeats=args.repeats, **sizes)
-    print(f"sizes: B={r['B']} S={r['S']} T={r['T']} E={r['E']} H={r['H']}, 2 GRU layers, "
-          f"torch {torch.__version__}, {r['threads']} threads")
-    print(f"attention over a {r['T']}-step loop: ours {r['attention_ours_ms']:.2f} ms, "
-          f"d2l {r['attention_d2l_ms']:.2f} ms -> {r['attention_speedup']:.2f}x (target >= 3x)")
-    print(f"training step: ours {r['train_step_ours_ms']:.1f} ms, d2l parts {r['train_step_d2l_ms']:.1f} ms "
-          f"-> {r['train_step_speedup']:.2f}x (target >= 1.2x); ours achieves {r['train_step_gflops']:.1f} GFLOP/s\n"
-          f"  (source lengths uniform in 1..{r['S']}: {r['src_padding']:.0%} of source positions are padding, "
-          f"which our encoder skips; with no padding at all: {r['train_step_full_length_speedup']:.2f}x)")
-    print(f"greedy translation: {r['greedy_sentences_per_s']:.0f} sentences/s (batch {r['B']}, {r['T']} steps)")
+    print("\n".join(report(run(repeats=args.repeats, **sizes))))
 
 
 if __name__ == "__main__":

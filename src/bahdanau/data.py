@@ -1,10 +1,11 @@
 """The English–French corpus, from raw text to padded batches.
 
-The pipeline, one step per section of this module:
+The pipeline: step 1 lives in :mod:`bahdanau.download`, the others one per section of this module.
 
 1. **Raw text.** ``fra.txt`` from the d2l ``fra-eng`` archive (manythings.org / Tatoeba) has one
    pair per line, ``english<TAB>french``; 167,130 pairs sorted roughly by length.
-   :func:`fra_eng_path` finds it (``$BAHDANAU_DATA`` or a per-user cache) or downloads it once.
+   :func:`bahdanau.download.fra_eng_path` finds it (``$BAHDANAU_DATA`` or a per-user cache) or
+   downloads it once.
 2. **Preprocess.** :func:`preprocess` lower-cases, turns non-breaking spaces into spaces and puts a
    space before ``, . ! ?`` so punctuation becomes its own token — the same rule as d2l's
    ``MTFraEng._preprocess``, plus one extra: the typographic apostrophe ``’`` becomes ``'``.
@@ -12,7 +13,8 @@ The pipeline, one step per section of this module:
    token lists. :func:`split_by_source` makes train/val/test splits *grouped by English sentence*,
    so a test sentence is never seen in training, not even with another French translation.
 4. **Vocabulary.** :class:`Vocab` maps tokens to integer indices. ``<pad>``, ``<bos>``, ``<eos>``,
-   ``<unk>`` are always 0, 1, 2, 3; rare and unseen tokens map to ``<unk>``.
+   ``<unk>`` are always 0, 1, 2, 3 (:data:`PAD_INDEX` ... :data:`UNK_INDEX`); rare and unseen
+   tokens map to ``<unk>``.
 5. **Padded batches.** :func:`collate_pairs` turns a list of pairs into a :class:`Batch` of
    int64 tensors, right-padded with ``<pad>``, and :func:`make_loader` wraps it in a ``DataLoader``.
    :func:`load_corpus` runs the whole pipeline from a :class:`DataConfig`.
@@ -34,35 +36,38 @@ import hashlib
 import json
 import os
 import re
-import shutil
-import tempfile
-import urllib.request
-import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
-from pathlib import Path, PurePosixPath, PureWindowsPath
+from pathlib import Path
 from typing import NamedTuple
 
 import torch
 from torch import Tensor
 from torch.utils.data import DataLoader, Dataset
 
+from .download import (
+    # What load_corpus raises when it cannot find or download the corpus; importable from
+    # here until tests/conftest.py imports it from .download.
+    DownloadError,  # noqa: F401
+    corpus_sha256,
+    fra_eng_path,
+)
+
 __all__ = [
-    "URL",
-    "SHA1",
-    "ENV_VAR",
     "PAD",
     "BOS",
     "EOS",
     "UNK",
-    "DownloadError",
-    "default_data_dir",
-    "fra_eng_path",
+    "SPECIALS",
+    "PAD_INDEX",
+    "BOS_INDEX",
+    "EOS_INDEX",
+    "UNK_INDEX",
+    "NUM_SPECIALS",
     "preprocess",
     "tokenize",
     "read_pairs",
-    "corpus_sha256",
     "Vocab",
     "Splits",
     "split_by_source",
@@ -80,190 +85,14 @@ __all__ = [
     "d2l_config",
 ]
 
-URL = "http://d2l-data.s3-accelerate.amazonaws.com/fra-eng.zip"
-SHA1 = "94646ad1522d915e7b0f9296181140edcf86a4f5"
-ENV_VAR = "BAHDANAU_DATA"
-
 PAD, BOS, EOS, UNK = "<pad>", "<bos>", "<eos>", "<unk>"
 SPECIALS = (PAD, BOS, EOS, UNK)
+# Their indices in every Vocab (0, 1, 2, 3); ordinary tokens start at NUM_SPECIALS.
+PAD_INDEX, BOS_INDEX, EOS_INDEX, UNK_INDEX = range(len(SPECIALS))
+NUM_SPECIALS = len(SPECIALS)
 
 # A pair of token lists: (english, french), without <eos>.
 Pair = tuple[list[str], list[str]]
-
-
-# ----------------------------------------------------------------------------------------------
-# 1. Raw text: find the corpus, or download it once
-# ----------------------------------------------------------------------------------------------
-
-
-class DownloadError(RuntimeError):
-    """The corpus was not found locally and could not be downloaded (or failed its checks)."""
-
-
-def default_data_dir() -> Path:
-    """Folder that holds ``fra-eng/fra.txt``: ``$BAHDANAU_DATA`` if set, else a per-user cache.
-
-    The cache is ``$XDG_CACHE_HOME/bahdanau``, or ``~/.cache/bahdanau`` when that is unset.
-    """
-    from_env = os.environ.get(ENV_VAR)
-    if from_env:
-        return Path(from_env).expanduser()
-    cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(cache).expanduser() / "bahdanau"
-
-
-def fra_eng_path(
-    data_dir: str | os.PathLike[str] | None = None,
-    url: str = URL,
-    sha1: str = SHA1,
-    *,
-    timeout: float = 30.0,
-    progress: bool = True,
-) -> Path:
-    """Path to ``fra.txt``, downloading and extracting the archive on first use.
-
-    Looks in ``data_dir``, else ``$BAHDANAU_DATA``, else the user cache (:func:`default_data_dir`).
-    If ``<dir>/fra-eng/fra.txt`` exists it is returned as is and nothing is written, so the folder
-    may be read-only. Otherwise the zip is downloaded to a temporary file in ``<dir>``, its SHA-1
-    is checked, its member names are checked (no absolute paths, no ``..``), and only then is it
-    extracted; ``fra.txt`` appears last, so its presence means the extraction finished. The
-    archive is kept as ``<dir>/fra-eng.zip`` (d2l's layout).
-
-    Args:
-        data_dir: folder that holds (or will hold) ``fra-eng/fra.txt``.
-        url, sha1: where to download the zip from and its expected SHA-1 hex digest.
-        timeout: seconds to wait for the server before giving up.
-        progress: show a tqdm progress bar while downloading.
-
-    Raises:
-        DownloadError: on any failure, with a message naming the URL, the folder and
-            ``BAHDANAU_DATA``. Nothing is left behind: no temporary file, no zip, no partly
-            extracted folder, no folder this call created.
-    """
-    root = Path(data_dir).expanduser() if data_dir is not None else default_data_dir()
-    target = root / "fra-eng" / "fra.txt"
-    if target.is_file():
-        return target
-
-    def fail(reason: str) -> DownloadError:
-        return DownloadError(
-            f"Could not get the fra-eng corpus: {reason}.\n"
-            f"  folder: {root} (no fra-eng/fra.txt there)\n"
-            f"  url: {url}\n"
-            f"If you have the corpus, set {ENV_VAR} to a folder that contains fra-eng/fra.txt "
-            f"(or pass data_dir=...)."
-        )
-
-    # Folders this call creates, deepest first: removed again if the download fails.
-    created_dirs = [folder for folder in (root, *root.parents) if not folder.exists()]
-    try:
-        root.mkdir(parents=True, exist_ok=True)
-        zip_fd, zip_tmp_name = tempfile.mkstemp(dir=root, prefix=".fra-eng-", suffix=".zip.part")
-    except OSError as error:
-        _remove_empty_dirs(created_dirs)
-        raise fail(f"cannot write to {root} ({error})") from error
-    zip_tmp = Path(zip_tmp_name)
-    extract_tmp: Path | None = None
-    succeeded = False
-    try:
-        with os.fdopen(zip_fd, "wb") as zip_file:
-            try:
-                digest = _download(url, zip_file, timeout=timeout, progress=progress)
-            except Exception as error:  # urllib raises URLError, HTTPError, TimeoutError, ...
-                raise fail(f"download failed ({error})") from error
-        # Check the checksum before opening the zip: never parse a file we do not trust.
-        if digest != sha1.lower():
-            raise fail(f"SHA-1 mismatch: expected {sha1}, got {digest}")
-        extract_tmp = Path(tempfile.mkdtemp(dir=root, prefix=".fra-eng-extract-"))
-        try:
-            _safe_extract(zip_tmp, extract_tmp)
-        except (zipfile.BadZipFile, ValueError) as error:
-            raise fail(f"bad archive ({error})") from error
-        if not (extract_tmp / "fra-eng" / "fra.txt").is_file():
-            raise fail("the archive has no fra-eng/fra.txt")
-        _move_into_place(extract_tmp / "fra-eng", root / "fra-eng")
-        # Keep the archive next to the folder (d2l's layout); os.replace makes it appear whole.
-        os.replace(zip_tmp, root / "fra-eng.zip")
-        succeeded = True
-    finally:
-        zip_tmp.unlink(missing_ok=True)
-        if extract_tmp is not None:
-            shutil.rmtree(extract_tmp, ignore_errors=True)
-        if not succeeded:
-            _remove_empty_dirs(created_dirs)
-    return target
-
-
-def _remove_empty_dirs(folders: list[Path]) -> None:
-    """Remove the given folders, deepest first, skipping any that is not empty."""
-    for folder in folders:
-        try:
-            folder.rmdir()
-        except OSError:
-            pass
-
-
-def _download(url: str, out, *, timeout: float, progress: bool) -> str:
-    """Stream ``url`` into the binary file ``out`` with a progress bar; return the SHA-1 hex digest."""
-    from tqdm.auto import tqdm
-
-    digest = hashlib.sha1()
-    with urllib.request.urlopen(url, timeout=timeout) as response:
-        total = int(response.headers.get("Content-Length") or 0) or None
-        with tqdm(total=total, unit="B", unit_scale=True, desc="fra-eng.zip", disable=not progress) as bar:
-            while chunk := response.read(1 << 16):
-                out.write(chunk)
-                digest.update(chunk)
-                bar.update(len(chunk))
-    return digest.hexdigest()
-
-
-def _check_member_name(name: str) -> None:
-    """Refuse a zip member that would land outside the extraction folder."""
-    as_posix = name.replace("\\", "/")
-    if (
-        as_posix.startswith("/")
-        or PureWindowsPath(name).drive
-        or ".." in PurePosixPath(as_posix).parts
-    ):
-        raise ValueError(f"unsafe member name {name!r}")
-
-
-def _safe_extract(zip_path: Path, dest: Path) -> None:
-    """Extract ``zip_path`` into ``dest`` after checking every member name first."""
-    with zipfile.ZipFile(zip_path) as archive:
-        members = archive.infolist()
-        for member in members:
-            _check_member_name(member.filename)
-        dest_resolved = dest.resolve()
-        for member in members:
-            # Second line of defence: the resolved path must stay inside dest.
-            if not (dest / member.filename).resolve().is_relative_to(dest_resolved):
-                raise ValueError(f"unsafe member name {member.filename!r}")
-        archive.extractall(dest)
-
-
-def _move_into_place(source_dir: Path, dest_dir: Path) -> None:
-    """Move an extracted folder to ``dest_dir``; ``fra.txt`` arrives last (it marks completion)."""
-    if not dest_dir.exists():
-        os.replace(source_dir, dest_dir)  # one atomic rename
-        return
-    # A folder without fra.txt is already there (e.g. only _about.txt): move file by file.
-    files = sorted(p for p in source_dir.rglob("*") if p.is_file())
-    files.sort(key=lambda p: p.name == "fra.txt")
-    for path in files:
-        destination = dest_dir / path.relative_to(source_dir)
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(path, destination)
-
-
-def corpus_sha256(path: str | os.PathLike[str]) -> str:
-    """SHA-256 hex digest of a file, to record exactly which corpus a result came from."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as file:
-        while chunk := file.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 # ----------------------------------------------------------------------------------------------
@@ -417,8 +246,8 @@ class Vocab:
         min_freq: int = 1,
         max_size: int | None = None,
     ) -> None:
-        if max_size is not None and max_size < len(SPECIALS):
-            raise ValueError(f"max_size={max_size} leaves no room for the {len(SPECIALS)} specials")
+        if max_size is not None and max_size < NUM_SPECIALS:
+            raise ValueError(f"max_size={max_size} leaves no room for the {NUM_SPECIALS} specials")
         counts = collections.Counter(token for sentence in sentences for token in sentence)
         for special in SPECIALS:
             counts.pop(special, None)
@@ -427,7 +256,7 @@ class Vocab:
             key=lambda token: (-counts[token], token),
         )
         if max_size is not None:
-            kept = kept[: max_size - len(SPECIALS)]
+            kept = kept[: max_size - NUM_SPECIALS]
         self._set_tokens([*SPECIALS, *kept])
 
     def _set_tokens(self, tokens: list[str]) -> None:
@@ -448,8 +277,9 @@ class Vocab:
 
 
     def __repr__(self) -> str:
-        preview = ", ".join(self.idx_to_token[4:10])
-        return f"Vocab(size={len(self)}, tokens=[{preview}{', ...' if len(self) > 10 else ''}])"
+        shown = NUM_SPECIALS + 6  # the first six ordinary tokens
+        preview = ", ".join(self.idx_to_token[NUM_SPECIALS:shown])
+        return f"Vocab(size={len(self)}, tokens=[{preview}{', ...' if len(self) > shown else ''}])"
 
     def encode(self, tokens: Iterable[str]) -> list[int]:
         """Indices of ``tokens``; unknown tokens give the ``<unk>`` index."""
@@ -469,19 +299,19 @@ class Vocab:
 
     @property
     def pad(self) -> int:
-        return 0
+        return PAD_INDEX
 
     @property
     def bos(self) -> int:
-        return 1
+        return BOS_INDEX
 
     @property
     def eos(self) -> int:
-        return 2
+        return EOS_INDEX
 
     @property
     def unk(self) -> int:
-        return 3
+        return UNK_INDEX
 
     def to_json(self) -> str:
         """The vocabulary as a JSON string (the token list in index order)."""
@@ -504,7 +334,7 @@ class Vocab:
         tokens = data.get("idx_to_token")
         if not isinstance(tokens, list) or not all(isinstance(t, str) for t in tokens):
             raise ValueError("idx_to_token must be a list of strings")
-        if tuple(tokens[: len(SPECIALS)]) != SPECIALS:
+        if tuple(tokens[:NUM_SPECIALS]) != SPECIALS:
             raise ValueError(f"the first tokens must be {list(SPECIALS)}")
         if len(set(tokens)) != len(tokens):
             raise ValueError("idx_to_token has duplicates")
@@ -528,7 +358,7 @@ class Vocab:
 
 
 class Batch(NamedTuple):
-    """One batch of index tensors, batch-first and right-padded with ``<pad>`` (index 0).
+    """One batch of index tensors, batch-first and right-padded with ``<pad>`` (:data:`PAD_INDEX`).
 
     Attributes:
         src: ``(B, S)`` int64, English tokens + ``<eos>``.
@@ -731,7 +561,7 @@ class Corpus:
         train, val, test: lists of ``(english, french)`` token pairs (no ``<eos>``).
         src_vocab, tgt_vocab: English and French vocabularies, built on ``train`` only.
         config: the :class:`DataConfig` used (a copy).
-        sha256: SHA-256 of the corpus file, see :func:`corpus_sha256`.
+        sha256: SHA-256 of the corpus file, see :func:`bahdanau.download.corpus_sha256`.
     """
 
     train: list[Pair]
@@ -769,7 +599,8 @@ def load_corpus(
     """Read, split, filter and index the corpus as ``config`` says.
 
     ``path`` names a corpus file directly (tests use a small one); otherwise
-    :func:`fra_eng_path` finds or downloads ``fra.txt`` in ``data_dir``.
+    :func:`bahdanau.download.fra_eng_path` finds or downloads ``fra.txt`` in ``data_dir``
+    (and raises :class:`~bahdanau.download.DownloadError` if it cannot).
 
     Steps: read pairs (``max_pairs``) → :func:`split_by_source` → :func:`filter_by_length` on each
     split (``max_len``) → vocabularies on train only (``min_freq``, ``max_vocab``). With

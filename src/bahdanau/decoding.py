@@ -7,19 +7,21 @@ The two functions differ only in *which* token(s) they keep at each step:
 - :func:`greedy_decode` keeps the single most likely token,
   ``y_t = argmax_y log p(y | y_<t, x)``. Cheap, but a choice that looks best now
   can force a poor sentence later.
-- :func:`beam_search` keeps the ``k`` most likely partial translations and
-  extends all of them, then ranks the finished ones by
-  ``log p(y | x) / |y| ** alpha`` (``alpha`` = ``length_penalty``; d2l's
-  ``1 / L^alpha * log P``), so that short outputs are not preferred just
-  because every extra token multiplies in a probability below 1.
+- :func:`beam_search` keeps the ``k`` most likely partial translations alive
+  at every step and extends all of them; a hypothesis that ends in ``<eos>``
+  moves to a pool of finished ones, ranked by ``log p(y | x) / |y| ** alpha``
+  (``alpha`` = ``length_penalty``; d2l's ``1 / L^alpha * log P``, or GNMT's
+  penalty), so that short outputs are not preferred just because every extra
+  token multiplies in a probability below 1.
 
 Both run the whole batch at once, one decoder step at a time: beam search puts
 the ``k`` hypotheses of every sentence side by side as ``B * k`` rows and
 reorders the decoder state with ``state.select(rows)`` when hypotheses are
-dropped and duplicated. Both return, per sentence, a :class:`Hypothesis`: the
-output ids (ending in ``<eos>`` when the model produced it), one row of
-attention weights per output token (``None`` for a model without attention),
-and a score.
+dropped and duplicated. Both use only the declared interfaces
+(:mod:`bahdanau.interfaces`), so any decoder that keeps them can be decoded.
+Both return, per sentence, a :class:`Hypothesis`: the output ids (ending in
+``<eos>`` when the model produced it), one row of attention weights per output
+token (``None`` for a model without attention), and a score.
 
 :func:`translate` wraps them for people: strings in, :class:`Translation` out.
 
@@ -29,24 +31,31 @@ k beam size.
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import torch
-from torch import Tensor, nn
+from torch import Tensor
 
 from .data import EOS, Vocab, encode_sources, tokenize
+from .interfaces import AttentionDecoder, Decoder, DecoderState, Seq2Seq
+from .runtime import inference_mode, model_device
 
 __all__ = [
     "Hypothesis",
     "Translation",
+    "start_state",
+    "step_attention",
     "greedy_decode",
     "beam_search",
+    "LENGTH_PENALTIES",
+    "length_penalty_factor",
     "default_max_len",
+    "unknown_words",
     "translate",
 ]
 
@@ -61,29 +70,12 @@ class Hypothesis(NamedTuple):
             weights used to produce token t; columns cut to the sentence's real
             source tokens. ``None`` for a model without attention.
         score: greedy: ``log p(token_ids | x)``; beam search: that divided by
-            ``len(token_ids) ** length_penalty``.
+            the length penalty (:func:`length_penalty_factor`).
     """
 
     token_ids: list[int]
     attention: Tensor | None
     score: float
-
-
-@contextmanager
-def _inference_mode(model: nn.Module) -> Iterator[None]:
-    """Eval mode (no dropout) and no autograd inside; the model's previous mode afterwards."""
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.no_grad():
-            yield
-    finally:
-        model.train(was_training)
-
-
-def _model_device(model: nn.Module) -> torch.device:
-    first = next(model.parameters(), None)
-    return first.device if first is not None else torch.device("cpu")
 
 
 def _check_inputs(
@@ -108,15 +100,24 @@ def _check_inputs(
     return src.to(device), src_valid_len.to(device), limits
 
 
-def _step_attention(model: nn.Module) -> Tensor | None:
-    """The attention weights of the decoder step just run, (B, S), or None without attention."""
-    if not getattr(model, "has_attention", False):
+def start_state(model: Seq2Seq, src: Tensor, src_valid_len: Tensor) -> DecoderState:
+    """Encode the source once and turn it into the decoder's first state (``init_state``)."""
+    return model.decoder.init_state(model.encoder(src, src_valid_len), src_valid_len)
+
+
+def step_attention(decoder: Decoder) -> Tensor | None:
+    """The weights of the decoder step just run, (B, S), or None for a decoder without attention.
+
+    Any decoder that keeps the :class:`~bahdanau.interfaces.AttentionDecoder` contract
+    (d2l's ``attention_weights`` property) has them, whatever its class.
+    """
+    if not isinstance(decoder, AttentionDecoder) or decoder.attention_weights is None:
         return None
-    return model.decoder.attention_weights[:, -1]  # (B, S)
+    return decoder.attention_weights[:, -1]  # (B, S)
 
 
 def greedy_decode(
-    model: nn.Module,
+    model: Seq2Seq,
     src: Tensor,
     src_valid_len: Tensor,
     *,
@@ -132,8 +133,8 @@ def greedy_decode(
     ``<eos>`` or reached its limit.
 
     Args:
-        model: an :class:`~bahdanau.models.EncoderDecoder` (or anything with the
-            same ``encoder``, ``decoder.init_state`` and ``decoder`` interface).
+        model: an encoder–decoder keeping the :class:`~bahdanau.interfaces.Seq2Seq`
+            contract (``encoder``, ``decoder.init_state``, ``decoder(X, state)``).
         src: (B, S) source ids, right-padded; ``src_valid_len``: (B,) real lengths.
         bos_index, eos_index: ``<bos>`` and ``<eos>`` of the target vocabulary.
         max_len: most output tokens per row, ``<eos>`` included: an int, or a
@@ -143,17 +144,16 @@ def greedy_decode(
         One :class:`Hypothesis` per row, in order, with ``score = log p(y | x)``.
         Runs under ``torch.no_grad()`` in eval mode; the model's mode is restored.
     """
-    with _inference_mode(model):
-        src, src_valid_len, limits = _check_inputs(src, src_valid_len, max_len, _model_device(model))
+    with inference_mode(model):
+        src, src_valid_len, limits = _check_inputs(src, src_valid_len, max_len, model_device(model))
         batch_size = src.shape[0]
         if batch_size == 0:
             return []
-        device = src.device
-        state = model.decoder.init_state(model.encoder(src, src_valid_len), src_valid_len)
-        dec_input = torch.full((batch_size, 1), bos_index, dtype=torch.long, device=device)  # (B, 1)
-        done = torch.zeros(batch_size, dtype=torch.bool, device=device)
-        scores = torch.zeros(batch_size, device=device)
-        out_lens = torch.zeros(batch_size, dtype=torch.long, device=device)
+        state = start_state(model, src, src_valid_len)
+        dec_input = torch.full((batch_size, 1), bos_index, dtype=torch.long, device=src.device)  # (B, 1)
+        done = torch.zeros(batch_size, dtype=torch.bool, device=src.device)
+        scores = torch.zeros(batch_size, device=src.device)
+        out_lens = torch.zeros(batch_size, dtype=torch.long, device=src.device)
         step_tokens: list[Tensor] = []
         step_weights: list[Tensor] = []
         for step in range(int(limits.max())):
@@ -163,32 +163,138 @@ def greedy_decode(
             # A finished row's new token is thrown away: it must not change its score or length.
             still_running = ~done
             token_log_probs = log_probs.gather(1, next_tokens[:, None]).squeeze(1)  # (B,)
-            scores = scores + torch.where(still_running, token_log_probs, 0.0)
+            scores += torch.where(still_running, token_log_probs, 0.0)
             out_lens += still_running
             step_tokens.append(next_tokens)
-            weights = _step_attention(model)
+            weights = step_attention(model.decoder)
             if weights is not None:
                 step_weights.append(weights)
             done |= (next_tokens == eos_index) | (step + 1 >= limits)
             if bool(done.all()):
                 break
             dec_input = next_tokens[:, None]  # (B, 1)
+        tokens = torch.stack(step_tokens, dim=1)  # (B, T)
+        attention = torch.stack(step_weights, dim=1) if step_weights else None  # (B, T, S)
+        return _hypotheses(tokens, attention, out_lens, src_valid_len, scores)
 
-        tokens = torch.stack(step_tokens, dim=1).cpu()  # (B, T)
-        attention = torch.stack(step_weights, dim=1).cpu() if step_weights else None  # (B, T, S)
-        valid_lens, out_lens, scores = src_valid_len.tolist(), out_lens.tolist(), scores.tolist()
-        return [
-            Hypothesis(
-                tokens[row, : out_lens[row]].tolist(),
-                attention[row, : out_lens[row], : valid_lens[row]].clone() if attention is not None else None,
-                scores[row],
-            )
-            for row in range(batch_size)
-        ]
+
+def _hypotheses(
+    tokens: Tensor, attention: Tensor | None, out_lens: Tensor, src_valid_len: Tensor, scores: Tensor
+) -> list[Hypothesis]:
+    """One Hypothesis per row: tokens (B, T) and attention (B, T, S) cut to each row's lengths."""
+    tokens, valid_lens, out_lens, scores = tokens.cpu(), src_valid_len.tolist(), out_lens.tolist(), scores.tolist()
+    attention = attention.cpu() if attention is not None else None
+    return [
+        Hypothesis(
+            tokens[row, : out_lens[row]].tolist(),
+            attention[row, : out_lens[row], : valid_lens[row]].clone() if attention is not None else None,
+            scores[row],
+        )
+        for row in range(len(out_lens))
+    ]
+
+
+# ----------------------------------------------------------------------------------------------
+# Beam search
+# ----------------------------------------------------------------------------------------------
+
+LENGTH_PENALTIES = ("d2l", "gnmt")
+
+
+def length_penalty_factor(length: int, alpha: float, kind: str = "d2l") -> float:
+    """The divisor of ``log p(y | x)`` that ranks finished hypotheses of different lengths.
+
+    - ``"d2l"``: ``|y| ** alpha`` (d2l's beam-search section: ``1 / L^alpha * log P``);
+    - ``"gnmt"``: ``((5 + |y|) / 6) ** alpha`` (Wu et al. 2016, the GNMT system), which
+      penalises length less for very short outputs.
+
+    ``length`` counts the output tokens, ``<eos>`` included. ``alpha = 0`` gives 1 for both.
+    """
+    if kind == "d2l":
+        return length**alpha
+    if kind == "gnmt":
+        return ((5 + length) / 6) ** alpha
+    raise ValueError(f"length penalty must be one of {LENGTH_PENALTIES}, got {kind!r}")
+
+
+@dataclass
+class _Beams:
+    """The live part of a batched beam search: ``k`` hypotheses per sentence, ``B * k`` decoder rows.
+
+    Row ``b * k + j`` holds live hypothesis ``j`` of sentence ``b``.
+    """
+
+    state: DecoderState
+    scores: Tensor  # (B, k): log p(prefix | x) of each live hypothesis; -inf for an empty slot
+    tokens: Tensor  # (B*k, t): the output so far
+    attention: Tensor | None  # (B*k, t, S): one row of weights per output token, or None
+
+
+def _first_beams(model: Seq2Seq, src: Tensor, src_valid_len: Tensor, k: int) -> _Beams:
+    """Encode once and give every sentence k copies of its first state; only copy 0 is live."""
+    batch_size = src.shape[0]
+    state = start_state(model, src, src_valid_len)
+    state = state.select(torch.arange(batch_size, device=src.device).repeat_interleave(k))
+    # The k copies are identical: extending all of them would fill the beam with duplicates.
+    scores = torch.full((batch_size, k), -math.inf, device=src.device)  # (B, k)
+    scores[:, 0] = 0.0
+    tokens = torch.zeros((batch_size * k, 0), dtype=torch.long, device=src.device)  # (B*k, 0)
+    return _Beams(state, scores, tokens, None)
+
+
+def _best_extensions(candidates: Tensor, k: int, eos_index: int) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """The textbook selection step, for every sentence at once.
+
+    ``candidates`` (B, k, V): the score of every live hypothesis extended by every token.
+    The ``k`` best candidates are kept; those that end in ``<eos>`` leave the beam as
+    *finished*, and the best candidates that do not end in ``<eos>`` fill the beam back
+    to ``k`` live hypotheses.
+
+    Returns ``(live_parent, live_token, live_score)``, each (B, k), and
+    ``finished_scores`` (B, k): slot j holds the score of ``hypothesis j + <eos>`` when
+    that candidate was among the k best, else -inf.
+    """
+    batch_size, _, vocab_size = candidates.shape
+    top_index = candidates.view(batch_size, -1).topk(k, dim=-1).indices  # (B, k)
+    in_top = torch.zeros_like(candidates, dtype=torch.bool).view(batch_size, -1).scatter_(1, top_index, True)
+    ends_in_top = in_top.view_as(candidates)[..., eos_index]  # (B, k): hypothesis j + <eos> is among the k best
+    finished_scores = torch.where(ends_in_top, candidates[..., eos_index], -math.inf)  # (B, k)
+    # Live candidates: everything but <eos>.
+    live_candidates = candidates.index_fill(-1, torch.tensor([eos_index], device=candidates.device), -math.inf)
+    live_score, flat_index = live_candidates.view(batch_size, -1).topk(k, dim=-1)  # (B, k)
+    return flat_index // vocab_size, flat_index % vocab_size, live_score, finished_scores
+
+
+def _advance(beams: _Beams, parent: Tensor, token: Tensor, score: Tensor, weights: Tensor | None) -> _Beams:
+    """Move the beams to the chosen extensions: reorder rows by ``parent`` (B, k), append ``token``."""
+    batch_size, k = parent.shape
+    rows = (torch.arange(batch_size, device=parent.device)[:, None] * k + parent).view(-1)  # (B*k,)
+    tokens = torch.cat((beams.tokens[rows], token.view(-1, 1)), dim=1)  # (B*k, t+1)
+    attention = None
+    if weights is not None:  # weights (B*k, S): the parent's weights for the new token
+        if beams.attention is not None:
+            history = beams.attention[rows]
+        else:
+            history = weights.new_zeros((len(rows), 0, weights.shape[-1]))
+        attention = torch.cat((history, weights[rows, None]), dim=1)  # (B*k, t+1, S)
+    return _Beams(beams.state.select(rows), score, tokens, attention)
+
+
+def _snapshot(beams: _Beams, row: int, extra: int | None, weights: Tensor | None, src_len: int,
+              score: float) -> Hypothesis:
+    """Hypothesis of decoder row ``row`` as it stands, plus token ``extra`` (``<eos>``) if given."""
+    ids = beams.tokens[row].tolist()
+    attention = beams.attention[row] if beams.attention is not None else None  # (t, S)
+    if extra is not None:
+        ids.append(extra)
+        if weights is not None:
+            row_weights = weights[row, None]  # (1, S)
+            attention = row_weights if attention is None else torch.cat((attention, row_weights))
+    return Hypothesis(ids, attention[:, :src_len].cpu() if attention is not None else None, score)
 
 
 def beam_search(
-    model: nn.Module,
+    model: Seq2Seq,
     src: Tensor,
     src_valid_len: Tensor,
     *,
@@ -197,34 +303,35 @@ def beam_search(
     max_len: int | Tensor,
     beam_size: int = 4,
     length_penalty: float = 0.75,
+    penalty: str = "d2l",
 ) -> list[Hypothesis]:
     """Decode a batch keeping the ``beam_size`` most probable partial translations per sentence.
 
-    The search, for every sentence at once (``B * k`` decoder rows, row ``b * k + j``
-    holding hypothesis ``j`` of sentence ``b``):
+    The textbook algorithm (d2l's beam-search section; Wu et al. 2016), for every
+    sentence at once (``B * k`` decoder rows):
 
-    1. every hypothesis proposes all ``V`` next tokens, scored by its summed
-       log-probability so far plus ``log p(y_t | y_<t, x)``;
-    2. the ``k`` best of the ``k * V`` proposals become the new beam; the decoder
-       state, the token history and the attention history are reordered with the
-       ``rows`` they came from (``state.select(rows)``);
-    3. a hypothesis that ends in ``<eos>`` is *finished*: it is recorded, and it
-       keeps its place in the beam with its score frozen, so it is only pushed out
-       by ``k`` live hypotheses that are already more probable than it;
-    4. a sentence is done when its whole beam is finished or it reaches ``max_len``.
+    1. every live hypothesis proposes all ``V`` next tokens, scored by its summed
+       log-probability ``log p(y_1 .. y_t | x)``;
+    2. of the ``k * V`` candidates, the ``k`` best are kept. Those that end in
+       ``<eos>`` move to a separate pool of *finished* hypotheses, ranked by
+       ``score = log p(y | x) / lp(|y|)`` (:func:`length_penalty_factor`; ``|y|``
+       counts ``<eos>``); the beam is refilled with the best candidates that do not
+       end in ``<eos>``, so ``k`` hypotheses stay live at every step. The decoder
+       state, the tokens and the attention follow their parents (``state.select``);
+    3. a sentence stops when its best finished score is at least the best live
+       hypothesis's score at its current length (exact for ``alpha = 0``, where a
+       hypothesis's log-probability can only fall as it grows; the usual
+       heuristic otherwise), or when it reaches ``max_len``.
 
-    The answer for each sentence is the recorded finished hypothesis with the
-    best ``score = log p(y | x) / len(y) ** length_penalty`` (``len`` counts
-    ``<eos>``); with none finished by ``max_len``, the best live one. The
-    penalty only ranks finished hypotheses; inside the beam, hypotheses compete
-    on their plain log-probability. With ``beam_size=1`` this is exactly
-    :func:`greedy_decode` (same ids and attention; score divided by
-    ``len ** length_penalty``).
+    The answer is the best finished hypothesis; with none finished by ``max_len``,
+    the best live one (cut off, without ``<eos>``). With ``beam_size=1`` this is exactly :func:`greedy_decode`
+    (same ids and attention; the score divided by ``lp(|y|)``).
 
     Args:
         model, src, src_valid_len, bos_index, eos_index, max_len: as in :func:`greedy_decode`.
-        beam_size: ``k``, hypotheses kept per sentence.
-        length_penalty: ``alpha`` above; 0 ranks by plain log-probability.
+        beam_size: ``k``, live hypotheses kept per sentence.
+        length_penalty: ``alpha``; 0 ranks by plain log-probability.
+        penalty: ``"d2l"`` (``|y| ** alpha``) or ``"gnmt"`` (``((5 + |y|) / 6) ** alpha``).
 
     Returns:
         One :class:`Hypothesis` per sentence, in order. Runs under ``torch.no_grad()``
@@ -232,81 +339,71 @@ def beam_search(
     """
     if beam_size < 1:
         raise ValueError(f"beam_size must be at least 1, got {beam_size}")
-    with _inference_mode(model):
-        src, src_valid_len, limits = _check_inputs(src, src_valid_len, max_len, _model_device(model))
-        batch_size, src_len = src.shape
-        if batch_size == 0:
+    length_penalty_factor(1, length_penalty, penalty)  # reject an unknown penalty before any work
+    with inference_mode(model):
+        src, src_valid_len, limits = _check_inputs(src, src_valid_len, max_len, model_device(model))
+        if src.shape[0] == 0:
             return []
-        device, k = src.device, beam_size
-        state = model.decoder.init_state(model.encoder(src, src_valid_len), src_valid_len)
-        # Encode once, then give every sentence k identical copies of its decoder state.
-        state = state.select(torch.arange(batch_size, device=device).repeat_interleave(k))
-        # The k copies start identical: only the first may be extended, or the beam
-        # would fill with k copies of the same hypothesis.
-        beam_scores = torch.full((batch_size, k), -math.inf, device=device)  # (B, k)
-        beam_scores[:, 0] = 0.0
-        finished = torch.zeros((batch_size, k), dtype=torch.bool, device=device)  # (B, k)
-        history = torch.zeros((batch_size * k, 0), dtype=torch.long, device=device)  # (B*k, t)
-        attention_history = torch.zeros((batch_size * k, 0, src_len), device=device)  # (B*k, t, S)
-        dec_input = torch.full((batch_size * k, 1), bos_index, dtype=torch.long, device=device)  # (B*k, 1)
-        valid_lens = src_valid_len.tolist()
-        # Per sentence: hypotheses that ended with <eos>, and (fallback) those alive at max_len.
-        ended: list[list[Hypothesis]] = [[] for _ in range(batch_size)]
-        cut_off: list[list[Hypothesis]] = [[] for _ in range(batch_size)]
+        search = _BeamSearch(model, src, src_valid_len, limits, beam_size, eos_index,
+                             lambda length: length_penalty_factor(length, length_penalty, penalty))
+        return search.run(bos_index)
 
-        has_attention = bool(getattr(model, "has_attention", False))
 
-        def snapshot(sentence: int, slot: int) -> Hypothesis:
-            """Hypothesis ``slot`` of ``sentence`` as it stands at the current step, length-normalised.
+class _BeamSearch:
+    """One batched beam search: the live beams, the finished pools, and the stopping rule."""
 
-            Reads ``history``, ``attention_history`` and ``beam_scores`` as they are when called.
-            """
-            row = sentence * k + slot
-            length = history.shape[1]
-            weights = attention_history[row, :, : valid_lens[sentence]].cpu() if has_attention else None
-            raw_score = float(beam_scores[sentence, slot])
-            return Hypothesis(history[row].tolist(), weights, raw_score / length**length_penalty)
+    def __init__(self, model, src, src_valid_len, limits, k, eos_index, lp):
+        self.model, self.k, self.eos, self.lp = model, k, eos_index, lp
+        self.limits, self.valid_lens = limits.tolist(), src_valid_len.tolist()
+        self.beams = _first_beams(model, src, src_valid_len, k)
+        batch_size = src.shape[0]
+        self.finished: list[list[Hypothesis]] = [[] for _ in range(batch_size)]
+        self.answer: list[Hypothesis | None] = [None] * batch_size  # set when a sentence stops
 
-        for step in range(int(limits.max())):
-            logits, state = model.decoder(dec_input, state)  # (B*k, 1, V)
+    def run(self, bos_index: int) -> list[Hypothesis]:
+        batch_size, k = self.beams.scores.shape
+        dec_input = torch.full((batch_size * k, 1), bos_index, dtype=torch.long, device=self.beams.scores.device)
+        for step in range(max(self.limits)):
+            logits, self.beams.state = self.model.decoder(dec_input, self.beams.state)  # (B*k, 1, V)
             log_probs = torch.log_softmax(logits[:, -1], dim=-1)  # (B*k, V)
-            vocab_size = log_probs.shape[-1]
-            log_probs = log_probs.view(batch_size, k, vocab_size)  # (B, k, V)
-            # A finished hypothesis has a single continuation (<eos> again) at no cost,
-            # so it keeps its frozen score and its place competes with the live ones.
-            frozen = torch.full((vocab_size,), -math.inf, device=device)
-            frozen[eos_index] = 0.0
-            log_probs = torch.where(finished[..., None], frozen, log_probs)
-            candidate_scores = beam_scores[..., None] + log_probs  # (B, k, V)
-            beam_scores, flat_index = candidate_scores.view(batch_size, k * vocab_size).topk(k, dim=-1)  # (B, k)
-            parent = flat_index // vocab_size  # (B, k): the hypothesis each new one extends
-            next_tokens = flat_index % vocab_size  # (B, k)
-            rows = (torch.arange(batch_size, device=device)[:, None] * k + parent).view(-1)  # (B*k,)
-
-            state = state.select(rows)
-            history = torch.cat((history[rows], next_tokens.view(-1, 1)), dim=1)  # (B*k, t+1)
-            if has_attention:
-                step_weights = _step_attention(model)[rows]  # (B*k, S): the parent's weights for this token
-                attention_history = torch.cat((attention_history[rows], step_weights[:, None]), dim=1)  # (B*k, t+1, S)
-            parent_finished = finished.view(-1)[rows].view(batch_size, k)  # (B, k)
-            alive = torch.isfinite(beam_scores)  # -inf only when fewer than k proposals exist
-            just_ended = ~parent_finished & alive & (next_tokens == eos_index)  # (B, k)
-            for sentence, slot in just_ended.nonzero().tolist():
-                ended[sentence].append(snapshot(sentence, slot))
-            finished = parent_finished | just_ended | ~alive
-
-            # Sentences that reach their limit stop here; their live hypotheses are the fallback.
-            at_limit = (step + 1 >= limits) & ~finished.all(dim=1)  # (B,)
-            for sentence in at_limit.nonzero().flatten().tolist():
-                for slot in (~finished[sentence]).nonzero().flatten().tolist():
-                    cut_off[sentence].append(snapshot(sentence, slot))
-            finished[at_limit] = True
-            if bool(finished.all()):
+            candidates = self.beams.scores[..., None] + log_probs.view(batch_size, k, -1)  # (B, k, V)
+            parent, token, score, finished_scores = _best_extensions(candidates, k, self.eos)
+            weights = step_attention(self.model.decoder)  # (B*k, S) or None
+            self._collect_finished(finished_scores, weights, length=step + 1)
+            self.beams = _advance(self.beams, parent, token, score, weights)
+            self._stop_sentences(length=step + 1)
+            if all(answer is not None for answer in self.answer):
                 break
-            dec_input = next_tokens.view(-1, 1)  # (B*k, 1)
+            dec_input = token.view(-1, 1)  # (B*k, 1)
+        return self.answer  # type: ignore[return-value]
 
-        # max() keeps the first of equal scores: ties go to the hypothesis that finished first.
-        return [max(ended[b] or cut_off[b], key=lambda hypothesis: hypothesis.score) for b in range(batch_size)]
+    def _collect_finished(self, finished_scores: Tensor, weights: Tensor | None, *, length: int) -> None:
+        """Add each hypothesis that just ended with ``<eos>`` to its sentence's pool."""
+        for sentence, slot in torch.isfinite(finished_scores).nonzero().tolist():
+            if self.answer[sentence] is not None:
+                continue  # this sentence has stopped; its rows run on unused
+            score = float(finished_scores[sentence, slot]) / self.lp(length)
+            hypothesis = _snapshot(self.beams, sentence * self.k + slot, self.eos, weights,
+                                   self.valid_lens[sentence], score)
+            self.finished[sentence].append(hypothesis)
+
+    def _stop_sentences(self, *, length: int) -> None:
+        """Stop each sentence whose best finished hypothesis can no longer be beaten, or at its limit."""
+        best_live = self.beams.scores.max(dim=1)  # (B,): the most probable live hypothesis
+        for sentence, (live_score, live_slot) in enumerate(zip(best_live.values.tolist(),
+                                                               best_live.indices.tolist())):
+            if self.answer[sentence] is not None:
+                continue
+            pool = self.finished[sentence]
+            # max() keeps the first of equal scores: ties go to the hypothesis that finished first.
+            best = max(pool, key=lambda hypothesis: hypothesis.score) if pool else None
+            if best is not None and best.score >= live_score / self.lp(length):
+                self.answer[sentence] = best
+            elif length >= self.limits[sentence]:
+                # Cut off: a finished hypothesis, however unlikely, beats one that never ended.
+                self.answer[sentence] = best or _snapshot(
+                    self.beams, sentence * self.k + live_slot, None, None, self.valid_lens[sentence],
+                    live_score / self.lp(length))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -376,45 +473,8 @@ def default_max_len(src_len: int) -> int:
     return 2 * src_len + 5
 
 
-def translate(
-    model: nn.Module,
-    sentences: str | Sequence[str],
-    src_vocab: Vocab,
-    tgt_vocab: Vocab,
-    *,
-    beam_size: int = 1,
-    max_len: int | None = None,
-    max_src_len: int = 50,
-    length_penalty: float = 0.75,
-    batch_size: int = 128,
-    device: torch.device | str | None = None,
-) -> Translation | list[Translation]:
-    """Translate English text with a trained model.
-
-    Each sentence is tokenized with :func:`~bahdanau.data.tokenize` (lower-cased,
-    punctuation split off; any run of whitespace separates words), encoded with ``src_vocab`` (unknown words become
-    ``<unk>``; ``<eos>`` is appended) and decoded with :func:`greedy_decode`
-    (``beam_size=1``) or :func:`beam_search`. Sentences are decoded in batches of
-    similar length; padding never changes a result, so a sentence gets the same
-    translation alone or in any batch.
-
-    Args:
-        sentences: one string (returns one :class:`Translation`) or a list of
-            strings (returns a list, in the same order).
-        beam_size: 1 for greedy decoding, more for beam search.
-        max_len: most output tokens, ``<eos>`` included; ``None`` means
-            :func:`default_max_len` of each sentence's own length.
-        max_src_len: longer inputs are cut to their first ``max_src_len`` words,
-            with a ``UserWarning``, and marked ``truncated``.
-        length_penalty: see :func:`beam_search` (unused when ``beam_size=1``).
-        batch_size: sentences decoded together (memory grows with it times ``beam_size``).
-        device: where to run; ``None`` means where the model is. Otherwise the
-            model is moved there.
-
-    Raises:
-        TypeError: ``sentences`` is not a string or a list of strings.
-        ValueError: a sentence is empty or only whitespace (the message says which).
-    """
+def _words_to_translate(sentences: str | Sequence[str], max_src_len: int) -> tuple[bool, list[list[str]], list[bool]]:
+    """Check and tokenize the input of :func:`translate`: (one string given?, word lists, truncated flags)."""
     single = isinstance(sentences, str)
     if single:
         items = [sentences]
@@ -424,7 +484,6 @@ def translate(
         raise TypeError(f"sentences must be a string or a list of strings, not {type(sentences).__name__}")
     if max_src_len < 1:
         raise ValueError(f"max_src_len must be at least 1, got {max_src_len}")
-
     word_lists, truncated = [], []
     for position, sentence in enumerate(items):
         where = "the sentence" if single else f"sentence {position} of the list"
@@ -434,47 +493,98 @@ def translate(
         words = tokenize(" ".join(sentence.split()))
         if not words:
             raise ValueError(f"{where} is empty or only whitespace: {sentence!r}")
-        too_long = len(words) > max_src_len
-        if too_long:
+        if len(words) > max_src_len:
             warnings.warn(
                 f"{where} has {len(words)} tokens; only the first {max_src_len} (max_src_len) are translated",
                 UserWarning,
-                stacklevel=2,
+                stacklevel=3,
             )
-            words = words[:max_src_len]
-        word_lists.append(words)
-        truncated.append(too_long)
+        word_lists.append(words[:max_src_len])
+        truncated.append(len(words) > max_src_len)
+    return single, word_lists, truncated
 
+
+def _to_translation(hypothesis: Hypothesis, words: list[str], src_vocab: Vocab, tgt_vocab: Vocab,
+                    truncated: bool) -> Translation:
+    """A decoded :class:`Hypothesis` of the source ``words`` as a :class:`Translation` for people."""
+    ids = hypothesis.token_ids
+    ended = bool(ids) and ids[-1] == tgt_vocab.eos
+    return Translation(
+        tokens=tgt_vocab.decode(ids[:-1] if ended else ids),
+        attention=hypothesis.attention,
+        src_tokens=[*words, EOS],
+        unknown=unknown_words(words, src_vocab),
+        score=hypothesis.score,
+        truncated=truncated,
+        finished=ended,
+    )
+
+
+def unknown_words(words: Sequence[str], src_vocab: Vocab) -> list[str]:
+    """The distinct words of ``words`` that ``src_vocab`` reads as ``<unk>``, in order of first appearance."""
+    return [word for word in dict.fromkeys(words) if word not in src_vocab]
+
+
+def translate(
+    model: Seq2Seq,
+    sentences: str | Sequence[str],
+    src_vocab: Vocab,
+    tgt_vocab: Vocab,
+    *,
+    beam_size: int = 1,
+    max_len: int | None = None,
+    max_src_len: int = 50,
+    length_penalty: float = 0.75,
+    penalty: str = "d2l",
+    batch_size: int = 128,
+    device: torch.device | str | None = None,
+) -> Translation | list[Translation]:
+    """Translate English text with a trained model.
+
+    Each sentence is tokenized with :func:`~bahdanau.data.tokenize` (lower-cased,
+    punctuation split off; any run of whitespace separates words), encoded with
+    ``src_vocab`` (unknown words become ``<unk>``; ``<eos>`` is appended) and decoded
+    with :func:`greedy_decode` (``beam_size=1``) or :func:`beam_search`. Sentences are
+    decoded in batches of similar length; padding never changes a result, so a
+    sentence gets the same translation alone or in any batch. Any model keeping the
+    :class:`~bahdanau.interfaces.Seq2Seq` contract works; its attention is returned
+    when its decoder keeps the :class:`~bahdanau.interfaces.AttentionDecoder` one.
+
+    Args:
+        sentences: one string (returns one :class:`Translation`) or a list of
+            strings (returns a list, in the same order).
+        beam_size: 1 for greedy decoding, more for beam search.
+        max_len: most output tokens, ``<eos>`` included; ``None`` means
+            :func:`default_max_len` of each sentence's own length.
+        max_src_len: longer inputs are cut to their first ``max_src_len`` words,
+            with a ``UserWarning``, and marked ``truncated``.
+        length_penalty, penalty: see :func:`beam_search` (unused when ``beam_size=1``).
+        batch_size: sentences decoded together (memory grows with it times ``beam_size``).
+        device: where to run; ``None`` means where the model is. Otherwise the
+            model is moved there.
+
+    Raises:
+        TypeError: ``sentences`` is not a string or a list of strings.
+        ValueError: a sentence is empty or only whitespace (the message says which).
+    """
+    single, word_lists, truncated = _words_to_translate(sentences, max_src_len)
     if device is not None:
         model.to(device)
+    if beam_size == 1:
+        decode = greedy_decode
+    else:
+        decode = functools.partial(beam_search, beam_size=beam_size, length_penalty=length_penalty, penalty=penalty)
     # Similar lengths in one batch waste less work on padding; results go back in input order.
     order = sorted(range(len(word_lists)), key=lambda position: len(word_lists[position]))
     results: list[Translation | None] = [None] * len(word_lists)
     for start in range(0, len(order), batch_size):
         chunk = order[start : start + batch_size]
         src, src_valid_len = encode_sources([word_lists[p] for p in chunk], src_vocab)  # (B, S), (B,)
-        if max_len is None:
-            limits = torch.tensor([default_max_len(len(word_lists[p])) for p in chunk])  # (B,)
-        else:
-            limits = max_len
-        common = dict(bos_index=tgt_vocab.bos, eos_index=tgt_vocab.eos, max_len=limits)
-        if beam_size == 1:
-            hypotheses = greedy_decode(model, src, src_valid_len, **common)
-        else:
-            hypotheses = beam_search(
-                model, src, src_valid_len, beam_size=beam_size, length_penalty=length_penalty, **common
-            )
+        limits = max_len if max_len is not None else torch.tensor(
+            [default_max_len(len(word_lists[p])) for p in chunk])  # (B,)
+        hypotheses = decode(model, src, src_valid_len, bos_index=tgt_vocab.bos, eos_index=tgt_vocab.eos,
+                            max_len=limits)
         for position, hypothesis in zip(chunk, hypotheses):
-            ids = hypothesis.token_ids
-            ended = bool(ids) and ids[-1] == tgt_vocab.eos
-            words = word_lists[position]
-            results[position] = Translation(
-                tokens=tgt_vocab.decode(ids[:-1] if ended else ids),
-                attention=hypothesis.attention,
-                src_tokens=[*words, EOS],
-                unknown=[word for word in dict.fromkeys(words) if word not in src_vocab],
-                score=hypothesis.score,
-                truncated=truncated[position],
-                finished=ended,
-            )
+            results[position] = _to_translation(hypothesis, word_lists[position], src_vocab, tgt_vocab,
+                                                truncated[position])
     return results[0] if single else results  # type: ignore[return-value]

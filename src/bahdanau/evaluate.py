@@ -10,8 +10,9 @@ Reported figures (sacreBLEU corpus BLEU, see :data:`bahdanau.metrics.BLEU_SIGNAT
 - ``test_bleu``: multi-reference BLEU on test sentences of at most ``max_len`` (10) English tokens;
 - ``test_bleu_single_ref``: the same sentences, scored pair by pair against each pair's own
   French sentence only (the usual, stricter single-reference figure);
-- ``bleu_by_length``: multi-reference BLEU per English-length bucket, all lengths (the paper's
-  Fig. 2 in miniature: how quality holds up as sentences grow).
+- ``bleu_by_length``: multi-reference BLEU per English-length bucket
+  (:data:`bahdanau.metrics.DEFAULT_LENGTH_BUCKETS`), all lengths (the paper's Fig. 2 in
+  miniature: how quality holds up as sentences grow).
 
 ``--record`` stores the results in the checkpoint's metadata (``test`` for greedy decoding,
 ``test_beam`` for beam search with ``RECORD_BEAM_SIZE``) and in ``NAME.json`` beside it; the
@@ -30,17 +31,16 @@ from typing import Any
 import torch
 from torch import nn
 
-from .data import DataConfig, Pair, Vocab, fra_eng_path, read_pairs, references_by_source, split_by_source
+from .data import DataConfig, Pair, Vocab, read_pairs, references_by_source, split_by_source
 from .decoding import translate
-from .metrics import BLEU_SIGNATURE_NOTE, bleu_by_length, corpus_bleu
+from .download import DATA_DIR_HELP, fra_eng_path
+from .metrics import BLEU_SIGNATURE_NOTE, DEFAULT_LENGTH_BUCKETS, bleu_by_length, corpus_bleu
 
 __all__ = [
-    "LENGTH_BUCKETS", "QUALITY_MAX_LEN", "RECORD_BEAM_SIZE", "held_out_pairs", "evaluate_model",
+    "QUALITY_MAX_LEN", "RECORD_BEAM_SIZE", "held_out_pairs", "evaluate_model",
     "evaluate_checkpoint", "record_evaluation", "format_report", "main",
 ]
 
-# English-length buckets for BLEU by length (inclusive bounds, in tokens without <eos>).
-LENGTH_BUCKETS = ((1, 4), (5, 6), (7, 8), (9, 10), (11, 15), (16, 100))
 QUALITY_MAX_LEN = 10
 RECORD_BEAM_SIZE = 4
 
@@ -74,7 +74,7 @@ def evaluate_model(model: nn.Module, src_vocab: Vocab, tgt_vocab: Vocab, pairs: 
     short = [i for i, src in enumerate(sources) if len(src) <= max_len]
     if not short:
         raise ValueError(f"no test sentence has at most {max_len} tokens")
-    hypothesis_of = dict(zip(sources, hypotheses))
+    hypothesis_of = dict(zip(sources, hypotheses, strict=True))
     short_pairs = [(tuple(src), tgt) for src, tgt in pairs if len(src) <= max_len]
     examples = [
         {"english": " ".join(sources[i]), "output": hypotheses[i], "references": all_refs[i]}
@@ -87,7 +87,8 @@ def evaluate_model(model: nn.Module, src_vocab: Vocab, tgt_vocab: Vocab, pairs: 
         "max_len": max_len,
         "num_sentences": len(short),
         "num_pairs": len(short_pairs),
-        "bleu_by_length": bleu_by_length(hypotheses, all_refs, [len(src) for src in sources], LENGTH_BUCKETS),
+        "bleu_by_length": bleu_by_length(hypotheses, all_refs, [len(src) for src in sources],
+                                         DEFAULT_LENGTH_BUCKETS),
         "beam_size": beam_size,
         "bleu_note": BLEU_SIGNATURE_NOTE,
         "examples": examples,
@@ -157,8 +158,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("checkpoint", help="a .pt file written by `python -m bahdanau.train`, or a pretrained "
                                            "model's name ('attention', 'no-attention')")
     parser.add_argument("--beam-size", type=int, default=1, help="1: greedy decoding (default); more: beam search")
-    parser.add_argument("--data-dir", default=None, help="folder holding fra-eng/fra.txt (default: $BAHDANAU_DATA "
-                                                         "or the user cache)")
+    parser.add_argument("--data-dir", default=None, help=DATA_DIR_HELP)
     parser.add_argument("--record", action="store_true",
                         help=f"store greedy and beam-{RECORD_BEAM_SIZE} results in the checkpoint's metadata "
                              "(and NAME.json beside it)")

@@ -25,14 +25,22 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
-import ipywidgets as widgets
 import numpy as np
 import torch
 from matplotlib.figure import Figure
 
+try:
+    import ipywidgets as widgets
+except ImportError as error:  # an optional extra: the rest of the package works without it
+    raise ImportError(
+        "bahdanau.interactive needs ipywidgets: pip install 'bahdanau[widgets]' (or pip install ipywidgets)"
+    ) from error
+
 from .data import EOS, encode_sources, tokenize
-from .decoding import _inference_mode, default_max_len
+from .decoding import default_max_len, start_state, unknown_words
+from .interfaces import AttentionDecoder, ScoredAttentionDecoder
 from .plotting import figure_png, plot_attention
+from .runtime import inference_mode, model_device
 
 __all__ = ["Step", "DecoderTrace", "decoder_steps", "StepThrough", "step_through", "TranslateBox", "translate_box"]
 
@@ -49,8 +57,9 @@ class Step:
     Attributes:
         index: i, from 1 to the number of output tokens (``<eos>`` included).
         input_token: ``y_{i-1}``, the token fed in (``<bos>`` at step 1).
-        query: ``s_{i-1}``, the previous last-layer decoder hidden state, shape (H,).
-        scores: ``e_ij = v_a^T tanh(W_a s_{i-1} + U_a h_j)``, shape (S,).
+        query: ``s_{i-1}``, the query the attention used, shape (H,); None when the
+            decoder does not keep its queries (not a ScoredAttentionDecoder).
+        scores: ``e_ij = v_a^T tanh(W_a s_{i-1} + U_a h_j)``, shape (S,); None likewise.
         weights: ``alpha_ij``, the weights the decoder used, shape (S,); ``softmax(scores)``.
         output_token: ``y_i``, the most likely next token.
         probability: ``p(y_i | y_<i, x)``, the model's probability of that token.
@@ -58,8 +67,8 @@ class Step:
 
     index: int
     input_token: str
-    query: torch.Tensor
-    scores: torch.Tensor
+    query: torch.Tensor | None
+    scores: torch.Tensor | None
     weights: torch.Tensor
     output_token: str
     probability: float
@@ -96,63 +105,61 @@ def decoder_steps(translator: Any, sentence: str, *, max_len: int | None = None)
     """Greedy-decode ``sentence`` one step at a time, keeping what attention computes at each step.
 
     The same loop as :func:`bahdanau.decoding.greedy_decode` for one sentence: encode once,
-    ``init_state`` (which projects the keys ``U_a h_j`` once), then call the decoder on one token
-    at a time and feed back the most likely output. Before each call the scores ``e_ij`` are
-    recomputed from the attention's public pieces (``W_q``, the cached keys, ``w_v``); the weights
-    are the ones the decoder itself used (``decoder.attention_weights``), so a test can check
-    that ``weights == softmax(scores)``.
+    ``init_state``, then call the decoder on one token at a time and feed back the most likely
+    output. It relies only on the declared interfaces (:mod:`bahdanau.interfaces`): the weights
+    are the decoder's own ``attention_weights`` (any :class:`~bahdanau.interfaces.AttentionDecoder`),
+    and the scores ``e_ij`` and queries ``s_{i-1}`` are read when the decoder also keeps them
+    (:class:`~bahdanau.interfaces.ScoredAttentionDecoder`, as the package's decoder does), so a
+    test can check that ``weights == softmax(scores)``.
 
     Args:
-        translator: a :class:`~bahdanau.pretrained.Translator` (``.model``, ``.src_vocab``,
-            ``.tgt_vocab``) whose decoder has attention.
+        translator: anything with ``.model`` (a :class:`~bahdanau.interfaces.Seq2Seq`),
+            ``.src_vocab`` and ``.tgt_vocab``, e.g. a :class:`~bahdanau.pretrained.Translator`.
         sentence: English text (tokenized like :func:`bahdanau.decoding.translate` does).
         max_len: most output tokens, ``<eos>`` included; default as ``translate``.
 
     Raises:
-        ValueError: the sentence is empty, or the model has no attention.
+        ValueError: the sentence is empty, or the model's decoder has no attention.
     """
     model = translator.model
-    if not getattr(model, "has_attention", False):
-        raise ValueError("decoder_steps needs a model with attention, e.g. load_pretrained('attention')")
+    if not isinstance(model.decoder, AttentionDecoder):
+        raise ValueError("decoder_steps needs a decoder with attention (an attention_weights attribute), "
+                         "e.g. load_pretrained('attention')")
     words = tokenize(" ".join(sentence.split()))
     if not words:
         raise ValueError(f"the sentence is empty or only whitespace: {sentence!r}")
     src_vocab, tgt_vocab = translator.src_vocab, translator.tgt_vocab
     limit = max_len if max_len is not None else default_max_len(len(words))
-    decoder, attention = model.decoder, model.decoder.attention
-    device = next(model.parameters()).device
-
+    device = model_device(model)
     steps: list[Step] = []
-    with _inference_mode(model):
+    with inference_mode(model):
         src, src_valid_len = encode_sources([words], src_vocab)  # (1, S), (1,)
-        src, src_valid_len = src.to(device), src_valid_len.to(device)
-        state = decoder.init_state(model.encoder(src, src_valid_len), src_valid_len)
+        state = start_state(model, src.to(device), src_valid_len.to(device))
         token = tgt_vocab.bos
         for index in range(1, limit + 1):
-            query = state.hidden_state[-1]  # (1, H): s_{i-1}
-            # e_ij = v_a^T tanh(W_a s_{i-1} + U_a h_j), with U_a h_j the keys projected once in init_state.
-            features = torch.tanh(attention.W_q(query)[:, None, :] + state.enc_keys)  # (1, S, H)
-            scores = attention.w_v(features).squeeze(-1)  # (1, S)
-            logits, state = decoder(torch.tensor([[token]], device=device), state)  # (1, 1, V)
+            logits, state = model.decoder(torch.tensor([[token]], device=device), state)  # (1, 1, V)
             probabilities = torch.softmax(logits[0, -1], dim=-1)  # (V,)
             next_token = int(probabilities.argmax())
-            steps.append(Step(
-                index=index,
-                input_token=tgt_vocab.decode([token])[0],
-                query=query[0].cpu(),
-                scores=scores[0].cpu(),
-                weights=decoder.attention_weights[0, -1].cpu(),  # (S,): what the decoder used
-                output_token=tgt_vocab.decode([next_token])[0],
-                probability=float(probabilities[next_token]),
-            ))
+            steps.append(_step_record(model.decoder, index, tgt_vocab.decode([token, next_token]),
+                                      float(probabilities[next_token])))
             if next_token == tgt_vocab.eos:
                 break
             token = next_token
-    return DecoderTrace(
-        sentence=sentence,
-        src_tokens=[*words, EOS],
-        unknown=[word for word in dict.fromkeys(words) if word not in src_vocab],
-        steps=steps,
+    return DecoderTrace(sentence=sentence, src_tokens=[*words, EOS], unknown=unknown_words(words, src_vocab),
+                        steps=steps)
+
+
+def _step_record(decoder: AttentionDecoder, index: int, tokens: list[str], probability: float) -> Step:
+    """What the decoder step just run computed, for sentence 0 of the batch (the only one)."""
+    scored = isinstance(decoder, ScoredAttentionDecoder) and decoder.attention_scores is not None
+    return Step(
+        index=index,
+        input_token=tokens[0],
+        query=decoder.attention_queries[0, -1].cpu() if scored else None,  # (H,): s_{i-1}
+        scores=decoder.attention_scores[0, -1].cpu() if scored else None,  # (S,): e_ij
+        weights=decoder.attention_weights[0, -1].cpu(),  # (S,): alpha_ij, what the decoder used
+        output_token=tokens[1],
+        probability=probability,
     )
 
 
@@ -162,17 +169,20 @@ def decoder_steps(translator: Any, sentence: str, *, max_len: int | None = None)
 
 
 def step_figure(trace: DecoderTrace, index: int) -> Figure:
-    """Two bar charts for step ``index``: the scores ``e_ij`` and the weights ``alpha_ij`` per source token.
+    """Bar charts for step ``index``: the scores ``e_ij`` (when kept) and the weights ``alpha_ij`` per source token.
 
     A ``Figure`` built without pyplot, so that a notebook's inline backend never shows it on its own.
     """
     step = trace.steps[index - 1]
     positions = np.arange(len(trace.src_tokens))
-    figure = Figure(figsize=(max(5.0, 0.55 * len(positions) + 2.5), 4.2), layout="constrained")
-    score_ax, weight_ax = figure.subplots(2, 1, sharex=True)
-    score_ax.bar(positions, step.scores.numpy(), color="tab:gray")
-    score_ax.axhline(0.0, color="black", linewidth=0.6)
-    score_ax.set_ylabel("score $e_{ij}$")
+    panels = 1 if step.scores is None else 2
+    figure = Figure(figsize=(max(5.0, 0.55 * len(positions) + 2.5), 1.5 + 1.35 * panels), layout="constrained")
+    axes = np.atleast_1d(figure.subplots(panels, 1, sharex=True))
+    if step.scores is not None:
+        axes[0].bar(positions, step.scores.numpy(), color="tab:gray")
+        axes[0].axhline(0.0, color="black", linewidth=0.6)
+        axes[0].set_ylabel("score $e_{ij}$")
+    weight_ax = axes[-1]
     weight_ax.bar(positions, step.weights.numpy(), color="tab:red")
     weight_ax.set_ylim(0.0, 1.0)  # a fixed scale, so that steps can be compared
     weight_ax.set_ylabel(r"weight $\alpha_{ij}$")
@@ -188,14 +198,18 @@ def step_figure(trace: DecoderTrace, index: int) -> Figure:
 def step_html(trace: DecoderTrace, index: int) -> str:
     """The step's numbers as HTML: the query, the output token, and a table of scores and weights."""
     step = trace.steps[index - 1]
-    preview = ", ".join(f"{value:+.3f}" for value in step.query[:QUERY_PREVIEW].tolist())
+    scores = step.scores.tolist() if step.scores is not None else [None] * len(trace.src_tokens)
     rows = "".join(
-        f"<tr><td>{html.escape(token)}</td><td>{score:+.3f}</td><td>{weight:.3f}</td></tr>"
-        for token, score, weight in zip(trace.src_tokens, step.scores.tolist(), step.weights.tolist())
+        f"<tr><td>{html.escape(token)}</td><td>{'–' if score is None else f'{score:+.3f}'}</td>"
+        f"<td>{weight:.3f}</td></tr>"
+        for token, score, weight in zip(trace.src_tokens, scores, step.weights.tolist())
     )
+    query = ""
+    if step.query is not None:
+        preview = ", ".join(f"{value:+.3f}" for value in step.query[:QUERY_PREVIEW].tolist())
+        query = f"query s<sub>{step.index - 1}</sub> = [{preview}, …] (norm {float(step.query.norm()):.2f}); "
     return (
-        f"<p><b>Step {step.index}</b>: input <code>{html.escape(step.input_token)}</code>; "
-        f"query s<sub>{step.index - 1}</sub> = [{preview}, …] (norm {float(step.query.norm()):.2f}); "
+        f"<p><b>Step {step.index}</b>: input <code>{html.escape(step.input_token)}</code>; {query}"
         f"output <code>{html.escape(step.output_token)}</code> (p = {step.probability:.2f})</p>"
         "<table><tr><th>source token</th><th>score e</th><th>weight α</th></tr>"
         f"{rows}</table>"
@@ -216,7 +230,9 @@ class _StaticFallback:
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, Any]:
         # The widget view written out rather than taken from the widget's own _repr_mimebundle_,
         # which ipywidgets 7 (Colab's) does not have; the protocol is the same in 7 and 8.
-        bundle: dict[str, Any] = {WIDGET_VIEW: {"version_major": 2, "version_minor": 0, "model_id": self.widget.model_id}}
+        bundle: dict[str, Any] = {
+            WIDGET_VIEW: {"version_major": 2, "version_minor": 0, "model_id": self.widget.model_id}
+        }
         bundle["image/png"] = self._png()
         # Deterministic (no memory address), so nbval can compare it with the stored output.
         bundle["text/plain"] = self._summary()
@@ -246,7 +262,8 @@ class StepThrough(_StaticFallback):
         self.details = widgets.HTML()
         self.slider.observe(self._show, names="value")
         self._show()
-        self._first_png = self.image.value  # step 1, kept for the book's static image (drawn once)
+        # Step 1, kept for the book's static image (drawn once). bytes(): ipywidgets 8.1 hands back a memoryview.
+        self._first_png = bytes(self.image.value)
         self.widget = widgets.VBox([self.slider, self.image, self.details])
 
     def _show(self, change: dict | None = None) -> None:

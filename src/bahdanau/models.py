@@ -22,10 +22,12 @@ E embedding size, H hidden size, V vocabulary size, L layers.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 from typing import NamedTuple
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
@@ -41,6 +43,8 @@ __all__ = [
     "ModelConfig",
     "make_model",
     "init_seq2seq",
+    "gru_update",
+    "upgrade_state_dict",
 ]
 
 
@@ -64,46 +68,39 @@ def _between_layers(dropout: float, num_layers: int) -> float:
     return dropout if num_layers > 1 else 0.0
 
 
-def _reverse_within_length(X: torch.Tensor, valid_lens: torch.Tensor) -> torch.Tensor:
-    """Reverse each row's first ``valid_len`` positions, leaving the padding in place.
+def gru_update(input_gates: torch.Tensor, hidden_gates: torch.Tensor, hidden: torch.Tensor) -> torch.Tensor:
+    """One step of ``nn.GRU``'s equations, from the gates' pre-activations.
 
-    X: (B, S, D); valid_lens: (B,). Applying it twice gives X back.
+    input_gates ``W_ih x + b_ih`` and hidden_gates ``W_hh h + b_hh`` are (B, 3H),
+    gates in ``nn.GRU``'s order (r, z, n); hidden ``h`` is (B, H). Returns ``h'``
+    (B, H), as the PyTorch documentation of ``nn.GRU`` writes it::
+
+        r  = sigmoid(x_r + h_r)         z = sigmoid(x_z + h_z)
+        n  = tanh(x_n + r * h_n)
+        h' = (1 - z) * n + z * h
+
+    It takes the matmuls' results rather than the weights so that the attention
+    decoder can compute the embeddings' share of ``W_ih x`` for all steps at once.
     """
-    positions = torch.arange(X.shape[1], device=X.device)  # (S,)
-    lens = valid_lens[:, None]  # (B, 1)
-    index = torch.where(positions < lens, lens - 1 - positions, positions)  # (B, S)
-    return X.gather(1, index[..., None].expand_as(X))
-
-
-def _run_packed(gru: nn.GRU, X: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Run a single-layer GRU over the first ``lengths`` positions of each row only.
-
-    X: (B, S, D); lengths: (B,) on the CPU, each in 1..S. Returns the outputs (B, S, H),
-    zero at padded positions, and the final state (B, H) read at each row's own last
-    token. Why packed sequences: the GRU never sees the padding (so it cannot leak
-    into the states) and does no work on it, which saves about 45% of the encoder's
-    time on batches with uneven lengths (``python -m bahdanau.bench``).
-    """
-    if bool((lengths == X.shape[1]).all()):
-        # No padding at all: packing would only add its bookkeeping.
-        outputs, final = gru(X)  # (B, S, H), (1, B, H)
-        return outputs, final[0]
-    packed = pack_padded_sequence(X, lengths, batch_first=True, enforce_sorted=False)
-    packed_out, final = gru(packed)  # final: (1, B, H), in the original batch order
-    outputs, _ = pad_packed_sequence(packed_out, batch_first=True, total_length=X.shape[1])  # (B, S, H)
-    return outputs, final[0]
+    H = hidden.shape[-1]
+    input_rz, input_n = input_gates.split((2 * H, H), dim=-1)  # (B, 2H), (B, H)
+    hidden_rz, hidden_n = hidden_gates.split((2 * H, H), dim=-1)
+    reset, update = torch.sigmoid(input_rz + hidden_rz).chunk(2, dim=-1)  # r, z: (B, H) each
+    candidate = torch.tanh(input_n + reset * hidden_n)  # n
+    return torch.lerp(candidate, hidden, update)  # (1 - z) * n + z * h: from n towards h by z
 
 
 class Seq2SeqEncoder(nn.Module):
     """Embedding and a (stacked, optionally bidirectional) GRU that ignores padding.
 
     d2l's encoder runs its GRU over the padding too, so its final state depends on
-    how much padding the batch happened to have. Here every GRU runs on packed
-    sequences (``torch.nn.utils.rnn.pack_padded_sequence``): it stops at each
-    sentence's last real token, so its final state is read there, and it spends no
-    time on padding. The backward GRU (the paper's bidirectional encoder, section
-    3.2) reads each sentence reversed *within its length*, so padding never enters
-    either direction. Outputs at padded positions are 0.
+    how much padding the batch happened to have. Here the GRU runs on a packed
+    sequence (``torch.nn.utils.rnn.pack_padded_sequence``): it stops at each
+    sentence's last real token, so every layer's final state is read there, and it
+    spends no time on padding. The backward direction (the paper's bidirectional
+    encoder, section 3.2) reads each sentence from its own last real token back to
+    its first, so padding never enters either direction. Outputs at padded
+    positions are 0.
 
     Args:
         vocab_size, embed_size, num_hiddens, num_layers, dropout: as in d2l
@@ -132,44 +129,37 @@ class Seq2SeqEncoder(nn.Module):
         self.bidirectional = bidirectional
         self.output_size = 2 * num_hiddens if bidirectional else num_hiddens
         self.embedding = nn.Embedding(vocab_size, embed_size)
-        # One single-layer GRU per layer (and direction), so that every layer's state
-        # can be read at each sentence's own last token.
-        input_sizes = [embed_size] + [self.output_size] * (num_layers - 1)
-        self.forward_layers = nn.ModuleList(nn.GRU(size, num_hiddens, batch_first=True) for size in input_sizes)
+        self.rnn = nn.GRU(
+            embed_size, num_hiddens, num_layers, bidirectional=bidirectional,
+            dropout=_between_layers(dropout, num_layers), batch_first=True,
+        )
         if bidirectional:
-            self.backward_layers = nn.ModuleList(nn.GRU(size, num_hiddens, batch_first=True) for size in input_sizes)
             self.bridge = nn.Linear(num_hiddens, num_hiddens)  # the paper's W_s
+        # nn.GRU's own dropout acts only between stacked layers: this one is for the embeddings.
         self.dropout = nn.Dropout(dropout)
         self.apply(init_seq2seq)
 
     def forward(self, X: torch.Tensor, valid_lens: torch.Tensor | None = None):
         B, S = X.shape
-        if valid_lens is None:
-            valid_lens = torch.full((B,), S, dtype=torch.long)
+        embs = self.dropout(self.embedding(X))  # (B, S, E)
         # Packing wants the lengths on the CPU. A length of 0 is read as 1 (the state
         # after the first token), as a sentence always holds at least its <eos>.
+        if valid_lens is None:
+            valid_lens = torch.full((B,), S)
         lengths = valid_lens.detach().to("cpu", torch.long).clamp(1, S)  # (B,)
-        layer_input = self.embedding(X)  # (B, S, E)
-        final_states = []
-        for layer in range(self.num_layers):
-            # Dropout on the embeddings and between layers (nn.GRU's own dropout acts only
-            # between stacked layers, so a 1-layer model would otherwise get none).
-            layer_input = self.dropout(layer_input)
-            forward_out, last_forward = _run_packed(self.forward_layers[layer], layer_input, lengths)  # (B, S, H)
-            if self.bidirectional:
-                # The backward GRU reads each sentence reversed *within its length*, so it
-                # starts at the last real token, never at the padding.
-                reversed_input = _reverse_within_length(layer_input, lengths.to(X.device))
-                backward_out, first_backward = _run_packed(self.backward_layers[layer], reversed_input, lengths)
-                # first_backward is <-h_1, the backward GRU's state after reading the whole sentence.
-                final_states.append(torch.tanh(self.bridge(first_backward)))
-                backward_out = _reverse_within_length(backward_out, lengths.to(X.device))
-                layer_input = torch.cat((forward_out, backward_out), dim=-1)  # (B, S, 2H), 0 at padding
-            else:
-                final_states.append(last_forward)
-                layer_input = forward_out  # (B, S, H), 0 at padding
-        hidden_state = torch.stack(final_states)  # (L, B, H)
-        return layer_input, hidden_state
+        if bool((lengths == S).all()):
+            # No padding at all: packing would only add its bookkeeping.
+            enc_outputs, final_states = self.rnn(embs)  # (B, S, H or 2H), (L * directions, B, H)
+        else:
+            packed = pack_padded_sequence(embs, lengths, batch_first=True, enforce_sorted=False)
+            packed_outputs, final_states = self.rnn(packed)  # final states in the original batch order
+            enc_outputs, _ = pad_packed_sequence(packed_outputs, batch_first=True, total_length=S)  # 0 at padding
+        if not self.bidirectional:
+            return enc_outputs, final_states  # (L, B, H): each layer's state at the last real token
+        # Per layer, the backward direction's final state is <-h_1: it has read the whole
+        # sentence, last word first. s_0 = tanh(W_s <-h_1) (appendix A.2.2).
+        backward_final = final_states.view(self.num_layers, 2, B, -1)[:, 1]  # (L, B, H)
+        return enc_outputs, torch.tanh(self.bridge(backward_final))  # (L, B, H)
 
 
 class ContextState(NamedTuple):
@@ -178,7 +168,7 @@ class ContextState(NamedTuple):
     context: torch.Tensor  # (B, H): the encoder's last-layer final state, fixed for the sentence
     hidden_state: torch.Tensor  # (L, B, H)
 
-    def select(self, index: torch.Tensor) -> "ContextState":
+    def select(self, index: torch.Tensor) -> ContextState:
         """Keep (and reorder) batch entries ``index`` (used by beam search)."""
         return ContextState(self.context[index], self.hidden_state[:, index])
 
@@ -195,7 +185,7 @@ class AttentionState(NamedTuple):
     hidden_state: torch.Tensor  # (L, B, H): s_{i-1}
     enc_valid_lens: torch.Tensor  # (B,)
 
-    def select(self, index: torch.Tensor) -> "AttentionState":
+    def select(self, index: torch.Tensor) -> AttentionState:
         """Keep (and reorder) batch entries ``index`` (used by beam search)."""
         return AttentionState(
             self.enc_outputs[index], self.enc_keys[index], self.hidden_state[:, index], self.enc_valid_lens[index]
@@ -257,10 +247,18 @@ class Seq2SeqAttentionDecoder(nn.Module):
     ``s_i``, ``y_{i-1}`` and ``c_i``; like d2l we keep the simpler linear one.)
 
     ``forward(X, state)`` with X (B, T) returns logits (B, T, V) and the new state,
-    and sets ``attention_weights`` (B, T, S): one row of weights per target step.
-    ``dropout`` applies to the target embeddings, the attention weights and between
-    stacked GRU layers; ``enc_output_size`` is the size of the annotations (2H for a
-    bidirectional encoder).
+    and sets ``attention_weights`` (B, T, S): one row of weights per target step
+    (also ``attention_scores`` and ``attention_queries``). The loop's body is
+    :meth:`step`. ``dropout`` applies to the target embeddings, the attention
+    weights and between stacked GRU layers; ``enc_output_size`` is the size of the
+    annotations (2H for a bidirectional encoder).
+
+    ``self.rnn`` is an ``nn.GRU`` used as the holder of the GRU's parameters: the
+    steps apply its equations by hand (:func:`gru_update`), which lets ``forward``
+    compute the embeddings' share of layer 0's input gates for all T steps in one
+    matmul. The result equals calling ``self.rnn`` once per step, up to float
+    rounding (tests/test_models.py checks outputs and gradients), and checkpoints
+    are the same either way.
     """
 
     def __init__(
@@ -283,7 +281,10 @@ class Seq2SeqAttentionDecoder(nn.Module):
         )
         self.dense = nn.Linear(num_hiddens, vocab_size)
         self.dropout = nn.Dropout(dropout)
-        self.attention_weights: torch.Tensor | None = None
+        # Set by forward (interfaces.ScoredAttentionDecoder): one row per target step of the last call.
+        self.attention_weights: torch.Tensor | None = None  # (B, T, S)
+        self.attention_scores: torch.Tensor | None = None  # (B, T, S)
+        self.attention_queries: torch.Tensor | None = None  # (B, T, H)
         self.apply(init_seq2seq)
 
     def init_state(self, enc_all_outputs, enc_valid_lens=None) -> AttentionState:
@@ -295,19 +296,62 @@ class Seq2SeqAttentionDecoder(nn.Module):
         return AttentionState(enc_outputs, enc_keys, hidden_state, enc_valid_lens)
 
     def forward(self, X: torch.Tensor, state: AttentionState):
-        enc_outputs, enc_keys, hidden_state, enc_valid_lens = state
         embs = self.dropout(self.embedding(X))  # (B, T, E)
-        outputs, step_weights = [], []
-        for emb in embs.unbind(dim=1):  # T steps of (B, E)
-            query = hidden_state[-1].unsqueeze(1)  # (B, 1, H): s_{i-1}
-            context = self.attention(query, enc_outputs, enc_outputs, enc_valid_lens, projected_keys=enc_keys)  # (B, 1, H_enc)
-            rnn_input = torch.cat((context, emb.unsqueeze(1)), dim=-1)  # (B, 1, H_enc + E)
-            output, hidden_state = self.rnn(rnn_input, hidden_state)  # (B, 1, H)
-            outputs.append(output)
-            step_weights.append(self.attention.attention_weights)
-        self.attention_weights = torch.cat(step_weights, dim=1)  # (B, T, S)
-        logits = self.dense(torch.cat(outputs, dim=1))  # (B, T, V)
-        return logits, state._replace(hidden_state=hidden_state)
+        # Layer 0 reads [c_i ; y_{i-1}], so its input gates are
+        # W_c c_i + W_y y_{i-1} + b_ih. The y_{i-1} share does not wait for
+        # the attention: one matmul for all T steps instead of T small ones.
+        E = embs.shape[-1]
+        W_c, W_y = self.rnn.weight_ih_l0.split(
+            (self.rnn.input_size - E, E), dim=1
+        )  # (3H, H_enc), (3H, E)
+        emb_gates = F.linear(embs, W_y, self.rnn.bias_ih_l0)  # (B, T, 3H)
+        hidden = list(state.hidden_state.unbind(0))  # L states (B, H)
+        outputs, queries, scores, weights = [], [], [], []
+        for gates in emb_gates.unbind(dim=1):  # T steps of (B, 3H)
+            queries.append(hidden[-1])  # s_{i-1}
+            hidden, step_scores, step_weights = self.step(
+                gates, W_c, hidden, state
+            )
+            outputs.append(hidden[-1])  # s_i
+            scores.append(step_scores)
+            weights.append(step_weights)
+        # d2l's attention_weights, and what the step-through view shows.
+        self.attention_weights = torch.cat(weights, dim=1)  # (B, T, S)
+        self.attention_scores = torch.cat(scores, dim=1)  # (B, T, S)
+        self.attention_queries = torch.stack(queries, dim=1)  # (B, T, H)
+        logits = self.dense(torch.stack(outputs, dim=1))  # (B, T, V)
+        return logits, state._replace(hidden_state=torch.stack(hidden))
+
+    def step(self, emb_gates, W_c, hidden, state):
+        """One target step: s_{i-1} -> e_ij -> alpha_ij -> c_i -> GRU -> s_i.
+
+        emb_gates (B, 3H): ``W_y y_{i-1} + b_ih``, computed for all steps at
+        once by :meth:`forward`; W_c (3H, H_enc): the columns of layer 0's
+        ``W_ih`` that read the context; hidden: each layer's state (B, H)
+        before the step, the last one being s_{i-1}. Returns each layer's
+        new state (the last one is s_i), the scores e_ij and the weights
+        alpha_ij, both (B, 1, S).
+        """
+        query = hidden[-1].unsqueeze(1)  # (B, 1, H): s_{i-1}
+        # e_ij = v_a^T tanh(W_a s_{i-1} + U_a h_j) (eq. 6), U_a h_j cached
+        scores = self.attention.scores(query, state.enc_keys)  # (B, 1, S)
+        # alpha_ij: softmax over the real tokens; c_i = sum_j alpha_ij h_j
+        context, weights = self.attention.attend(
+            scores, state.enc_outputs, state.enc_valid_lens
+        )  # (B, 1, H_enc), (B, 1, S)
+        # The GRU, one layer after the other, with nn.GRU's own weights.
+        # Layer 0 reads [c_i ; y_{i-1}]: add c_i's share to y_{i-1}'s.
+        input_gates = emb_gates + context.squeeze(1) @ W_c.t()  # (B, 3H)
+        layers = self.rnn.all_weights  # each: W_ih, W_hh, b_ih, b_hh
+        new_hidden = []
+        for layer, (W_ih, W_hh, b_ih, b_hh) in enumerate(layers):
+            if layer > 0:  # the new state below, with dropout between layers
+                below = self.dropout(new_hidden[-1])
+                input_gates = F.linear(below, W_ih, b_ih)  # (B, 3H)
+            hidden_gates = F.linear(hidden[layer], W_hh, b_hh)  # (B, 3H)
+            new_state = gru_update(input_gates, hidden_gates, hidden[layer])
+            new_hidden.append(new_state)  # (B, H)
+        return new_hidden, scores, weights
 
 
 class EncoderDecoder(nn.Module):
@@ -326,10 +370,6 @@ class EncoderDecoder(nn.Module):
         enc_all_outputs = self.encoder(enc_X, enc_valid_lens)
         state = self.decoder.init_state(enc_all_outputs, enc_valid_lens)
         return self.decoder(dec_X, state)[0]
-
-    @property
-    def has_attention(self) -> bool:
-        return isinstance(self.decoder, Seq2SeqAttentionDecoder)
 
 
 @dataclass
@@ -369,3 +409,33 @@ def make_model(config: ModelConfig) -> EncoderDecoder:
         enc_output_size=encoder.output_size,
     )
     return EncoderDecoder(encoder, decoder)
+
+
+# Weights of the encoder before it became one nn.GRU: a single-layer GRU per layer and direction.
+_OLD_ENCODER_KEY = re.compile(r"encoder\.(forward|backward)_layers\.(\d+)\.(weight_ih|weight_hh|bias_ih|bias_hh)_l0")
+
+
+def upgrade_state_dict(state_dict: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Rename the weights of a checkpoint saved before the encoder became one ``nn.GRU``.
+
+    The encoder used to hold one single-layer GRU per layer and direction; each of
+    them is now one layer of ``encoder.rnn``, with the same tensors::
+
+        encoder.forward_layers.{l}.{w}_l0   ->  encoder.rnn.{w}_l{l}
+        encoder.backward_layers.{l}.{w}_l0  ->  encoder.rnn.{w}_l{l}_reverse
+
+    for ``{w}`` in weight_ih, weight_hh, bias_ih, bias_hh. Every other key (and a
+    state dict that is already in the new form) comes back unchanged; no tensor is
+    copied. :func:`~bahdanau.training.load_checkpoint` calls it after checking the
+    stored weights' SHA-256, so old files keep loading without being rewritten.
+    """
+
+    def new_key(key: str) -> str:
+        match = _OLD_ENCODER_KEY.fullmatch(key)
+        if match is None:
+            return key
+        direction, layer, weight = match.groups()
+        suffix = "_reverse" if direction == "backward" else ""
+        return f"encoder.rnn.{weight}_l{layer}{suffix}"
+
+    return {new_key(key): tensor for key, tensor in state_dict.items()}

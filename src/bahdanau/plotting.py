@@ -5,16 +5,18 @@ figure of your own (e.g. one panel of a grid); without it a new figure is made. 
 shown or printed by the plotting functions: a notebook calls :func:`show` (a PNG and nothing
 else), and a script calls ``plt.show()`` or ``fig.savefig(...)`` itself. Every plot has axis
 labels and a title; pass ``title=`` to say what the reader should notice.
+
+``matplotlib.pyplot`` is imported only when a function makes a new figure (no ``ax=``), so that
+``import bahdanau`` stays light and never picks a Matplotlib backend.
 """
 
 from __future__ import annotations
 
 import io
-
+import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.ticker import MaxNLocator
@@ -29,7 +31,10 @@ def figure_png(figure_or_axes: Any, dpi: int = 110) -> bytes:
     figure = getattr(figure_or_axes, "figure", figure_or_axes)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=dpi)
-    plt.close(figure)
+    # Only pyplot keeps figures alive; one it never made (e.g. a bare Figure) needs no closing.
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None:
+        pyplot.close(figure)
     return buffer.getvalue()
 
 
@@ -47,6 +52,9 @@ def show(figure_or_axes: Any, dpi: int = 110) -> None:
 
 
 def _new_axes(figsize: tuple[float, float]) -> Axes:
+    """A new pyplot figure with one Axes (so that ``plt.show()`` in a script shows it)."""
+    import matplotlib.pyplot as plt
+
     # The constrained layout makes room for rotated tick labels and the colorbar.
     _, ax = plt.subplots(figsize=figsize, layout="constrained")
     return ax

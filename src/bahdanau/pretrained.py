@@ -11,10 +11,11 @@ the training time and the machine.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from torch import nn
 
@@ -45,7 +46,9 @@ class Translator:
     tgt_vocab: Vocab
     metadata: dict[str, Any]
 
-    def translate(self, sentences: str | Sequence[str], beam_size: int = 1, **options) -> Translation | list[Translation]:
+    def translate(
+        self, sentences: str | Sequence[str], beam_size: int = 1, **options
+    ) -> Translation | list[Translation]:
         """Translate one sentence (returns a :class:`~bahdanau.decoding.Translation`) or a list.
 
         Each result has ``.tokens`` (French, no ``<eos>``), ``.attention`` (output tokens incl.

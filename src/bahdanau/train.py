@@ -9,7 +9,7 @@ Presets (see :data:`PRESETS`):
   data for the same number of epochs, differing only in the decoder;
 - ``tiny``: trains in seconds, for tests.
 
-The command reads the corpus through :func:`bahdanau.data.fra_eng_path` (so ``BAHDANAU_DATA``
+The command reads the corpus through :func:`bahdanau.download.fra_eng_path` (so ``BAHDANAU_DATA``
 works), prints the losses of every epoch, writes ``DIR/NAME.pt`` (weights plus JSON metadata),
 then reloads that file, records its BLEU on the held-out test split (greedy and beam search, see
 :func:`bahdanau.evaluate.record_evaluation`) in the metadata, and also writes the metadata alone
@@ -28,14 +28,16 @@ import argparse
 import os
 import platform
 import time
-from functools import partial
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
+from functools import partial
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import torch
 
 from .data import DataConfig, d2l_config, load_corpus
+from .download import DATA_DIR_HELP
 from .evaluate import format_report, record_evaluation
 from .models import ModelConfig, make_model
 from .training import History, fit, save_checkpoint, set_seed
@@ -168,8 +170,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--preset", required=True, choices=sorted(PRESETS), help="which recipe to train")
     parser.add_argument("--out", default="runs", help="folder for the checkpoint (default: runs)")
     parser.add_argument("--epochs", type=int, default=None, help="override the preset's number of epochs")
-    parser.add_argument("--data-dir", default=None, help="folder holding fra-eng/fra.txt (default: "
-                                                         "$BAHDANAU_DATA or the user cache)")
+    parser.add_argument("--data-dir", default=None, help=DATA_DIR_HELP)
     parser.add_argument("--no-progress", action="store_true", help="no progress bar (for logs)")
     args = parser.parse_args(argv)
     train_preset(args.preset, args.out, data_dir=args.data_dir, epochs=args.epochs, progress=not args.no_progress)

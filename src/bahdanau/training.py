@@ -20,6 +20,7 @@ Shapes: B batch, S source length, T target length, V target vocabulary size.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -39,7 +40,8 @@ from torch import Tensor, nn
 from tqdm.auto import tqdm
 
 from .data import Batch, Vocab
-from .models import EncoderDecoder, ModelConfig, make_model
+from .models import EncoderDecoder, ModelConfig, make_model, upgrade_state_dict
+from .runtime import inference_mode, model_device
 
 __all__ = [
     "sequence_loss",
@@ -64,19 +66,6 @@ __all__ = [
 # ----------------------------------------------------------------------------------------------
 
 
-def _summed_token_loss(logits: Tensor, tgt_out: Tensor, pad_index: int) -> tuple[Tensor, Tensor]:
-    """Cross-entropy summed over the non-pad tokens, and how many there are (both 0-d tensors)."""
-    vocab_size = logits.shape[-1]
-    summed = F.cross_entropy(
-        logits.reshape(-1, vocab_size),  # (B*T, V)
-        tgt_out.reshape(-1),  # (B*T,)
-        ignore_index=pad_index,
-        reduction="sum",
-    )
-    num_tokens = (tgt_out != pad_index).sum()
-    return summed, num_tokens
-
-
 def sequence_loss(logits: Tensor, tgt_out: Tensor, pad_index: int) -> Tensor:
     """Mean cross-entropy per real (non-pad) target token.
 
@@ -97,7 +86,14 @@ def sequence_loss(logits: Tensor, tgt_out: Tensor, pad_index: int) -> Tensor:
         raise ValueError(
             f"logits {tuple(logits.shape)} do not match tgt_out {tuple(tgt_out.shape)}: expected (B, T, V) and (B, T)"
         )
-    summed, num_tokens = _summed_token_loss(logits, tgt_out, pad_index)
+    vocab_size = logits.shape[-1]
+    summed = F.cross_entropy(
+        logits.reshape(-1, vocab_size),  # (B*T, V)
+        tgt_out.reshape(-1),  # (B*T,)
+        ignore_index=pad_index,
+        reduction="sum",
+    )
+    num_tokens = (tgt_out != pad_index).sum()
     return summed / num_tokens.clamp(min=1)
 
 
@@ -143,12 +139,6 @@ class History:
     def to_dict(self) -> dict[str, list[float]]:
         """The three lists as a JSON-friendly dict (e.g. for checkpoint metadata)."""
         return asdict(self)
-
-
-def _model_device(model: nn.Module) -> torch.device:
-    """Where the model's parameters live (the CPU for a model without any)."""
-    first = next(model.parameters(), None)
-    return first.device if first is not None else torch.device("cpu")
 
 
 def fit(
@@ -205,47 +195,14 @@ def fit(
     device = torch.device(device) if device is not None else default_device()
     model.to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    step = functools.partial(_train_step, model, optimizer, pad_index=pad_index, grad_clip=grad_clip, device=device)
     history = History()
-    try:
-        batches_per_epoch: int | None = len(train_loader)  # type: ignore[arg-type]
-    except TypeError:  # an iterable without a length
-        batches_per_epoch = None
-    total = batches_per_epoch * epochs if batches_per_epoch is not None else None
-    with tqdm(total=total, disable=not progress, unit="batch") as bar:
+    with tqdm(total=_total_batches(train_loader, epochs), disable=not progress, unit="batch") as bar:
         for epoch in range(1, epochs + 1):
             started = time.perf_counter()
-            model.train()
-            loss_sum, token_count = 0.0, 0
             bar.set_description(f"epoch {epoch}/{epochs}")
-            for batch in train_loader:
-                src = batch.src.to(device)  # (B, S)
-                src_valid_len = batch.src_valid_len.to(device)  # (B,)
-                tgt_in = batch.tgt_in.to(device)  # (B, T)
-                tgt_out = batch.tgt_out.to(device)  # (B, T)
-                logits = model(src, tgt_in, src_valid_len)  # (B, T, V)
-                summed, num_tokens = _summed_token_loss(logits, tgt_out, pad_index)
-                batch_loss_sum = summed.item()
-                # Stop before a NaN or inf reaches the weights: every later step would be wasted.
-                if not math.isfinite(batch_loss_sum):
-                    raise FloatingPointError(
-                        f"the training loss became {batch_loss_sum} in epoch {epoch}; "
-                        f"try a smaller learning rate (lr={lr}) or gradient clipping (grad_clip={grad_clip})"
-                    )
-                loss = summed / num_tokens.clamp(min=1)  # mean over the batch's real tokens
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                if grad_clip:
-                    nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
-                optimizer.step()
-
-                loss_sum += batch_loss_sum
-                token_count += int(num_tokens)
-                # refresh=False: the bar redraws at its own pace, not after every batch.
-                bar.set_postfix(loss=f"{loss_sum / max(token_count, 1):.4f}", refresh=False)
-                bar.update(1)
-            if token_count == 0:
-                raise ValueError("train_loader produced no target tokens (is it empty?)")
-            history.train_loss.append(loss_sum / token_count)
+            model.train()
+            history.train_loss.append(_train_epoch(step, train_loader, bar, epoch=epoch, lr=lr, grad_clip=grad_clip))
             if val_loader is not None:
                 history.val_loss.append(evaluate_loss(model, val_loader, pad_index=pad_index))
                 bar.set_postfix(loss=f"{history.train_loss[-1]:.4f}", val_loss=f"{history.val_loss[-1]:.4f}")
@@ -255,6 +212,61 @@ def fit(
             if on_epoch_end is not None:
                 on_epoch_end(epoch, history)
     return history
+
+
+def _total_batches(train_loader: Iterable[Batch], epochs: int) -> int | None:
+    """Batches in the whole run, for the progress bar; None for a loader without a length."""
+    try:
+        return len(train_loader) * epochs  # type: ignore[arg-type]
+    except TypeError:
+        return None
+
+
+def _train_step(
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    batch: Batch,
+    *,
+    pad_index: int,
+    grad_clip: float | None,
+    device: torch.device,
+) -> tuple[float, int]:
+    """One Adam step on one batch; returns the batch's summed loss and its number of real target tokens."""
+    tgt_out = batch.tgt_out.to(device)  # (B, T)
+    logits = model(batch.src.to(device), batch.tgt_in.to(device), batch.src_valid_len.to(device))  # (B, T, V)
+    loss = sequence_loss(logits, tgt_out, pad_index)  # mean over the batch's real tokens
+    num_tokens = int((tgt_out != pad_index).sum())
+    # Stop before a NaN or inf reaches the weights: every later step would be wasted.
+    if not math.isfinite(loss_value := loss.item()):
+        raise FloatingPointError(f"the training loss became {loss_value}")
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    if grad_clip:
+        nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+    optimizer.step()
+    return loss_value * num_tokens, num_tokens
+
+
+def _train_epoch(step: Callable[[Batch], tuple[float, int]], train_loader: Iterable[Batch], bar: tqdm, *,
+                 epoch: int, lr: float, grad_clip: float | None) -> float:
+    """One pass over ``train_loader`` with ``step``; returns the token-weighted mean training loss."""
+    loss_sum, token_count = 0.0, 0
+    for batch in train_loader:
+        try:
+            batch_loss_sum, num_tokens = step(batch)
+        except FloatingPointError as error:
+            raise FloatingPointError(
+                f"{error} in epoch {epoch}; "
+                f"try a smaller learning rate (lr={lr}) or gradient clipping (grad_clip={grad_clip})"
+            ) from None
+        loss_sum += batch_loss_sum
+        token_count += num_tokens
+        # refresh=False: the bar redraws at its own pace, not after every batch.
+        bar.set_postfix(loss=f"{loss_sum / max(token_count, 1):.4f}", refresh=False)
+        bar.update(1)
+    if token_count == 0:
+        raise ValueError("train_loader produced no target tokens (is it empty?)")
+    return loss_sum / token_count
 
 
 def evaluate_loss(
@@ -277,20 +289,15 @@ def evaluate_loss(
     """
     if device is not None:
         model.to(device)
-    device = _model_device(model)
-    was_training = model.training
-    model.eval()
+    device = model_device(model)
     loss_sum, token_count = 0.0, 0
-    try:
-        with torch.no_grad():
-            for batch in loader:
-                src, tgt_in = batch.src.to(device), batch.tgt_in.to(device)  # (B, S), (B, T)
-                logits = model(src, tgt_in, batch.src_valid_len.to(device))  # (B, T, V)
-                summed, num_tokens = _summed_token_loss(logits, batch.tgt_out.to(device), pad_index)
-                loss_sum += summed.item()
-                token_count += int(num_tokens)
-    finally:
-        model.train(was_training)
+    with inference_mode(model):
+        for batch in loader:
+            tgt_out = batch.tgt_out.to(device)  # (B, T)
+            logits = model(batch.src.to(device), batch.tgt_in.to(device), batch.src_valid_len.to(device))  # (B, T, V)
+            num_tokens = int((tgt_out != pad_index).sum())
+            loss_sum += sequence_loss(logits, tgt_out, pad_index).item() * num_tokens
+            token_count += num_tokens
     if token_count == 0:
         raise ValueError("the loader produced no target tokens (is it empty?)")
     return loss_sum / token_count
@@ -521,6 +528,8 @@ def load_checkpoint(
             f"{path}: the weights' SHA-256 is {actual}, but the file records {recorded}; "
             "the file was modified or damaged after it was saved"
         )
+    # The hash is of the weights as stored; then old key names are mapped to today's.
+    state_dict = upgrade_state_dict(state_dict)
     try:
         model_config = ModelConfig(**document["model_config"])
     except TypeError as error:

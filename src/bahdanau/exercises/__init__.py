@@ -22,7 +22,14 @@ from . import problems, solutions
 from .checks import *  # noqa: F403 (the check_* functions, listed in checks.__all__)
 from .checks import __all__ as _CHECK_FUNCTIONS
 from .feedback import Feedback
-from .lab import BuggyAttentionDecoder, ScoringResult, compare_scoring, decoder_with_attention, plot_reading, reading_translation
+from .lab import (
+    BuggyAttentionDecoder,
+    ScoringResult,
+    compare_scoring,
+    decoder_with_attention,
+    plot_reading,
+    reading_translation,
+)
 
 __all__ = [
     "Exercise",

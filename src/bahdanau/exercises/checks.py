@@ -25,7 +25,13 @@ from . import solutions
 from .feedback import Feedback, checker, failed, passed
 from .lab import reading_translation
 from .problems import (
-    BEAM_ALPHAS, BEAM_HYPOTHESES, DECODER_SHAPES, ENCODER_SHAPES, PARAMETER_COUNT, READING, WEIGHT_BY_HAND,
+    BEAM_ALPHAS,
+    BEAM_HYPOTHESES,
+    DECODER_SHAPES,
+    ENCODER_SHAPES,
+    PARAMETER_COUNT,
+    READING,
+    WEIGHT_BY_HAND,
 )
 
 __all__ = [
@@ -121,16 +127,20 @@ def _rows_not_summing_to_one(weights: Tensor) -> str | None:
 
 
 def _output_and_weights_problem(output, output_shape: tuple[int, ...], description: str, weights,
-                                weights_shape: tuple[int, ...], valid_lens: Tensor) -> str | None:
-    """What is wrong with a module's output and its ``attention_weights`` (B, Q, K), or None.
+                                weights_shape: tuple[int, ...], valid_lens: Tensor, *,
+                                weights_name: str = "self.attention_weights") -> str | None:
+    """What is wrong with a module's output and its attention weights (B, Q, K), or None.
 
-    ``description`` names the output and its shape letters, e.g. "the logits should have shape (B, T, V)".
+    ``description`` names the output and its shape letters, e.g. "the logits should have shape (B, T, V)";
+    ``weights_name`` says where the weights come from (a decoder's ``attention_weights``, or returned).
     """
     if not isinstance(output, Tensor) or tuple(output.shape) != output_shape:
         shape = tuple(output.shape) if isinstance(output, Tensor) else type(output).__name__
         return f"{description} = {output_shape}, got {shape}"
     if not isinstance(weights, Tensor) or tuple(weights.shape) != weights_shape:
-        return f"set self.attention_weights to the weights, shape {weights_shape}"
+        if weights_name == "self.attention_weights":
+            return f"set self.attention_weights to the weights, shape {weights_shape}"
+        return f"{weights_name} should have shape {weights_shape}"
     return _weights_on_padding(weights, valid_lens) or _rows_not_summing_to_one(weights)
 
 
@@ -223,7 +233,9 @@ def check_bidirectional_encoder(answer) -> Feedback:
     state_change = float((state_padding[:, 1] - hidden_state[:, 1]).abs().max())
     if state_change > TOLERANCE:
         return failed(f"changing the padding of sentence 1 changed its state by {state_change:.2f}.")
-    return passed("annotations (B, S, 2H); ->h_j ignores later tokens, <-h_j earlier ones, and padding changes nothing.")
+    return passed(
+        "annotations (B, S, 2H); ->h_j ignores later tokens, <-h_j earlier ones, and padding changes nothing."
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -251,7 +263,9 @@ def check_attention_weight(answer) -> Feedback:
             return failed(message)
     if not 0 <= given <= 1:
         return failed(f"{given:g} cannot be a weight: attention weights lie between 0 and 1.")
-    return failed(f"{given:.3f} is not it. Compute e_j = w_v^T tanh(W_q q + W_k k_j) for the real keys, then a softmax.")
+    return failed(
+        f"{given:.3f} is not it. Compute e_j = w_v^T tanh(W_q q + W_k k_j) for the real keys, then a softmax."
+    )
 
 
 @checker("your function additive_attention_weights(queries, keys, valid_lens, W_q, W_k, w_v)")
@@ -291,10 +305,12 @@ def check_dot_product_attention(answer) -> Feedback:
     queries, keys, values = torch.randn(2, 3, 8), torch.randn(2, 5, 8), torch.randn(2, 5, 4)
     valid_lens = torch.tensor([5, 3])
     with torch.no_grad():
-        context = attention(queries, keys, values, valid_lens)
-    weights = getattr(attention, "attention_weights", None)
+        returned = attention(queries=queries, keys=keys, values=values, valid_lens=valid_lens)
+    if not isinstance(returned, tuple) or len(returned) != 2:
+        return failed("forward should return two things, (context, weights), as AdditiveAttention does.")
+    context, weights = returned
     problem = _output_and_weights_problem(context, (2, 3, 4), "the context should have the values' size, (B, Q, D_v)",
-                                          weights, (2, 3, 5), valid_lens)
+                                          weights, (2, 3, 5), valid_lens, weights_name="the weights you return")
     if problem:
         return failed(problem + ".")
     right = masked_softmax(queries @ keys.transpose(1, 2), valid_lens)  # (B, Q, K)
@@ -313,8 +329,9 @@ def check_dot_product_attention(answer) -> Feedback:
         cached_keys = additive_attention.project_keys(step_keys)  # once per sentence, as our decoder does
         # Interleaved, median of many calls: a single timing on a busy laptop can be off by 10x.
         yours, additive = time_pair(
-            lambda: attention(step_queries, step_keys, step_keys),
-            lambda: additive_attention(step_queries, step_keys, step_keys, projected_keys=cached_keys),
+            lambda: attention(queries=step_queries, keys=step_keys, values=step_keys),
+            lambda: additive_attention(queries=step_queries, keys=step_keys, values=step_keys,
+                                       projected_keys=cached_keys),
             repeats=30,
         )
     return passed(f"weights and context are right. One step at B={B}, K={K}, H={H}: {1000 * yours:.3f} ms, against "
@@ -332,7 +349,7 @@ def check_dot_product_attention(answer) -> Feedback:
 def check_decoder_shapes(answer) -> Feedback:
     """Exercise 3.1: the shapes after one teacher-forced decoder call (see ``problems.DECODER_SHAPES``)."""
     p = DECODER_SHAPES
-    B, S, T, H, L, V = p["batch_size"], p["src_len"], p["tgt_len"], p["num_hiddens"], p["num_layers"], p["tgt_vocab_size"]
+    B, S, T, H, L = p["batch_size"], p["src_len"], p["tgt_len"], p["num_hiddens"], p["num_layers"]
     hints = {
         (0, (B, T, p["src_vocab_size"])): "The logits score the target vocabulary (French), not the source one.",
         (0, (B, T, H)): "The dense layer maps each state to one score per target word.",

@@ -1,8 +1,8 @@
 """Things the exercises hand to the learner: a decoder with a bug, and a scorer comparison.
 
 - :class:`BuggyAttentionDecoder`: the attention decoder with one line wrong (chapter 3).
-- :func:`decoder_with_attention`: the package's attention decoder with any attention module
-  that has ``AdditiveAttention``'s call interface, e.g. a dot-product one (chapter 2).
+- :func:`decoder_with_attention`: a GRU attention decoder with any attention module that has
+  ``AdditiveAttention``'s call interface, e.g. a dot-product one (chapter 2).
 - :func:`compare_scoring`: train one small model per scoring function and compare their
   training time and BLEU (chapter 2).
 - :func:`reading_translation` and :func:`plot_reading`: the heatmap that each chapter's last
@@ -17,22 +17,23 @@ import copy
 import functools
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import torch
 from torch import Tensor, nn
 
+from ..attention import AdditiveAttention
 from ..data import make_loader
 from ..decoding import Translation, translate
 from ..metrics import corpus_bleu
-from ..models import AttentionState, EncoderDecoder, Seq2SeqAttentionDecoder, Seq2SeqEncoder
+from ..models import AttentionState, EncoderDecoder, Seq2SeqAttentionDecoder, Seq2SeqEncoder, init_seq2seq
 from ..plotting import plot_attention
 from ..pretrained import load_pretrained
 from ..training import fit, set_seed
 
 __all__ = [
-    "BuggyAttentionDecoder", "decoder_with_attention", "ScoringResult", "compare_scoring", "reading_translation",
-    "plot_reading",
+    "BuggyAttentionDecoder", "PluggableAttentionDecoder", "PluggableState", "decoder_with_attention",
+    "ScoringResult", "compare_scoring", "reading_translation", "plot_reading",
 ]
 
 
@@ -49,36 +50,60 @@ class BuggyAttentionDecoder(Seq2SeqAttentionDecoder):
         return AttentionState(enc_outputs, enc_keys, hidden_state, None)
 
 
-class _WithoutKeyCache(nn.Module):
-    """Let an attention module with the plain ``(queries, keys, values, valid_lens)`` interface
-    sit where the decoder expects ``AdditiveAttention`` (which also caches its key projection)."""
+class PluggableAttentionDecoder(nn.Module):
+    """A GRU attention decoder that scores with any attention module given to it (chapter 2).
 
-    def __init__(self, attention: nn.Module):
-        super().__init__()
-        self.inner = attention
-
-    def project_keys(self, keys: Tensor) -> Tensor:
-        return keys  # nothing to cache: the inner module sees the keys themselves
-
-    def forward(self, queries, keys, values, valid_lens=None, *, projected_keys=None) -> Tensor:
-        return self.inner(queries, keys, values, valid_lens)
-
-    @property
-    def attention_weights(self) -> Tensor | None:
-        return self.inner.attention_weights
-
-
-def decoder_with_attention(
-    attention: nn.Module, vocab_size: int, embed_size: int, num_hiddens: int, num_layers: int, dropout: float = 0.0
-) -> Seq2SeqAttentionDecoder:
-    """The package's attention decoder, scoring with ``attention`` instead of additive attention.
-
-    ``attention(queries, keys, values, valid_lens)`` must return the context (B, Q, H) and set
-    ``attention_weights`` (B, Q, S), as :class:`~bahdanau.attention.AdditiveAttention` does.
+    ``attention(queries=..., keys=..., values=..., valid_lens=...)`` must return the context
+    (B, Q, H) and the weights (B, Q, S), as :class:`~bahdanau.attention.AdditiveAttention` does.
+    The loop is the plain one (the attention sees the keys at every step, nothing cached), so
+    that different scoring functions compete on equal terms. It keeps the
+    :class:`~bahdanau.interfaces.AttentionDecoder` protocol: ``attention_weights`` (B, T, S).
     """
-    decoder = Seq2SeqAttentionDecoder(vocab_size, embed_size, num_hiddens, num_layers, dropout)
-    decoder.attention = _WithoutKeyCache(attention)
-    return decoder
+
+    def __init__(self, attention: nn.Module, vocab_size: int, embed_size: int, num_hiddens: int):
+        super().__init__()
+        self.attention = attention
+        self.embedding = nn.Embedding(vocab_size, embed_size)
+        self.rnn = nn.GRU(embed_size + num_hiddens, num_hiddens, batch_first=True)
+        self.dense = nn.Linear(num_hiddens, vocab_size)
+        self.attention_weights: Tensor | None = None
+        self.apply(init_seq2seq)
+
+    def init_state(self, enc_all_outputs, enc_valid_lens=None) -> PluggableState:
+        enc_outputs, hidden_state = enc_all_outputs  # (B, S, H), (1, B, H)
+        return PluggableState(enc_outputs, hidden_state, enc_valid_lens)
+
+    def forward(self, X: Tensor, state: PluggableState) -> tuple[Tensor, PluggableState]:
+        enc_outputs, hidden_state, enc_valid_lens = state
+        outputs, step_weights = [], []
+        for emb in self.embedding(X).unbind(dim=1):  # T steps of (B, E)
+            query = hidden_state[-1].unsqueeze(1)  # (B, 1, H): s_{i-1}
+            context, weights = self.attention(queries=query, keys=enc_outputs, values=enc_outputs,
+                                              valid_lens=enc_valid_lens)  # (B, 1, H), (B, 1, S)
+            output, hidden_state = self.rnn(torch.cat((context, emb.unsqueeze(1)), dim=-1), hidden_state)
+            outputs.append(output)  # (B, 1, H)
+            step_weights.append(weights)
+        self.attention_weights = torch.cat(step_weights, dim=1)  # (B, T, S)
+        return self.dense(torch.cat(outputs, dim=1)), state._replace(hidden_state=hidden_state)  # (B, T, V)
+
+
+class PluggableState(NamedTuple):
+    """What :class:`PluggableAttentionDecoder` carries: the annotations, s_{i-1}, the source lengths."""
+
+    enc_outputs: Tensor  # (B, S, H)
+    hidden_state: Tensor  # (1, B, H)
+    enc_valid_lens: Tensor | None  # (B,)
+
+    def select(self, index: Tensor) -> PluggableState:
+        """Keep (and reorder) batch rows ``index`` (interfaces.DecoderState)."""
+        valid_lens = self.enc_valid_lens[index] if self.enc_valid_lens is not None else None
+        return PluggableState(self.enc_outputs[index], self.hidden_state[:, index], valid_lens)
+
+
+def decoder_with_attention(attention: nn.Module, vocab_size: int, embed_size: int,
+                           num_hiddens: int) -> PluggableAttentionDecoder:
+    """A one-layer GRU attention decoder scoring with ``attention`` (see :class:`PluggableAttentionDecoder`)."""
+    return PluggableAttentionDecoder(attention, vocab_size, embed_size, num_hiddens)
 
 
 @dataclass
@@ -126,11 +151,14 @@ def compare_scoring(
     for name, scorer in scorers.items():
         set_seed(seed)  # the same initial weights for every model, up to the scorer
         encoder = Seq2SeqEncoder(len(corpus.src_vocab), num_hiddens, num_hiddens, 1)
+        # Both through the same plain decoder loop, so that only the scoring differs.
         if scorer is None:
-            decoder = Seq2SeqAttentionDecoder(len(corpus.tgt_vocab), num_hiddens, num_hiddens, 1)
+            attention = AdditiveAttention(num_hiddens, num_hiddens, num_hiddens)
         else:
-            decoder = decoder_with_attention(copy.deepcopy(scorer), len(corpus.tgt_vocab), num_hiddens, num_hiddens, 1)
-        model = EncoderDecoder(encoder, decoder)
+            attention = copy.deepcopy(scorer)
+        model = EncoderDecoder(
+            encoder, decoder_with_attention(attention, len(corpus.tgt_vocab), num_hiddens, num_hiddens)
+        )
         started = time.perf_counter()
         fit(model, loader, epochs=epochs, lr=lr, pad_index=corpus.tgt_vocab.pad, seed=seed, device="cpu",
             progress=progress)
@@ -141,7 +169,7 @@ def compare_scoring(
     return results
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _shipped_attention_model():
     return load_pretrained("attention")
 

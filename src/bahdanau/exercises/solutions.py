@@ -22,7 +22,13 @@ from ..metrics import bleu
 from ..models import ModelConfig, Seq2SeqAttentionDecoder, Seq2SeqEncoder, make_model
 from .lab import reading_translation
 from .problems import (
-    BEAM_ALPHAS, BEAM_HYPOTHESES, BLEU_BY_HAND, DECODER_SHAPES, ENCODER_SHAPES, READING, WEIGHT_BY_HAND,
+    BEAM_ALPHAS,
+    BEAM_HYPOTHESES,
+    BLEU_BY_HAND,
+    DECODER_SHAPES,
+    ENCODER_SHAPES,
+    READING,
+    WEIGHT_BY_HAND,
 )
 
 __all__ = [
@@ -126,20 +132,20 @@ def additive_attention_weights(
 class DotProductAttention(nn.Module):
     """Luong et al.'s "dot" scoring, ``score(s, h_j) = s^T h_j``, with AdditiveAttention's interface.
 
-    ``forward(queries, keys, values, valid_lens)``: queries (B, Q, D), keys (B, K, D), values
-    (B, K, D_v), valid_lens (B,) or None. Returns the context (B, Q, D_v) and keeps the weights
-    (B, Q, K) in ``attention_weights``. No parameters: queries and keys must have the same size.
+    ``forward(*, queries, keys, values, valid_lens)``: queries (B, Q, D), keys (B, K, D), values
+    (B, K, D_v), valid_lens (B,) or None. Returns the context (B, Q, D_v) and the weights
+    (B, Q, K). No parameters: queries and keys must have the same size.
     """
 
     def __init__(self, dropout: float = 0.0):
         super().__init__()
         self.dropout = nn.Dropout(dropout)
-        self.attention_weights: Tensor | None = None
 
-    def forward(self, queries: Tensor, keys: Tensor, values: Tensor, valid_lens: Tensor | None = None) -> Tensor:
+    def forward(self, *, queries: Tensor, keys: Tensor, values: Tensor,
+                valid_lens: Tensor | None = None) -> tuple[Tensor, Tensor]:
         scores = torch.bmm(queries, keys.transpose(1, 2))  # (B, Q, K): one dot product per pair
-        self.attention_weights = masked_softmax(scores, valid_lens)  # (B, Q, K)
-        return torch.bmm(self.dropout(self.attention_weights), values)  # (B, Q, D_v)
+        weights = masked_softmax(scores, valid_lens)  # (B, Q, K)
+        return torch.bmm(self.dropout(weights), values), weights  # (B, Q, D_v), (B, Q, K)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -172,13 +178,19 @@ class LSTMState(NamedTuple):
     cell_state: Tensor  # (L, B, H)
     enc_valid_lens: Tensor | None  # (B,)
 
+    def select(self, index: Tensor) -> LSTMState:
+        """Keep (and reorder) batch rows ``index``: what beam search needs (interfaces.DecoderState)."""
+        valid_lens = self.enc_valid_lens[index] if self.enc_valid_lens is not None else None
+        return LSTMState(self.enc_outputs[index], self.hidden_state[:, index], self.cell_state[:, index], valid_lens)
+
 
 class LSTMAttentionDecoder(nn.Module):
     """The attention decoder with an LSTM in place of the GRU.
 
-    Same constructor and interface as :class:`~bahdanau.models.Seq2SeqAttentionDecoder`:
-    ``init_state((enc_outputs, hidden_state), enc_valid_lens)`` then ``forward(X, state)`` with
-    X (B, T) returns logits (B, T, V) and sets ``attention_weights`` (B, T, S).
+    Same constructor and interface as :class:`~bahdanau.models.Seq2SeqAttentionDecoder`
+    (the :class:`~bahdanau.interfaces.AttentionDecoder` protocol): ``init_state((enc_outputs,
+    hidden_state), enc_valid_lens)`` then ``forward(X, state)`` with X (B, T) returns logits
+    (B, T, V) and the new state, and sets ``attention_weights`` (B, T, S).
     """
 
     def __init__(self, vocab_size: int, embed_size: int, num_hiddens: int, num_layers: int, dropout: float = 0.0):
@@ -201,11 +213,12 @@ class LSTMAttentionDecoder(nn.Module):
         outputs, step_weights = [], []
         for emb in embs.unbind(dim=1):  # T steps of (B, E)
             query = hidden_state[-1].unsqueeze(1)  # (B, 1, H): s_{i-1}
-            context = self.attention(query, enc_outputs, enc_outputs, enc_valid_lens)  # (B, 1, H)
+            context, weights = self.attention(queries=query, keys=enc_outputs, values=enc_outputs,
+                                              valid_lens=enc_valid_lens)  # (B, 1, H), (B, 1, S)
             rnn_input = torch.cat((context, emb.unsqueeze(1)), dim=-1)  # (B, 1, H + E)
             output, (hidden_state, cell_state) = self.rnn(rnn_input, (hidden_state, cell_state))  # (B, 1, H)
             outputs.append(output)
-            step_weights.append(self.attention.attention_weights)
+            step_weights.append(weights)
         self.attention_weights = torch.cat(step_weights, dim=1)  # (B, T, S)
         logits = self.dense(torch.cat(outputs, dim=1))  # (B, T, V)
         return logits, LSTMState(enc_outputs, hidden_state, cell_state, enc_valid_lens)
