@@ -4,7 +4,7 @@
 # and a few more:
 #   make student-book   the book without the exercises' solutions, in _build/student/_build/html
 #   make unit   the fast loop: the unit tests alone (no book, notebook or browser tests, no slow ones)
-#   make lint   ruff over src, tests and notebooks (settings: pyproject.toml's [tool.ruff])
+#   make lint   ruff over src, tests and notebooks (pyproject.toml; notebooks/ruff.toml: 78 columns)
 #   make setup  the Python packages only (.venv); make browser: Chromium and chromedriver only
 # Only `make test` needs the browser: `make book`, `make student-book` and `make unit` never
 # install it.

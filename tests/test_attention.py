@@ -1,5 +1,7 @@
 """Tests for bahdanau.attention: masked softmax and additive attention."""
 
+import inspect
+
 import d2l.torch as d2l  # noqa: E402 - the independent reference (installed by `make test`)
 import pytest
 import torch
@@ -117,3 +119,14 @@ def test_padded_keys_get_zero_weight_and_do_not_change_the_context():
 def test_attention_is_exported_at_top_level():
     assert bahdanau.AdditiveAttention is AdditiveAttention
     assert bahdanau.masked_softmax is masked_softmax
+
+
+# The chapters print these with inspect.getsource; the book's code column holds 78 characters.
+@pytest.mark.parametrize(
+    "obj",
+    [masked_softmax, additive_scores, AdditiveAttention.forward, AdditiveAttention.attend, AdditiveAttention.scores],
+    ids=lambda obj: obj.__qualname__,
+)
+def test_printed_source_fits_the_books_code_column(obj):
+    long_lines = [line for line in inspect.getsource(obj).splitlines() if len(line) > 78]
+    assert not long_lines, f"{obj.__qualname__}: lines over 78 characters: {long_lines}"

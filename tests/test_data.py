@@ -36,6 +36,8 @@ from bahdanau.data import (
     filter_by_length,
     load_corpus,
     make_loader,
+    near_duplicates,
+    normalised_english,
     preprocess,
     read_pairs,
     references_by_source,
@@ -418,3 +420,19 @@ def test_bucketed_loader_covers_every_pair_once_with_less_padding():
     padded_cells = lambda loader: sum(int((b.src == 0).sum()) for b in loader)  # noqa: E731
     assert padded_cells(bucketed) < padded_cells(plain) / 2
     assert sum(len(b.src) for b in bucketed) == 200
+
+
+def test_normalised_english_expands_contractions_and_drops_punctuation():
+    assert normalised_english(["i'm", "tom", "."]) == ("i", "am", "tom")
+    assert normalised_english(["i", "am", "tom", "!"]) == ("i", "am", "tom")
+    assert normalised_english(["they", "won't", "go", ","]) == ("they", "will", "not", "go")
+    assert normalised_english(["we'll", "see", "?"]) == ("we", "will", "see")
+    assert normalised_english(["it's", "tom's", "."]) == ("it", "is", "tom", "is")  # counts more, not fewer
+
+
+def test_near_duplicates_finds_test_sentences_that_training_says_in_other_words():
+    train = [(["i", "am", "tired", "."], ["je", "suis", "fatigué", "."]), (["go", "!"], ["va", "!"])]
+    test = [(["i'm", "tired", "!"], ["je", "suis", "las", "."]), (["i'm", "tired", "!"], ["je", "suis", "épuisé", "."]),
+            (["i'm", "hungry", "."], ["j'ai", "faim", "."]), (["go", "."], ["file", "!"])]
+    assert near_duplicates(train, test) == [("i'm", "tired", "!"), ("go", ".")]
+    assert near_duplicates([], test) == []

@@ -8,9 +8,18 @@ from types import SimpleNamespace
 import pytest
 
 import bahdanau.evaluate
-from bahdanau.data import DataConfig, load_corpus
-from bahdanau.evaluate import evaluate_checkpoint, evaluate_model, format_report, held_out_pairs, main
-from bahdanau.metrics import DEFAULT_LENGTH_BUCKETS
+from bahdanau.data import DataConfig, Vocab, load_corpus
+from bahdanau.evaluate import (
+    COMPARISON_FILE,
+    compare_models,
+    evaluate_checkpoint,
+    evaluate_model,
+    format_comparison,
+    format_report,
+    held_out_pairs,
+    main,
+)
+from bahdanau.metrics import DEFAULT_LENGTH_BUCKETS, SPECIAL_TOKENS_NOTE, interval_excludes_zero
 from bahdanau.training import load_checkpoint
 
 
@@ -42,13 +51,79 @@ def test_perfect_translations_score_100_and_buckets_cover_all_lengths(monkeypatc
         return [SimpleNamespace(text=answers[sentence]) for sentence in sentences]
 
     monkeypatch.setattr(bahdanau.evaluate, "translate", oracle_translate)
-    report = evaluate_model(None, None, None, pairs)
+    french_vocab = Vocab([tgt for _, tgt in pairs[1:]])  # without "va"
+    report = evaluate_model(None, None, french_vocab, pairs)
     assert report["num_sentences"] == 2 and report["num_pairs"] == 3
     assert report["test_bleu"] > 99.9  # every output matches one of its references
     assert report["test_bleu_single_ref"] < report["test_bleu"]  # "va !" is a reference too
     assert [row["bucket"] for row in report["bleu_by_length"]] == ["1-4", "5-6"]
+    # sacreBLEU's signature beside every score: two references for "go .", one for the other.
+    assert report["bleu_signature"].startswith("nrefs:var|case:lc|eff:no|tok:13a|smooth:exp|version:")
+    assert report["bleu_signature_single_ref"].startswith("nrefs:1|")
+    assert [row["bleu_signature"].split("|")[0] for row in report["bleu_by_length"]] == ["nrefs:2", "nrefs:1"]
+    assert report["special_tokens_note"] == SPECIAL_TOKENS_NOTE
+    assert report["unk_rate"] == 0.0
+    assert report["reference_unk_rate"] == pytest.approx(1 / 10)  # "va", of 10 French tokens
     text = format_report(report)
     assert "test BLEU" in text and "single-reference" in text and "13a" in text
+    assert report["bleu_signature"] in text
+
+
+PAIRS = [
+    (["go", "."], ["va", "!"]),
+    (["i", "am", "very", "tired", "now", "."], ["je", "suis", "très", "fatigué", "maintenant", "."]),
+    (["he", "is", "at", "home", "."], ["il", "est", "à", "la", "maison", "."]),
+    (["we", "have", "a", "big", "old", "red", "car", "today", "in", "town", "again", "."],
+     ["nous", "avons", "une", "grosse", "vieille", "voiture", "rouge", "en", "ville", "aujourd'hui", "encore", "."]),
+]
+
+
+def _stand_in_translate(model, sentences, *args, **kwargs):
+    """"good" knows every answer; "bad" gets the first word wrong (an <unk>)."""
+    answers = {" ".join(src): " ".join(tgt) for src, tgt in PAIRS}
+    outputs = [answers[sentence] for sentence in sentences]
+    if model == "bad":
+        outputs = [" ".join(["<unk>", *output.split()[1:]]) for output in outputs]
+    return [SimpleNamespace(text=output) for output in outputs]
+
+
+def test_compare_models_bootstraps_both_decodings_overall_and_by_length(monkeypatch):
+    monkeypatch.setattr(bahdanau.evaluate, "translate", _stand_in_translate)
+    good, bad = (SimpleNamespace(model=name, src_vocab=None, tgt_vocab=None) for name in ("good", "bad"))
+    comparison = compare_models(good, bad, PAIRS * 5, n_samples=50)
+    assert list(comparison) == ["test", "test_beam"]
+    assert [comparison[key]["beam_size"] for key in comparison] == [1, 4]
+    overall = comparison["test"]["overall"]
+    assert overall["count"] == 3  # distinct English sentences of <= 10 tokens
+    assert overall["system"]["bleu"] == pytest.approx(100.0)
+    assert overall["difference"]["bleu"] > 0 and overall["difference"]["low"] >= 0  # 3 sentences: wide
+    assert overall["n_samples"] == 50 and overall["bleu_signature"].startswith("nrefs:1|bs:50|seed:12345|")
+    by_length = comparison["test"]["by_length"]
+    assert [(row["bucket"], row["count"]) for row in by_length] == [("1-4", 1), ("5-6", 2), ("11-15", 1)]
+    text = format_comparison({"system": "good", "baseline": "bad", "n_samples": 50, "seed": 12345,
+                              "max_len": 10, **comparison})
+    assert "good against bad" in text and "<=10" in text and "11-15" in text and "beam 4" in text
+
+
+@pytest.mark.slow
+def test_command_line_compares_and_records(tiny_checkpoint, real_corpus_path, capsys):
+    import json
+
+    main(["--compare", str(tiny_checkpoint), str(tiny_checkpoint), "--record",
+          "--data-dir", str(real_corpus_path.parent.parent)])
+    printed = capsys.readouterr().out
+    assert "tiny against tiny" in printed and COMPARISON_FILE in printed
+    comparison = json.loads(tiny_checkpoint.with_name(COMPARISON_FILE).read_text(encoding="utf-8"))
+    assert (comparison["system"], comparison["baseline"], comparison["seed"]) == ("tiny", "tiny", 12345)
+    for key in ("test", "test_beam"):  # a model against itself: no difference at all
+        assert comparison[key]["overall"]["difference"]["high"] == 0.0
+        assert not interval_excludes_zero(comparison[key]["overall"]["difference"])
+
+
+def test_command_line_needs_a_checkpoint_or_compare(capsys):
+    with pytest.raises(SystemExit):
+        main([])
+    assert "either a checkpoint or --compare" in capsys.readouterr().err
 
 
 @pytest.mark.slow

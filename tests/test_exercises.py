@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import inspect
 import math
 import re
 from pathlib import Path
@@ -151,6 +152,22 @@ WRONG_ANSWERS = {
 }
 
 
+def displayed(feedback: Feedback) -> list[str]:
+    """What a notebook cell shows: ``print(feedback)``, and the feedback as the cell's last value."""
+    pretty = []
+    feedback._repr_pretty_(SimpleNamespace(text=pretty.append), cycle=False)
+    return [str(feedback), repr(feedback), "".join(pretty)]
+
+
+def assert_fits_the_books_code_column(feedback: Feedback) -> None:
+    """The rendered book's code column holds 78 characters."""
+    for text in displayed(feedback):
+        long_lines = [line for line in text.splitlines() if len(line) > 78]
+        assert not long_lines, f"lines over 78 characters: {long_lines}"
+        # Wrapping only breaks lines: the words and their order are the message's.
+        assert text.split() == f"{str(feedback).split(':')[0]}: {feedback.message}".split()
+
+
 def test_every_checker_has_answers_to_test():
     assert set(REFERENCE_ANSWERS) == set(exercises.CHECKERS) == set(WRONG_ANSWERS)
     public = {name for name in exercises.__all__ if name.startswith("check_")}
@@ -163,6 +180,7 @@ def test_reference_solution_passes(name):
     assert isinstance(feedback, Feedback)
     assert feedback.passed, str(feedback)
     assert str(feedback).startswith("Correct: ")
+    assert_fits_the_books_code_column(feedback)
 
 
 @pytest.mark.parametrize("name,answer,expected", [(n, a, e) for n, cases in WRONG_ANSWERS.items() for a, e in cases])
@@ -171,6 +189,7 @@ def test_wrong_answer_is_rejected_with_a_specific_message(name, answer, expected
     assert not feedback.passed and feedback.answered
     assert expected in feedback.message, feedback.message
     assert "Traceback" not in str(feedback)
+    assert_fits_the_books_code_column(feedback)
 
 
 @pytest.mark.parametrize("name", sorted(REFERENCE_ANSWERS))
@@ -178,6 +197,7 @@ def test_none_asks_for_an_answer(name):
     feedback = getattr(exercises, name)(None)
     assert not feedback.passed and not feedback.answered
     assert str(feedback).startswith("Not answered yet: replace None with ")
+    assert_fits_the_books_code_column(feedback)
 
 
 def test_feedback_displays_as_one_line_of_text():
@@ -187,6 +207,23 @@ def test_feedback_displays_as_one_line_of_text():
     feedback._repr_pretty_(SimpleNamespace(text=printed.append), cycle=False)
     assert printed == [str(feedback)]
     assert str(Feedback(True, "ok")) == "Correct: ok"
+
+
+def test_long_feedback_is_wrapped_to_the_books_code_column():
+    message = ("the context should have the values' size, (B, Q, D_v) = (2, 3, 4), got (2, 3, 5); "
+               "look at which tensor the second bmm multiplies the weights with, e.g. values.") * 2
+    feedback = Feedback(False, message)
+    lines = str(feedback).splitlines()
+    assert len(lines) > 1 and lines[0].startswith("Not yet: the context should")
+    assert all(line.startswith("    ") and not line.startswith("     ") for line in lines[1:])
+    assert_fits_the_books_code_column(feedback)
+    # Shapes are never split across lines.
+    for shape in ("(B, Q, D_v)", "(2, 3, 4)", "(2, 3, 5)"):
+        assert str(feedback).count(shape) == 2
+    assert feedback.message == message  # the attribute stays one string
+    unanswered = Feedback(False, message, answered=False)
+    assert str(unanswered).startswith("Not answered yet: the context")
+    assert_fits_the_books_code_column(unanswered)
 
 
 def test_checkers_are_deterministic_and_leave_the_learners_random_state_alone():
@@ -345,3 +382,24 @@ def test_instructors_page_tables_every_checker():
     )
     for exercise in exercises.EXERCISES:
         assert any(exercise.title in row for row in rows), f"{exercise.title!r} is not in the table"
+
+
+def _defined_in_solutions():
+    return [
+        obj for _, obj in inspect.getmembers(solutions, lambda m: inspect.isfunction(m) or inspect.isclass(m))
+        if obj.__module__ == solutions.__name__
+    ]
+
+
+@pytest.mark.parametrize("obj", _defined_in_solutions(), ids=lambda obj: obj.__qualname__)
+def test_solution_source_fits_the_books_code_column(obj):
+    """The solution dropdowns literalinclude these; the book's code column holds 78 characters."""
+    long_lines = [line for line in inspect.getsource(obj).splitlines() if len(line) > 78]
+    assert not long_lines, f"{obj.__qualname__}: lines over 78 characters: {long_lines}"
+
+
+def test_every_solution_is_checked_for_line_length():
+    names = {obj.__name__ for obj in _defined_in_solutions()}
+    assert {"LSTMState", "LSTMAttentionDecoder", "read_failure", "DotProductAttention"} <= names
+    long_lines = [n for n, line in enumerate(Path(solutions.__file__).read_text().splitlines(), 1) if len(line) > 78]
+    assert not long_lines, f"solutions.py: lines over 78 characters: {long_lines}"

@@ -9,7 +9,21 @@ import d2l.torch as d2l
 import pytest
 import sacrebleu
 
-from bahdanau.metrics import BLEU_SIGNATURE_NOTE, bleu, bleu_by_length, corpus_bleu
+from bahdanau.metrics import (
+    BLEU_SIGNATURE_NOTE,
+    BOOTSTRAP_SEED,
+    SPECIAL_TOKEN_PLACEHOLDER,
+    SPECIAL_TOKENS_NOTE,
+    bleu,
+    bleu_by_length,
+    bleu_by_length_with_intervals,
+    bleu_signature,
+    corpus_bleu,
+    corpus_bleu_with_signature,
+    interval_excludes_zero,
+    paired_bootstrap,
+    paired_bootstrap_by_length,
+)
 
 # ----------------------------------------------------------------------------------------------
 # bleu: d2l's per-sentence BLEU
@@ -186,6 +200,177 @@ def test_corpus_bleu_rejects_token_lists_as_references():
 
 
 # ----------------------------------------------------------------------------------------------
+# corpus_bleu: special tokens are one word that matches nothing; the signature
+# ----------------------------------------------------------------------------------------------
+
+
+def test_unk_scores_like_any_wrong_word():
+    # Plain sacreBLEU reads "<unk>" as "< unk >", three tokens: 12.7 against 0.0 (the bug).
+    assert sacrebleu.corpus_bleu(["je <unk> ."], [["je suis ."]]).score == pytest.approx(12.7, abs=0.05)
+    assert corpus_bleu(["je <unk> ."], [["je suis ."]]) == corpus_bleu(["je xyz ."], [["je suis ."]])
+    assert corpus_bleu(["je <unk> ."], [["je suis ."]]) == 0.0
+
+
+def test_several_special_tokens_lose_as_many_matches_as_as_many_wrong_words():
+    references = [["le chat noir dort sur le tapis rouge du salon ."], ["il pleut depuis ce matin ."]]
+    with_specials = ["le chat <unk> dort sur le <unk> rouge <unk> salon .", "il <pad> depuis <bos> matin <eos>"]
+    with_wrong_words = ["le chat qqq dort sur le rrr rouge sss salon .", "il ttt depuis uuu matin vvv"]
+    score = corpus_bleu(with_specials, references)
+    assert 0 < score < 100  # 1- to 4-gram matches remain on both sides of each miss
+    assert score == corpus_bleu(with_wrong_words, references)
+    assert score == corpus_bleu([h.replace("<unk>", "<UNK>") for h in with_specials], references)  # lower-cased
+    # A hypothesis of N words has N words whatever they are: the brevity penalty agrees too.
+    assert score != pytest.approx(sacrebleu.corpus_bleu(with_specials, [[r[0] for r in references]]).score)
+
+
+def test_placeholder_never_matches_even_if_a_reference_contains_it():
+    references = [[f"je suis {SPECIAL_TOKEN_PLACEHOLDER} ici"]]
+    assert corpus_bleu([f"je suis {SPECIAL_TOKEN_PLACEHOLDER} ici"], references) == pytest.approx(100.0)
+    assert corpus_bleu(["je suis <unk> ici"], references) == corpus_bleu(["je suis zzz ici"], references) < 100
+    # Also when the word is hidden inside a longer reference word.
+    references = [[f"je suis a{SPECIAL_TOKEN_PLACEHOLDER}1 ici"]]
+    assert corpus_bleu(["je suis <unk> ici"], references) == corpus_bleu(["je suis zzz ici"], references)
+
+
+def test_references_and_hypotheses_without_specials_are_scored_as_plain_sacrebleu():
+    hypotheses = ["le chat  dort .", "il pleut beaucoup ."]  # a double space, kept as it is
+    references = ["le chat dort sur le tapis .", "il pleut ."]
+    expected = sacrebleu.corpus_bleu(hypotheses, [references]).score
+    assert corpus_bleu(hypotheses, [[ref] for ref in references]) == expected
+
+
+def test_special_tokens_note_says_what_happens():
+    assert "<unk>" in SPECIAL_TOKENS_NOTE and "one word" in SPECIAL_TOKENS_NOTE
+
+
+def test_signature_is_sacrebleus_for_our_settings():
+    settings = f"case:lc|eff:no|tok:13a|smooth:exp|version:{sacrebleu.__version__}"
+    references = [["le chat dort ."], ["il pleut .", "il pleut fort ."]]
+    score, signature = corpus_bleu_with_signature(HYPOTHESES[:2], references)
+    assert signature == f"nrefs:var|{settings}"
+    assert score == corpus_bleu(HYPOTHESES[:2], references)
+    assert bleu_signature([["a"], ["b"]]) == f"nrefs:1|{settings}"
+    assert bleu_signature([["a", "b"], ["c", "d"]]) == f"nrefs:2|{settings}"
+    assert corpus_bleu_with_signature(["a"], [["a", ""]])[1] == f"nrefs:1|{settings}"  # blank dropped
+
+
+def test_bleu_by_length_rows_carry_their_signature():
+    rows = bleu_by_length(["a b", "c d e f g"], [["a b"], ["c d e f g", "c d e"]], [2, 5])
+    assert [row["bleu_signature"].split("|")[0] for row in rows] == ["nrefs:1", "nrefs:2"]
+
+
+# ----------------------------------------------------------------------------------------------
+# paired_bootstrap
+# ----------------------------------------------------------------------------------------------
+
+
+def _made_up_test_set(num_sentences: int = 40, seed: int = 0):
+    """References, a system that gets every sentence right, and a baseline that misses a word in each."""
+    rng = random.Random(seed)
+    references = [[_random_sentence(rng, "abcdefgh", 9) + " x y z ."] for _ in range(num_sentences)]
+    perfect = [refs[0] for refs in references]
+    one_word_wrong = [" ".join(["qqq", *refs[0].split()[1:]]) for refs in references]
+    return references, perfect, one_word_wrong
+
+
+def test_a_system_better_on_every_sentence_has_a_positive_difference_excluding_zero():
+    references, perfect, one_word_wrong = _made_up_test_set()
+    result = paired_bootstrap(perfect, one_word_wrong, references)
+    assert result["system"]["bleu"] == pytest.approx(100.0)
+    assert result["baseline"]["bleu"] == pytest.approx(corpus_bleu(one_word_wrong, references))
+    difference = result["difference"]
+    assert difference["bleu"] == pytest.approx(result["system"]["bleu"] - result["baseline"]["bleu"])
+    assert 0 < difference["low"] <= difference["bleu"] <= difference["high"]
+    assert interval_excludes_zero(difference)
+    assert result["p_value"] == pytest.approx(1 / 1001)  # sacreBLEU's smallest p with 1,000 resamples
+    for side in ("system", "baseline", "difference"):
+        assert result[side]["low"] - 1e-9 <= result[side]["mean"] <= result[side]["high"] + 1e-9
+        assert result[side]["ci"] == pytest.approx((result[side]["high"] - result[side]["low"]) / 2)
+    assert result["count"] == len(perfect) and result["n_samples"] == 1000 and result["seed"] == BOOTSTRAP_SEED
+    assert result["bleu_signature"].startswith("nrefs:1|bs:1000|seed:12345|case:lc|")
+
+
+def test_identical_systems_differ_by_exactly_zero():
+    references, _, one_word_wrong = _made_up_test_set()
+    difference = paired_bootstrap(one_word_wrong, list(one_word_wrong), references)["difference"]
+    assert difference == {"bleu": 0.0, "mean": 0.0, "ci": 0.0, "low": 0.0, "high": 0.0}
+    assert not interval_excludes_zero(difference)
+
+
+def test_the_bootstrap_is_deterministic_given_the_seed():
+    references, perfect, one_word_wrong = _made_up_test_set()
+    mixed = [p if i % 3 else w for i, (p, w) in enumerate(zip(perfect, one_word_wrong))]
+    first = paired_bootstrap(mixed, one_word_wrong, references, n_samples=200, seed=7)
+    assert paired_bootstrap(mixed, one_word_wrong, references, n_samples=200, seed=7) == first
+    other = paired_bootstrap(mixed, one_word_wrong, references, n_samples=200, seed=8)
+    assert other["difference"]["bleu"] == first["difference"]["bleu"]  # the full test set: no resampling
+    assert other["difference"]["low"] != first["difference"]["low"]
+
+
+def test_the_bootstrap_equals_sacrebleus_paired_bs(monkeypatch):
+    from sacrebleu.metrics import BLEU
+    from sacrebleu.significance import PairedTest
+
+    rng = random.Random(3)
+    references = [[_random_sentence(rng, "abcde", 8) for _ in range(rng.randint(1, 2))] for _ in range(60)]
+    system = [_random_sentence(rng, "abcde", 8) for _ in references]
+    baseline = [_random_sentence(rng, "abcdef", 8) for _ in references]
+    streams = [[refs[j] if j < len(refs) else None for refs in references] for j in range(2)]
+    monkeypatch.setenv("SACREBLEU_SEED", "12345")
+    signatures, scores = PairedTest([("baseline", baseline), ("system", system)],
+                                    {"BLEU": BLEU(tokenize="13a", lowercase=True, force=True)}, streams,
+                                    test_type="bs", n_samples=1000)()
+    theirs_baseline, theirs_system = scores["BLEU"]
+    ours = paired_bootstrap(system, baseline, references)
+    for side, theirs in (("system", theirs_system), ("baseline", theirs_baseline)):
+        assert ours[side]["bleu"] == pytest.approx(theirs.score, abs=1e-9)
+        # sacreBLEU sums the statistics in float32: agreement to float32 precision.
+        assert ours[side]["mean"] == pytest.approx(theirs.mean, rel=1e-5)
+        assert ours[side]["ci"] == pytest.approx(theirs.ci, rel=1e-4)
+    assert ours["p_value"] == pytest.approx(theirs_system.p_value)
+    assert ours["bleu_signature"] == signatures["BLEU"].format()
+
+
+def test_paired_bootstrap_by_length_resamples_each_bucket_alone():
+    references, perfect, one_word_wrong = _made_up_test_set(30)
+    src_lengths = [2, 5, 6] * 10
+    rows = paired_bootstrap_by_length(perfect, one_word_wrong, references, src_lengths, n_samples=100)
+    assert [(row["bucket"], row["count"]) for row in rows] == [("1-4", 10), ("5-6", 20)]
+    members = [i for i, length in enumerate(src_lengths) if 5 <= length <= 6]
+    alone = paired_bootstrap([perfect[i] for i in members], [one_word_wrong[i] for i in members],
+                             [references[i] for i in members], n_samples=100)
+    assert {key: rows[1][key] for key in alone} == alone
+    assert (rows[1]["min_len"], rows[1]["max_len"]) == (5, 6)
+
+
+def test_bleu_by_length_with_intervals_is_plot_input():
+    references, perfect, one_word_wrong = _made_up_test_set(20)
+    rows = paired_bootstrap_by_length(perfect, one_word_wrong, references, [3] * 20, n_samples=50)
+    by_model = bleu_by_length_with_intervals(rows, system="good", baseline="worse")
+    assert list(by_model) == ["good", "worse"]
+    (good,) = by_model["good"]
+    assert good == {"bucket": "1-4", "min_len": 1, "max_len": 4, "count": 20, "bleu": rows[0]["system"]["bleu"],
+                    "bleu_low": rows[0]["system"]["low"], "bleu_high": rows[0]["system"]["high"]}
+
+
+@pytest.mark.parametrize("interval, excludes", [
+    ((0.4, 3.9), True), ((-3.0, -0.1), True), ((-0.2, 2.0), False), ((0.0, 1.0), False),
+    ({"bleu": 1.0, "low": 0.5, "high": 1.5}, True), ({"low": -1.0, "high": 1.0}, False),
+])
+def test_interval_excludes_zero(interval, excludes):
+    assert interval_excludes_zero(interval) is excludes
+
+
+def test_paired_bootstrap_rejects_mismatched_systems():
+    with pytest.raises(ValueError, match="one baseline translation per system translation"):
+        paired_bootstrap(["a", "b"], ["a"], [["a"], ["b"]])
+    with pytest.raises(ValueError, match="2 hypotheses but 1 reference"):
+        paired_bootstrap(["a", "b"], ["a", "b"], [["a"]])
+    with pytest.raises(ValueError, match="one source length per"):
+        paired_bootstrap_by_length(["a", "b"], ["a", "b"], [["a"], ["b"]], [1])
+
+
+# ----------------------------------------------------------------------------------------------
 # bleu_by_length
 # ----------------------------------------------------------------------------------------------
 
@@ -204,6 +389,7 @@ def test_bleu_by_length_buckets_counts_and_scores():
         "max_len": 4,
         "count": 2,
         "bleu": corpus_bleu(hypotheses[:2], references[:2]),
+        "bleu_signature": bleu_signature(references[:2]),
     }
     assert results[1]["bleu"] == pytest.approx(corpus_bleu(hypotheses[2:4], references[2:4]))
     assert results[2]["bleu"] == pytest.approx(100.0)

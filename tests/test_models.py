@@ -1,5 +1,6 @@
 """Tests for bahdanau.models: encoder, decoders, encoder-decoder."""
 
+import inspect
 import json
 
 import d2l.torch as d2l  # the independent reference (installed by `make test`)
@@ -326,3 +327,22 @@ def test_a_checkpoint_saved_with_the_old_encoder_keys_still_loads(tmp_path):
     sentence = "he is a good man ."
     assert bahdanau.translate(old.model, sentence, old.src_vocab, old.tgt_vocab).tokens == \
         shipped.translate(sentence).tokens
+
+
+# The chapters print these with inspect.getsource (or literalinclude them); the book's code
+# column holds 78 characters.
+@pytest.mark.parametrize(
+    "obj",
+    [
+        Seq2SeqDecoder.forward,
+        Seq2SeqAttentionDecoder.init_state,
+        Seq2SeqAttentionDecoder.forward,
+        Seq2SeqAttentionDecoder.step,
+        EncoderDecoder.forward,
+        bahdanau.models.gru_update,
+    ],
+    ids=lambda obj: obj.__qualname__,
+)
+def test_printed_source_fits_the_books_code_column(obj):
+    long_lines = [line for line in inspect.getsource(obj).splitlines() if len(line) > 78]
+    assert not long_lines, f"{obj.__qualname__}: lines over 78 characters: {long_lines}"

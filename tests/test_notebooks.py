@@ -31,6 +31,9 @@ FORBIDDEN_MIME = ("image/svg+xml",)
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 BINARY_MIME = ("image/png", "image/jpeg")
 NOT_COMPARED_TAGS = {"nbval-ignore-output", "nbval-skip"}
+# The rendered book's code column holds 78 characters (STYLE.md, "On the page"); ruff enforces
+# it on the code (notebooks/ruff.toml), test_printed_lines_fit_the_page on what the code prints.
+PAGE_WIDTH = 78
 
 
 NOTEBOOKS = [f"{chapter}.ipynb" for chapter in chapter_notebooks()]
@@ -182,3 +185,53 @@ def test_outputs_are_clean(notebook):
                         start = max(text.index(forbidden) - 40, 0)
                         problems.append(f"{describe(cell)}: {forbidden!r} in {text[start:start + 120]!r}")
     assert not problems, "\n".join(problems)
+
+
+def printed_lines(output) -> list[str]:
+    """The lines of an output's stream text or text/plain, as the book shows them.
+
+    A text/plain beside a PNG is not shown (the book picks the image: a figure's repr, the
+    summary that stands for a widget for nbval), so it is not checked.
+    """
+    data = output.get("data", {})
+    if output.output_type == "stream":
+        text = output.text
+    elif output.output_type in ("execute_result", "display_data") and "image/png" not in data:
+        text = data.get("text/plain", "")
+    else:
+        return []
+    # A carriage return redraws the line (progress bars): only its last state stays visible.
+    return [line.rsplit("\r", 1)[-1] for line in text.splitlines()]
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS)
+def test_printed_lines_fit_the_page(notebook):
+    too_long = [
+        f"{describe(cell)}: {len(line)} characters: {line[:60]!r}..."
+        for cell in code_cells(notebook)
+        for output in cell.outputs
+        for line in printed_lines(output)
+        if len(line) > PAGE_WIDTH
+    ]
+    assert not too_long, f"printed lines longer than {PAGE_WIDTH} characters:\n" + "\n".join(too_long)
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS)
+def test_streams_are_merged(notebook):
+    """One block of printed text per stream, not one per flush: the book would show each as a
+    separate output box. The kernel flushes on a timer, so even two prints in a row can land in
+    two outputs; executing with nbconvert's CoalesceStreamsPreprocessor merges them."""
+    split = []
+    for cell in code_cells(notebook):
+        for previous, output in zip(cell.outputs, cell.outputs[1:]):
+            if previous.output_type == output.output_type == "stream" and previous.name == output.name:
+                split.append(f"{describe(cell)}: consecutive {output.name} outputs")
+    assert not split, (
+        "re-execute with --NotebookExporter.preprocessors="
+        "'[\"nbconvert.preprocessors.CoalesceStreamsPreprocessor\"]':\n" + "\n".join(split)
+    )
+
+
+def test_book_merges_streams_too():
+    """Merged in the stored notebooks, and in the book whatever a re-execution stores."""
+    assert CONFIG["sphinx"]["config"].get("nb_merge_streams") is True

@@ -168,6 +168,62 @@ def test_bleu_by_length_labels_without_counts_when_they_differ():
     assert ax.get_title() == "two models"
 
 
+def _error_bars(ax) -> list[list[tuple[float, float]] | None]:
+    """Per model (bar group): the (bottom, top) of each error bar, or None without error bars."""
+    from matplotlib.container import BarContainer
+
+    result = []
+    for container in ax.containers:
+        if not isinstance(container, BarContainer):
+            continue  # the ErrorbarContainer of a group is also listed on its own
+        if container.errorbar is None:
+            result.append(None)
+            continue
+        (vertical_lines,) = container.errorbar.lines[2]
+        result.append([(round(float(segment[0][1]), 9), round(float(segment[1][1]), 9))
+                       for segment in vertical_lines.get_segments() if len(segment)])  # NaN: none
+    return result
+
+
+def test_bleu_by_length_draws_intervals_as_error_bars():
+    def with_interval(row: dict, low: float, high: float) -> dict:
+        return {**row, "bleu_low": low, "bleu_high": high}
+
+    results = {
+        "attention": [with_interval(_bucket("1-4", 1, 4, 548, 40.0), 36.5, 43.8),
+                      with_interval(_bucket("16-100", 16, 100, 74, 7.8), 5.4, 10.2)],
+        "no attention": [with_interval(_bucket("1-4", 1, 4, 548, 36.0), 32.5, 39.3),
+                         with_interval(_bucket("16-100", 16, 100, 74, 5.7), 3.6, 7.9)],
+    }
+    ax = plot_bleu_by_length(results, title="attention is ahead at every length")
+    assert _error_bars(ax) == [[(36.5, 43.8), (5.4, 10.2)], [(32.5, 39.3), (3.6, 7.9)]]
+    assert sorted(patch.get_height() for patch in ax.patches) == [5.7, 7.8, 36.0, 40.0]
+    assert "95% interval" in ax.get_ylabel()
+    assert _tick_texts(ax.get_xticklabels()) == ["1-4\n(n=548)", "16-100\n(n=74)"]
+    assert [text.get_text() for text in ax.get_legend().get_texts()] == ["attention", "no attention"]
+    assert ax.get_title() == "attention is ahead at every length"
+
+
+def test_bleu_by_length_without_intervals_draws_no_error_bars():
+    results = {"a": [_bucket("1-4", 1, 4, 3, 40.0)], "b": [_bucket("1-4", 1, 4, 3, 30.0)]}
+    ax = plot_bleu_by_length(results)
+    assert _error_bars(ax) == [None, None]
+    assert ax.get_ylabel() == "BLEU"
+
+
+def test_bleu_by_length_error_bars_only_where_given():
+    results = {
+        "with": [{**_bucket("1-4", 1, 4, 3, 40.0), "bleu_low": 41.0, "bleu_high": 45.0}, _bucket("5-6", 5, 6, 3, 30.0)],
+        "without": [_bucket("1-4", 1, 4, 3, 20.0)],
+    }
+    ax = plot_bleu_by_length(results)
+    bars_with, bars_without = _error_bars(ax)
+    assert bars_without is None
+    # An interval that misses the bar's own score is drawn from the bar (no negative length).
+    assert bars_with[0] == (40.0, 45.0)
+    assert len(bars_with) == 1  # 5-6 has no interval: no bar drawn there
+
+
 def test_bleu_by_length_rejects_empty_results():
     with pytest.raises(ValueError, match="at least one model"):
         plot_bleu_by_length({})

@@ -4,6 +4,7 @@ d2l==1.0.3 is deliberately absent from requirements.txt: its pins (numpy 1.23.5)
 wheels for Python >= 3.12, so it is installed with --no-deps and its runtime imports are listed.
 """
 
+import os
 import subprocess
 import sys
 import tomllib
@@ -56,3 +57,22 @@ def test_make_lint_runs_ruff_and_make_test_runs_it_first():
     for target in ("setup:", "book:", "student-book:", "unit:"):
         rule = next(line for line in makefile.splitlines() if line.startswith(target))
         assert "browser" not in rule and "CHROM" not in rule, rule
+
+
+def test_make_book_needs_no_browser_and_no_sudo_while_make_test_installs_one():
+    # A machine with no Chromium (the variables point at files that do not exist): the plan of
+    # `make book` and `make student-book` (make -n prints it without running it) installs
+    # Python packages only, while `make test` would install the browser.
+    missing = {"BAHDANAU_CHROMIUM": "/nonexistent/chromium", "BAHDANAU_CHROMEDRIVER": "/nonexistent/chromedriver"}
+    env = {**os.environ, **missing}
+
+    def plan(*targets: str) -> str:
+        result = subprocess.run(["make", "-n", *targets], cwd=ROOT, env=env, capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    for target in ("book", "student-book"):
+        commands = plan(target)
+        assert "jupyter-book build" in commands
+        assert "apt-get" not in commands and "sudo" not in commands and "chromium" not in commands.lower()
+    assert "apt-get install" in plan("test")

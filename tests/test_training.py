@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import math
 
@@ -358,3 +359,9 @@ def test_fit_stops_at_a_non_finite_loss_before_it_reaches_the_weights():
         fit(model, toy_loader(), epochs=2, lr=0.01, pad_index=PAD, device="cpu", progress=False)
     for name, tensor in model.state_dict().items():
         assert torch.allclose(tensor, before[name], equal_nan=True), name
+
+
+def test_printed_source_of_sequence_loss_fits_the_books_code_column():
+    """Chapter 4 prints it with inspect.getsource; the book's code column holds 78 characters."""
+    long_lines = [line for line in inspect.getsource(sequence_loss).splitlines() if len(line) > 78]
+    assert not long_lines, f"lines over 78 characters: {long_lines}"

@@ -26,8 +26,12 @@ d2l is an optional dependency of the package (it is in requirements.txt).
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import platform
 import statistics
 import time
+from pathlib import Path
 from typing import NamedTuple
 
 import torch
@@ -180,7 +184,7 @@ def _training_step_flops(config: ModelConfig, B: int, S: int, T: int, src_tokens
     encoder's work, as it skips the padding.
     """
     E, H, V_tgt, L = config.embed_size, config.num_hiddens, config.tgt_vocab_size, config.num_layers
-    gru = lambda inp: 3 * (inp * H + H * H)  # noqa: E731 - three gates, input and recurrent matmuls
+    gru = lambda inp: 3 * (inp * H + H * H)  # noqa: E731 - reset, update, candidate: input and recurrent matmuls
     encoder = src_tokens * (gru(E) + (L - 1) * gru(H))
     attention_keys = B * S * H * H  # once per batch: the cached W_k h_j
     per_step = H * H + S * H + S * H + S * H  # W_q s, v^T tanh(.), bmm with the values
@@ -305,13 +309,52 @@ def report(r: dict) -> list[str]:
     ]
 
 
+# The stored runs: what README and the chapters quote (``python -m bahdanau.bench --record``).
+RECORDED_PATH = Path(__file__).with_name("pretrained") / "bench.json"
+RECORDED_FIGURES = ("attention_speedup", "train_step_speedup", "train_step_full_length_speedup",
+                    "train_step_peak_share", "greedy_sentences_per_s")
+
+
+def record(runs: list[dict], path: Path = RECORDED_PATH) -> dict:
+    """Store several runs of :func:`run` and the median of each figure as JSON at ``path``.
+
+    The book and README quote these numbers rather than retyping them, and a test checks
+    that README's table agrees with the file.
+    """
+    document = {
+        "torch": torch.__version__,
+        "threads": runs[0]["threads"],
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
+        "date": time.strftime("%Y-%m-%d"),
+        "targets": TARGETS,
+        "runs": runs,
+        "median": {key: statistics.median(run[key] for run in runs) for key in RECORDED_FIGURES},
+    }
+    path.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
+    return document
+
+
+def recorded(path: Path = RECORDED_PATH) -> dict:
+    """The stored benchmark runs (see :func:`record`)."""
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=20, help="timed repetitions per measurement")
     parser.add_argument("--small", action="store_true", help="tiny sizes, to check that it runs (not a measurement)")
+    parser.add_argument("--record", type=int, metavar="RUNS", default=0,
+                        help="run RUNS times and store the runs and medians in the package's bench.json")
     args = parser.parse_args(argv)
     sizes = dict(batch_size=4, num_steps=3, size=16, vocab_size=50) if args.small else {}
-    print("\n".join(report(run(repeats=args.repeats, **sizes))))
+    runs = []
+    for _ in range(max(1, args.record)):
+        runs.append(run(repeats=args.repeats, **sizes))
+        print("\n".join(report(runs[-1])))
+    if args.record:
+        document = record(runs)
+        medians = ", ".join(f"{key} {value:.2f}" for key, value in document["median"].items())
+        print(f"recorded {len(runs)} runs in {RECORDED_PATH.name}; medians: {medians}")
 
 
 if __name__ == "__main__":

@@ -73,6 +73,8 @@ __all__ = [
     "split_by_source",
     "filter_by_length",
     "references_by_source",
+    "normalised_english",
+    "near_duplicates",
     "Batch",
     "encode_sources",
     "collate_pairs",
@@ -205,6 +207,45 @@ def filter_by_length(pairs: Iterable[Pair], max_len: int | None) -> list[Pair]:
     if max_len is None:
         return list(pairs)
     return [(src, tgt) for src, tgt in pairs if len(src) <= max_len and len(tgt) <= max_len]
+
+
+# English contractions as the corpus writes them (after `preprocess`), and what they stand for.
+_CONTRACTIONS = {"won't": "will not", "can't": "can not", "i'm": "i am", "let's": "let us"}
+_CONTRACTION_SUFFIXES = (("n't", " not"), ("'re", " are"), ("'ve", " have"), ("'ll", " will"), ("'d", " would"),
+                         ("'s", " is"))
+
+
+def normalised_english(tokens: Sequence[str]) -> tuple[str, ...]:
+    """A looser identity for English sentences: contractions expanded, punctuation dropped.
+
+    ``["i'm", "tom", "."]`` and ``["i", "am", "tom", "!"]`` both give ``("i", "am", "tom")``.
+    Used by :func:`near_duplicates` to measure how many test sentences are training sentences
+    in other words. (``'s`` is read as *is*, also where it is a possessive: this errs on the
+    side of counting more near-duplicates.)
+    """
+    words: list[str] = []
+    for token in tokens:
+        if token in _CONTRACTIONS:
+            words.extend(_CONTRACTIONS[token].split())
+            continue
+        for suffix, expansion in _CONTRACTION_SUFFIXES:
+            if token.endswith(suffix) and len(token) > len(suffix):
+                token = token[: -len(suffix)] + expansion
+                break
+        words.extend(word for word in token.split() if any(ch.isalnum() for ch in word))
+    return tuple(words)
+
+
+def near_duplicates(train: Iterable[Pair], test: Iterable[Pair]) -> list[tuple[str, ...]]:
+    """The distinct English test sentences that equal a training sentence once normalised.
+
+    ``split_by_source`` keeps every *identical* English sentence in one split; this measures
+    what it cannot see: "i'm tired ." in the test split and "i am tired !" in training.
+    Returns the test sentences (as token tuples, in first-seen order).
+    """
+    seen = {normalised_english(src) for src, _ in train}
+    test_sources = dict.fromkeys(tuple(src) for src, _ in test)
+    return [src for src in test_sources if normalised_english(src) in seen]
 
 
 def references_by_source(pairs: Iterable[Pair]) -> dict[tuple[str, ...], list[list[str]]]:

@@ -21,6 +21,7 @@ Shapes: S source length (``<eos>`` included), H hidden size.
 from __future__ import annotations
 
 import html
+import textwrap
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,6 +48,7 @@ __all__ = ["Step", "DecoderTrace", "decoder_steps", "StepThrough", "step_through
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 # How many leading values of the query the step view prints: enough to see it change, short enough to read.
 QUERY_PREVIEW = 4
+PAGE_WIDTH = 78  # the rendered book's code column, in characters
 EMPTY_MESSAGE = "Type an English sentence above, then press Enter or click Translate."
 
 
@@ -234,8 +236,9 @@ class _StaticFallback:
             WIDGET_VIEW: {"version_major": 2, "version_minor": 0, "model_id": self.widget.model_id}
         }
         bundle["image/png"] = self._png()
-        # Deterministic (no memory address), so nbval can compare it with the stored output.
-        bundle["text/plain"] = self._summary()
+        # Deterministic (no memory address), so nbval can compare it with the stored output;
+        # wrapped to the book's 78-character code column.
+        bundle["text/plain"] = textwrap.fill(self._summary(), PAGE_WIDTH, subsequent_indent="    ")
         return bundle
 
     def __repr__(self) -> str:

@@ -8,26 +8,50 @@ Two versions live here, for two different jobs:
 - :func:`corpus_bleu` is the number to report for a model. It calls sacreBLEU, the standard
   implementation, sums n-gram counts over the whole test set before dividing (so short
   sentences do not dominate), and scores every sentence against *all* of its accepted
-  translations. Its settings are summarised in :data:`BLEU_SIGNATURE_NOTE`.
+  translations. Its settings are summarised in :data:`BLEU_SIGNATURE_NOTE`; sacreBLEU's
+  own signature of a score is :func:`bleu_signature`. A special token of
+  :mod:`bahdanau.data` in a hypothesis (``<unk>`` above all) counts as one word that
+  matches nothing (:data:`SPECIAL_TOKENS_NOTE`).
 
 :func:`bleu_by_length` splits a test set by source length and computes corpus BLEU in each
 part, to show where a model without attention breaks down (long sentences).
+
+:func:`paired_bootstrap` says how sure one can be that one system beats another on a test
+set: sacreBLEU's paired bootstrap resampling, with 95% intervals for each system's BLEU and
+for their difference; :func:`paired_bootstrap_by_length` does it per length bucket and
+:func:`interval_excludes_zero` reads a difference's interval.
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
+import numpy as np
 from sacrebleu.metrics import BLEU
+from sacrebleu.significance import estimate_ci
+
+from .data import SPECIALS
 
 __all__ = [
     "BLEU_SIGNATURE_NOTE",
+    "SPECIAL_TOKENS_NOTE",
+    "SPECIAL_TOKEN_PLACEHOLDER",
+    "BOOTSTRAP_SAMPLES",
+    "BOOTSTRAP_SEED",
+    "BOOTSTRAP_NOTE",
     "DEFAULT_LENGTH_BUCKETS",
     "bleu",
     "corpus_bleu",
+    "corpus_bleu_with_signature",
+    "bleu_signature",
     "bleu_by_length",
+    "paired_bootstrap",
+    "paired_bootstrap_by_length",
+    "interval_excludes_zero",
+    "bleu_by_length_with_intervals",
 ]
 
 # Write this next to every corpus BLEU score: BLEU numbers computed with different
@@ -35,6 +59,27 @@ __all__ = [
 BLEU_SIGNATURE_NOTE = (
     "sacreBLEU corpus BLEU (0-100), 13a tokenisation, lower-cased input, "
     "all reference translations of each sentence"
+)
+
+# Write this next to it too: what happens to <unk> and the other special tokens.
+SPECIAL_TOKENS_NOTE = (
+    "special tokens (<pad>, <bos>, <eos>, <unk>) in a translation count as one "
+    "word each that matches no reference"
+)
+
+# What a special token of a hypothesis becomes before sacreBLEU sees it: one lower-case
+# word, which 13a keeps whole. If a reference contains it, a digit is added until none does.
+SPECIAL_TOKEN_PLACEHOLDER = "xxspecialxx"
+
+# sacreBLEU's defaults for paired bootstrap resampling (``sacrebleu --paired-bs``: 1,000
+# resamples, seed 12345 unless SACREBLEU_SEED says otherwise), spelled out and recorded.
+BOOTSTRAP_SAMPLES = 1000
+BOOTSTRAP_SEED = 12345
+BOOTSTRAP_NOTE = (
+    "paired bootstrap resampling as sacreBLEU's paired_bs: the same resampled sentences "
+    "for both systems; 95% intervals are the 2.5th and 97.5th percentiles of the "
+    "resampled BLEU; sacreBLEU prints mean +- ci, the resampled mean +- half that "
+    "interval's width; p-value as sacreBLEU computes it (at least 1 / (samples + 1))"
 )
 
 # sacreBLEU's own default tokeniser, spelled out so that a change of sacreBLEU's
@@ -128,40 +173,12 @@ def _reference_streams(references: Sequence[Sequence[str]]) -> list[list[str | N
     ]
 
 
-def corpus_bleu(hypotheses: list[str], references: list[list[str]]) -> float:
-    """Corpus BLEU of a test set, computed by sacreBLEU against all reference translations.
+def _checked_references(
+    hypotheses: Sequence[str], references: Sequence[Sequence[str]]
+) -> list[list[str]]:
+    """The references of each sentence with blank ones dropped, after checking the arguments.
 
-    The n-gram matches and lengths of all sentences are added up first and BLEU is computed
-    once from the totals (unlike averaging :func:`bleu` over sentences)::
-
-        BLEU = BP * exp(sum_{n=1}^{4} 1/4 * log p_n),   BP = min(1, exp(1 - r / c))
-
-    where ``p_n`` are the corpus-wide clipped n-gram precisions, ``c`` is the total length
-    of the hypotheses and ``r`` the total length of the references, taking for each sentence
-    the reference closest in length to its hypothesis. With several references an n-gram is
-    matched if *any* reference contains it (clipped by its largest count in one reference).
-
-    Settings (see :data:`BLEU_SIGNATURE_NOTE`): sacreBLEU's ``13a`` tokenisation (the
-    default of sacreBLEU and of WMT's ``mteval-v13a.pl``), which separates punctuation from
-    words; lower-casing, so case never counts as an error; sacreBLEU's other defaults
-    (4-grams, exponential smoothing of n-gram orders with no match).
-    Our token strings (lower-cased, punctuation already split, e.g. ``"je suis chez moi ."``)
-    pass through the tokeniser essentially unchanged.
-
-    Args:
-        hypotheses: the model's translations, one string per sentence, N in all.
-        references: ``references[i]`` lists all the accepted translations of sentence i,
-            as strings; the number may differ from sentence to sentence (multi-reference
-            BLEU). A list of one string per sentence gives single-reference BLEU. Blank
-            strings are ignored, as if the reference were missing.
-
-    Returns:
-        BLEU on a 0–100 scale (100 = every hypothesis equals one of its references).
-
-    Raises:
-        ValueError: no hypotheses, a different number of reference lists and hypotheses,
-            or a sentence without a (non-blank) reference.
-        TypeError: a sentence's references given as a bare string instead of a list.
+    Raises the errors :func:`corpus_bleu` documents.
     """
     if len(hypotheses) == 0:
         raise ValueError("corpus_bleu needs at least one hypothesis; got an empty list.")
@@ -186,12 +203,115 @@ def corpus_bleu(hypotheses: list[str], references: list[list[str]]) -> float:
         if not non_blank:
             raise ValueError(f"sentence {i} has no (non-blank) reference translation.")
         kept_references.append(non_blank)
+    return kept_references
 
+
+def _never_matching_word(references: Sequence[Sequence[str]]) -> str:
+    """:data:`SPECIAL_TOKEN_PLACEHOLDER`, with a number added if a reference contains it."""
+    texts = [ref.lower() for refs in references for ref in refs]
+    word, number = SPECIAL_TOKEN_PLACEHOLDER, 0
+    # Not even a substring: 13a could otherwise cut it out of a longer reference word.
+    while any(word in text for text in texts):
+        number += 1
+        word = f"{SPECIAL_TOKEN_PLACEHOLDER}{number}"
+    return word
+
+
+def _special_tokens_as_misses(
+    hypotheses: Sequence[str], references: Sequence[Sequence[str]]
+) -> list[str]:
+    """The hypotheses with every special token replaced by one word no reference contains."""
+    word = _never_matching_word(references)
+    specials = set(SPECIALS)
+    rewritten = []
+    for hypothesis in hypotheses:
+        tokens = hypothesis.split()
+        if any(token.lower() in specials for token in tokens):
+            hypothesis = " ".join(word if token.lower() in specials else token for token in tokens)
+        rewritten.append(hypothesis)  # untouched when it holds no special token
+    return rewritten
+
+
+def _scorer(reference_streams: list[list[str | None]] | None = None) -> BLEU:
+    """A sacreBLEU BLEU scorer with our settings (see :func:`corpus_bleu`)."""
     # force=True: our text is tokenized on purpose (punctuation split off, see the module
     # docstring); without it sacreBLEU prints a "forgot to detokenize" notice on stderr.
-    scorer = BLEU(tokenize=_TOKENIZER, lowercase=True, force=True)
-    result = scorer.corpus_score(list(hypotheses), _reference_streams(kept_references))
-    return float(result.score)
+    return BLEU(tokenize=_TOKENIZER, lowercase=True, force=True, references=reference_streams)
+
+
+def corpus_bleu_with_signature(
+    hypotheses: list[str], references: list[list[str]]
+) -> tuple[float, str]:
+    """:func:`corpus_bleu` and sacreBLEU's signature of that score, e.g.
+    ``"nrefs:var|case:lc|eff:no|tok:13a|smooth:exp|version:2.6.0"``.
+
+    The signature names every setting that changes the number (``nrefs:var``: the number of
+    references differs from sentence to sentence); write it beside the score.
+    """
+    kept_references = _checked_references(hypotheses, references)
+    scorer = _scorer()
+    result = scorer.corpus_score(
+        _special_tokens_as_misses(hypotheses, kept_references), _reference_streams(kept_references)
+    )
+    return float(result.score), scorer.get_signature().format()
+
+
+def bleu_signature(references: list[list[str]]) -> str:
+    """sacreBLEU's signature of :func:`corpus_bleu` scores against these references.
+
+    It depends on the references only through their number per sentence (``nrefs``).
+    """
+    kept_references = _checked_references([""] * len(references), references)
+    return _scorer(_reference_streams(kept_references)).get_signature().format()
+
+
+def corpus_bleu(hypotheses: list[str], references: list[list[str]]) -> float:
+    """Corpus BLEU of a test set, computed by sacreBLEU against all reference translations.
+
+    The n-gram matches and lengths of all sentences are added up first and BLEU is computed
+    once from the totals (unlike averaging :func:`bleu` over sentences)::
+
+        BLEU = BP * exp(sum_{n=1}^{4} 1/4 * log p_n),   BP = min(1, exp(1 - r / c))
+
+    where ``p_n`` are the corpus-wide clipped n-gram precisions, ``c`` is the total length
+    of the hypotheses and ``r`` the total length of the references, taking for each sentence
+    the reference closest in length to its hypothesis. With several references an n-gram is
+    matched if *any* reference contains it (clipped by its largest count in one reference).
+
+    Settings (see :data:`BLEU_SIGNATURE_NOTE`, and :func:`corpus_bleu_with_signature` for
+    sacreBLEU's signature): sacreBLEU's ``13a`` tokenisation (the default of sacreBLEU and
+    of WMT's ``mteval-v13a.pl``), which separates punctuation from words; lower-casing, so
+    case never counts as an error; sacreBLEU's other defaults (4-grams, exponential
+    smoothing of n-gram orders with no match).
+    Our token strings (lower-cased, punctuation already split, e.g. ``"je suis chez moi ."``)
+    pass through the tokeniser essentially unchanged, with one exception handled here.
+
+    Special tokens (:data:`SPECIAL_TOKENS_NOTE`). 13a splits ``<`` and ``>`` off a word, so
+    sacreBLEU would read a model's ``<unk>`` as the three tokens ``< unk >``: three
+    "words" instead of one, and ``<`` or ``>`` can then match a reference's own (``je <unk>
+    .`` against ``je suis .`` would score 12.7 where ``je xyz .`` scores 0). Each special
+    token of :mod:`bahdanau.data` (``<pad>``, ``<bos>``, ``<eos>``, ``<unk>``) in a
+    hypothesis is therefore replaced by one word that occurs in no reference
+    (:data:`SPECIAL_TOKEN_PLACEHOLDER`, made longer if a reference contains it): it counts
+    once in the hypothesis's length and never matches, exactly like any wrong word.
+    References are scored as given.
+
+    Args:
+        hypotheses: the model's translations, one string per sentence, N in all.
+        references: ``references[i]`` lists all the accepted translations of sentence i,
+            as strings; the number may differ from sentence to sentence (multi-reference
+            BLEU). A list of one string per sentence gives single-reference BLEU. Blank
+            strings are ignored, as if the reference were missing.
+
+    Returns:
+        BLEU on a 0–100 scale (100 = every hypothesis equals one of its references).
+
+    Raises:
+        ValueError: no hypotheses, a different number of reference lists and hypotheses,
+            or a sentence without a (non-blank) reference.
+        TypeError: a sentence's references given as a bare string instead of a list.
+    """
+    return corpus_bleu_with_signature(hypotheses, references)[0]
 
 
 def bleu_by_length(
@@ -211,8 +331,9 @@ def bleu_by_length(
 
     Returns:
         One dict per non-empty bucket, in the order of ``buckets``, e.g.
-        ``{"bucket": "5-6", "min_len": 5, "max_len": 6, "count": 812, "bleu": 31.4}``,
-        where ``count`` is the number of sentences and ``bleu`` their corpus BLEU (0–100).
+        ``{"bucket": "5-6", "min_len": 5, "max_len": 6, "count": 812, "bleu": 31.4,
+        "bleu_signature": "nrefs:var|..."}``, where ``count`` is the number of sentences,
+        ``bleu`` their corpus BLEU (0–100) and ``bleu_signature`` sacreBLEU's signature of it.
         Buckets that hold no sentence are omitted.
 
     Raises:
@@ -231,15 +352,234 @@ def bleu_by_length(
         members = [i for i, length in enumerate(src_lengths) if min_len <= length <= max_len]
         if not members:
             continue
+        score, signature = corpus_bleu_with_signature(
+            [hypotheses[i] for i in members], [references[i] for i in members]
+        )
         results.append(
             {
                 "bucket": f"{min_len}-{max_len}",
                 "min_len": min_len,
                 "max_len": max_len,
                 "count": len(members),
-                "bleu": corpus_bleu(
-                    [hypotheses[i] for i in members], [references[i] for i in members]
-                ),
+                "bleu": score,
+                "bleu_signature": signature,
             }
         )
     return results
+
+
+# ----------------------------------------------------------------------------------------------
+# Paired bootstrap resampling: how sure can one be that system A beats system B?
+# ----------------------------------------------------------------------------------------------
+
+
+def _sentence_statistics(scorer: BLEU, hypotheses: Sequence[str], references: Sequence[list[str]]) -> np.ndarray:
+    """sacreBLEU's sufficient statistics of each sentence, shape (N, 2 + 2 * 4).
+
+    Per sentence: the hypothesis length, the length of the reference closest to it, the
+    clipped n-gram matches for n = 1..4 and the hypothesis's n-gram counts for n = 1..4
+    (sacreBLEU's layout). Corpus BLEU of any set of sentences follows from their sum.
+    """
+    rows = []
+    for hypothesis, refs in zip(hypotheses, references, strict=True):
+        result = scorer.corpus_score([hypothesis], [[ref] for ref in refs])
+        rows.append([result.sys_len, result.ref_len, *result.counts, *result.totals])
+    return np.array(rows, dtype=np.int64)
+
+
+def _bleu_of_statistics(scorer: BLEU, totals: np.ndarray) -> float:
+    """Corpus BLEU from summed sentence statistics, with the scorer's settings."""
+    order = scorer.max_ngram_order
+    return BLEU.compute_bleu(
+        correct=[int(x) for x in totals[2 : 2 + order]], total=[int(x) for x in totals[2 + order :]],
+        sys_len=int(totals[0]), ref_len=int(totals[1]), smooth_method=scorer.smooth_method,
+        smooth_value=scorer.smooth_value, effective_order=scorer.effective_order, max_ngram_order=order,
+    ).score
+
+
+def _interval(resampled: np.ndarray) -> dict[str, float]:
+    """The resampled mean, sacreBLEU's ``ci`` and the 95% percentile bounds ``low``, ``high``."""
+    ordered = np.sort(resampled)
+    cut = len(ordered) // 40  # sacreBLEU's estimate_ci: 2.5% of the resamples off each end
+    mean, half_width = estimate_ci(resampled)
+    return {"mean": float(mean), "ci": float(half_width),
+            "low": float(ordered[cut]), "high": float(ordered[len(ordered) - cut - 1])}
+
+
+def _paired_bootstrap_of_statistics(
+    system_stats: np.ndarray, baseline_stats: np.ndarray, scorer: BLEU, *, n_samples: int, seed: int
+) -> dict[str, Any]:
+    """:func:`paired_bootstrap` from the two systems' sentence statistics."""
+    rng = np.random.default_rng(seed)
+    # Resample i draws N sentences with replacement; both systems are scored on the same
+    # draw, which is what makes the test paired. (The same draws as sacreBLEU's paired_bs.)
+    indices = rng.choice(len(system_stats), size=(n_samples, len(system_stats)), replace=True)
+    system_bleu = _bleu_of_statistics(scorer, system_stats.sum(axis=0))
+    baseline_bleu = _bleu_of_statistics(scorer, baseline_stats.sum(axis=0))
+    resampled_system = np.array([_bleu_of_statistics(scorer, system_stats[i].sum(axis=0)) for i in indices])
+    resampled_baseline = np.array([_bleu_of_statistics(scorer, baseline_stats[i].sum(axis=0)) for i in indices])
+    differences = resampled_system - resampled_baseline
+    # sacreBLEU's p-value: how often a resampled |difference|, shifted to mean 0 (the null
+    # hypothesis of no difference), is larger than the observed one; +1 on both sides.
+    shifted = np.abs(differences) - np.abs(differences).mean()
+    observed = abs(system_bleu - baseline_bleu)
+    p_value = (int(np.sum(shifted > observed)) + 1) / (n_samples + 1)
+    return {
+        "count": len(system_stats),
+        "system": {"bleu": system_bleu, **_interval(resampled_system)},
+        "baseline": {"bleu": baseline_bleu, **_interval(resampled_baseline)},
+        "difference": {"bleu": system_bleu - baseline_bleu, **_interval(differences)},
+        "p_value": p_value,
+    }
+
+
+def _bootstrap_signature(kept_references: list[list[str]], n_samples: int, seed: int) -> str:
+    """sacreBLEU's signature of a paired bootstrap: the BLEU settings plus ``bs`` and ``rs``."""
+    signature = _scorer(_reference_streams(kept_references)).get_signature()
+    signature.update("bs", n_samples)
+    signature.update("seed", str(seed))
+    return signature.format()
+
+
+def _prepared_pair(
+    system: Sequence[str], baseline: Sequence[str], references: Sequence[Sequence[str]]
+) -> tuple[BLEU, np.ndarray, np.ndarray, list[list[str]]]:
+    """Check the arguments; the scorer, both systems' sentence statistics, the kept references."""
+    if len(system) != len(baseline):
+        raise ValueError(
+            f"paired_bootstrap needs one baseline translation per system translation; got "
+            f"{len(system)} and {len(baseline)}."
+        )
+    kept_references = _checked_references(system, references)
+    scorer = _scorer()
+    system_stats, baseline_stats = (
+        _sentence_statistics(scorer, _special_tokens_as_misses(hypotheses, kept_references), kept_references)
+        for hypotheses in (system, baseline)
+    )
+    return scorer, system_stats, baseline_stats, kept_references
+
+
+def paired_bootstrap(
+    system: list[str],
+    baseline: list[str],
+    references: list[list[str]],
+    *,
+    n_samples: int = BOOTSTRAP_SAMPLES,
+    seed: int = BOOTSTRAP_SEED,
+) -> dict[str, Any]:
+    """Paired bootstrap resampling of two systems' corpus BLEU on the same test set.
+
+    The test set is one sample of the sentences the systems could be asked to translate;
+    another sample would give other scores. Resampling estimates by how much: draw N
+    sentences with replacement from the N test sentences, score *both* systems on that
+    draw with :func:`corpus_bleu`, and repeat ``n_samples`` times. The spread of a system's
+    resampled BLEU gives its 95% interval; the spread of the resampled differences
+    ``BLEU(system) - BLEU(baseline)`` gives the difference's, and because both systems see
+    the same sentences, sentences that are hard for both do not widen it. This is
+    sacreBLEU's paired bootstrap (``sacrebleu --paired-bs``, after Koehn 2004): the same
+    draws (numpy's ``default_rng(seed)``), the same per-system ``mean`` and ``ci``, the same
+    p-value; it adds the difference's interval, which sacreBLEU does not report.
+
+    Args:
+        system: the translations of the system under test, N strings.
+        baseline: the baseline's translations of the same N sentences.
+        references: N lists of reference strings (as for :func:`corpus_bleu`; special tokens
+            in the translations are scored as :func:`corpus_bleu` scores them).
+        n_samples: number of resamples (sacreBLEU's default, 1000).
+        seed: the random generator's seed (sacreBLEU's default, 12345: ``SACREBLEU_SEED``
+            is not read, so the result depends on the arguments only).
+
+    Returns:
+        ``{"count": N, "system": S, "baseline": S, "difference": D, "p_value": p,
+        "n_samples": ..., "seed": ..., "bleu_signature": ...}``, where each ``S`` holds
+        ``bleu`` (the corpus BLEU of the whole test set), ``mean`` and ``ci`` (the resampled
+        mean and half the width of the interval, sacreBLEU's ``mean ± ci``) and ``low``,
+        ``high`` (the 95% percentile interval: the 2.5th and 97.5th percentiles of the
+        resampled BLEU); ``D`` holds the same for ``system - baseline`` (its ``bleu`` is the
+        observed difference). ``p`` is sacreBLEU's p-value, never below
+        ``1 / (n_samples + 1)``; for two identical systems it is that minimum too (the
+        difference and its interval are then exactly 0), so read the interval first
+        (:func:`interval_excludes_zero`).
+
+    Raises:
+        ValueError, TypeError: as :func:`corpus_bleu`, or ``system`` and ``baseline`` differ
+            in length.
+    """
+    scorer, system_stats, baseline_stats, kept_references = _prepared_pair(system, baseline, references)
+    result = _paired_bootstrap_of_statistics(system_stats, baseline_stats, scorer, n_samples=n_samples, seed=seed)
+    return {**result, "n_samples": n_samples, "seed": seed,
+            "bleu_signature": _bootstrap_signature(kept_references, n_samples, seed)}
+
+
+def paired_bootstrap_by_length(
+    system: list[str],
+    baseline: list[str],
+    references: list[list[str]],
+    src_lengths: list[int],
+    buckets: Sequence[tuple[int, int]] = DEFAULT_LENGTH_BUCKETS,
+    *,
+    n_samples: int = BOOTSTRAP_SAMPLES,
+    seed: int = BOOTSTRAP_SEED,
+) -> list[dict[str, Any]]:
+    """:func:`paired_bootstrap` within each source-length bucket, as :func:`bleu_by_length`.
+
+    Each bucket is resampled on its own (its N is its number of sentences, so a small
+    bucket gets the wide intervals it deserves), with the same seed.
+
+    Returns:
+        One dict per non-empty bucket: ``bucket``, ``min_len``, ``max_len``, then the keys
+        of :func:`paired_bootstrap` (``count`` is the bucket's number of sentences).
+    """
+    if not len(system) == len(references) == len(src_lengths):
+        raise ValueError(
+            "paired_bootstrap_by_length needs one reference list and one source length per "
+            f"translation; got {len(system)} translations, {len(references)} reference lists and "
+            f"{len(src_lengths)} source lengths."
+        )
+    scorer, system_stats, baseline_stats, kept_references = _prepared_pair(system, baseline, references)
+    lengths = np.asarray(src_lengths)
+    rows = []
+    for min_len, max_len in buckets:
+        if min_len > max_len:
+            raise ValueError(f"bucket ({min_len}, {max_len}) has min_len > max_len.")
+        members = np.flatnonzero((lengths >= min_len) & (lengths <= max_len))
+        if len(members) == 0:
+            continue
+        result = _paired_bootstrap_of_statistics(
+            system_stats[members], baseline_stats[members], scorer, n_samples=n_samples, seed=seed
+        )
+        signature = _bootstrap_signature([kept_references[i] for i in members], n_samples, seed)
+        rows.append({"bucket": f"{min_len}-{max_len}", "min_len": min_len, "max_len": max_len, **result,
+                     "n_samples": n_samples, "seed": seed, "bleu_signature": signature})
+    return rows
+
+
+def interval_excludes_zero(interval: Mapping[str, float] | tuple[float, float]) -> bool:
+    """Whether a 95% interval lies wholly above or wholly below 0.
+
+    ``interval`` is a ``difference`` of :func:`paired_bootstrap` (its ``low`` and ``high``
+    are read) or a ``(low, high)`` pair. True: at that confidence, the data tell which system
+    is better (the sign of the difference). False: they cannot tell; a gap may still exist.
+    """
+    low, high = (interval["low"], interval["high"]) if isinstance(interval, Mapping) else interval
+    return low > 0 or high < 0
+
+
+def bleu_by_length_with_intervals(
+    rows: Sequence[Mapping[str, Any]], *, system: str = "system", baseline: str = "baseline"
+) -> dict[str, list[dict[str, Any]]]:
+    """:func:`paired_bootstrap_by_length` rows as :func:`bahdanau.plotting.plot_bleu_by_length` input.
+
+    Returns ``{system: rows, baseline: rows}``, each row a :func:`bleu_by_length` row
+    (``bucket``, ``min_len``, ``max_len``, ``count``, ``bleu``) plus ``bleu_low`` and
+    ``bleu_high``, the system's 95% interval, which the plot draws as error bars.
+    """
+    return {
+        label: [
+            {"bucket": row["bucket"], "min_len": row["min_len"], "max_len": row["max_len"],
+             "count": row["count"], "bleu": row[key]["bleu"], "bleu_low": row[key]["low"],
+             "bleu_high": row[key]["high"]}
+            for row in rows
+        ]
+        for label, key in ((system, "system"), (baseline, "baseline"))
+    }

@@ -1,20 +1,24 @@
 """Encoder, decoders and the encoder–decoder that ties them together.
 
-Why the ``Encoder`` / ``Decoder`` / ``init_state`` interface (d2l's, kept here)?
-Translation happens in two phases that run a different number of times:
+Why the ``Encoder`` / ``Decoder`` / ``init_state`` interface (d2l's, kept
+here)? Translation happens in two phases that run a different number of
+times:
 
-1. the **encoder** reads the whole source sentence once and returns its outputs
-   (one annotation ``h_j`` per source token) and its final hidden state;
-2. ``decoder.init_state(enc_all_outputs, enc_valid_lens)`` turns that into what the
-   decoder must carry from step to step: its starting hidden state, and (for the
-   attention decoder) the annotations to look at, their key projection and the
-   source lengths that say which positions are padding;
-3. ``decoder(X, state)`` runs one or more target steps and returns the logits and
-   the updated state. Training feeds the whole shifted target at once (teacher
-   forcing); decoding calls it one token at a time, feeding back its own output.
+1. the **encoder** reads the whole source sentence once and returns its
+   outputs (one annotation ``h_j`` per source token) and its final hidden
+   state;
+2. ``decoder.init_state(enc_all_outputs, enc_valid_lens)`` turns that into
+   what the decoder must carry from step to step: its starting hidden state,
+   and (for the attention decoder) the annotations to look at, their key
+   projection and the source lengths that say which positions are padding;
+3. ``decoder(X, state)`` runs one or more target steps and returns the logits
+   and the updated state. Training feeds the whole shifted target at once
+   (teacher forcing); decoding calls it one token at a time, feeding back its
+   own output.
 
-Keeping step 2 separate is what lets the same decoder serve training, greedy and
-beam search: they differ only in how they call ``forward`` and reorder the state.
+Keeping step 2 separate is what lets the same decoder serve training, greedy
+and beam search: they differ only in how they call ``forward`` and reorder
+the state.
 
 Shapes (batch-first everywhere): B batch, S source length, T target length,
 E embedding size, H hidden size, V vocabulary size, L layers.
@@ -49,11 +53,12 @@ __all__ = [
 
 
 def init_seq2seq(module: nn.Module) -> None:
-    """Xavier-uniform weights for linear and GRU layers, as d2l's ``init_seq2seq``.
+    """Xavier-uniform weights for linear and GRU layers (d2l's recipe).
 
-    Why: PyTorch's default GRU initialisation is uniform in +-1/sqrt(H), which
-    trains noticeably slower on this task; d2l's recipe uses Xavier, and so do we so
-    that the two books' training curves can be compared. Use it as ``model.apply(init_seq2seq)``.
+    As d2l's ``init_seq2seq``. Why: PyTorch's default GRU initialisation is
+    uniform in +-1/sqrt(H), which trains noticeably slower on this task; d2l's
+    recipe uses Xavier, and so do we so that the two books' training curves
+    can be compared. Use it as ``model.apply(init_seq2seq)``.
     """
     if isinstance(module, nn.Linear):
         nn.init.xavier_uniform_(module.weight)
@@ -64,53 +69,67 @@ def init_seq2seq(module: nn.Module) -> None:
 
 
 def _between_layers(dropout: float, num_layers: int) -> float:
-    """``nn.GRU`` applies dropout only between stacked layers (and warns if there are none)."""
+    """``nn.GRU``'s dropout: only between stacked layers.
+
+    (``nn.GRU`` warns if there are none.)
+    """
     return dropout if num_layers > 1 else 0.0
 
 
-def gru_update(input_gates: torch.Tensor, hidden_gates: torch.Tensor, hidden: torch.Tensor) -> torch.Tensor:
+def gru_update(
+    input_gates: torch.Tensor,
+    hidden_gates: torch.Tensor,
+    hidden: torch.Tensor,
+) -> torch.Tensor:
     """One step of ``nn.GRU``'s equations, from the gates' pre-activations.
 
-    input_gates ``W_ih x + b_ih`` and hidden_gates ``W_hh h + b_hh`` are (B, 3H),
-    gates in ``nn.GRU``'s order (r, z, n); hidden ``h`` is (B, H). Returns ``h'``
-    (B, H), as the PyTorch documentation of ``nn.GRU`` writes it::
+    input_gates ``W_ih x + b_ih`` and hidden_gates ``W_hh h + b_hh`` are
+    (B, 3H), gates in ``nn.GRU``'s order (r, z, n); hidden ``h`` is (B, H).
+    Returns ``h'`` (B, H), as the PyTorch documentation of ``nn.GRU`` writes
+    it::
 
         r  = sigmoid(x_r + h_r)         z = sigmoid(x_z + h_z)
         n  = tanh(x_n + r * h_n)
         h' = (1 - z) * n + z * h
 
-    It takes the matmuls' results rather than the weights so that the attention
-    decoder can compute the embeddings' share of ``W_ih x`` for all steps at once.
+    It takes the matmuls' results rather than the weights so that the
+    attention decoder can compute the embeddings' share of ``W_ih x`` for all
+    steps at once.
     """
     H = hidden.shape[-1]
-    input_rz, input_n = input_gates.split((2 * H, H), dim=-1)  # (B, 2H), (B, H)
+    # (B, 2H), (B, H)
+    input_rz, input_n = input_gates.split((2 * H, H), dim=-1)
     hidden_rz, hidden_n = hidden_gates.split((2 * H, H), dim=-1)
-    reset, update = torch.sigmoid(input_rz + hidden_rz).chunk(2, dim=-1)  # r, z: (B, H) each
+    # r, z: (B, H) each
+    reset, update = torch.sigmoid(input_rz + hidden_rz).chunk(2, dim=-1)
     candidate = torch.tanh(input_n + reset * hidden_n)  # n
-    return torch.lerp(candidate, hidden, update)  # (1 - z) * n + z * h: from n towards h by z
+    # (1 - z) * n + z * h: from n towards h by z
+    return torch.lerp(candidate, hidden, update)
 
 
 class Seq2SeqEncoder(nn.Module):
-    """Embedding and a (stacked, optionally bidirectional) GRU that ignores padding.
+    """Embedding and a (stacked, optionally bidirectional) GRU, padding-blind.
 
-    d2l's encoder runs its GRU over the padding too, so its final state depends on
-    how much padding the batch happened to have. Here the GRU runs on a packed
-    sequence (``torch.nn.utils.rnn.pack_padded_sequence``): it stops at each
-    sentence's last real token, so every layer's final state is read there, and it
-    spends no time on padding. The backward direction (the paper's bidirectional
-    encoder, section 3.2) reads each sentence from its own last real token back to
-    its first, so padding never enters either direction. Outputs at padded
-    positions are 0.
+    d2l's encoder runs its GRU over the padding too, so its final state
+    depends on how much padding the batch happened to have. Here the GRU runs
+    on a packed sequence (``torch.nn.utils.rnn.pack_padded_sequence``): it
+    stops at each sentence's last real token, so every layer's final state is
+    read there, and it spends no time on padding. The backward direction (the
+    paper's bidirectional encoder, section 3.2) reads each sentence from its
+    own last real token back to its first, so padding never enters either
+    direction. Outputs at padded positions are 0.
 
     Args:
         vocab_size, embed_size, num_hiddens, num_layers, dropout: as in d2l
             (dropout is applied to the embeddings and between GRU layers).
-        bidirectional: if True, each annotation is ``[->h_j ; <-h_j]`` (size 2H) and
-            the initial decoder state is ``s_0 = tanh(W_s <-h_1)`` per layer, as in
-            the paper (appendix A.2.2).
+        bidirectional: if True, each annotation is ``[->h_j ; <-h_j]``
+            (size 2H) and the initial decoder state is
+            ``s_0 = tanh(W_s <-h_1)`` per layer, as in the paper
+            (appendix A.2.2).
 
-    ``forward(X, valid_lens)`` with X (B, S) returns ``(enc_outputs, hidden_state)``:
-    enc_outputs (B, S, H) or (B, S, 2H) from the last layer, hidden_state (L, B, H).
+    ``forward(X, valid_lens)`` with X (B, S) returns
+    ``(enc_outputs, hidden_state)``: enc_outputs (B, S, H) or (B, S, 2H) from
+    the last layer, hidden_state (L, B, H).
     """
 
     def __init__(
@@ -134,75 +153,100 @@ class Seq2SeqEncoder(nn.Module):
             dropout=_between_layers(dropout, num_layers), batch_first=True,
         )
         if bidirectional:
-            self.bridge = nn.Linear(num_hiddens, num_hiddens)  # the paper's W_s
-        # nn.GRU's own dropout acts only between stacked layers: this one is for the embeddings.
+            # the paper's W_s
+            self.bridge = nn.Linear(num_hiddens, num_hiddens)
+        # nn.GRU's own dropout acts only between stacked layers: this one is
+        # for the embeddings.
         self.dropout = nn.Dropout(dropout)
         self.apply(init_seq2seq)
 
-    def forward(self, X: torch.Tensor, valid_lens: torch.Tensor | None = None):
+    def forward(
+        self, X: torch.Tensor, valid_lens: torch.Tensor | None = None
+    ):
         B, S = X.shape
         embs = self.dropout(self.embedding(X))  # (B, S, E)
-        # Packing wants the lengths on the CPU. A length of 0 is read as 1 (the state
-        # after the first token), as a sentence always holds at least its <eos>.
+        # Packing wants the lengths on the CPU. A length of 0 is read as 1
+        # (the state after the first token), as a sentence always holds at
+        # least its <eos>.
         if valid_lens is None:
             valid_lens = torch.full((B,), S)
-        lengths = valid_lens.detach().to("cpu", torch.long).clamp(1, S)  # (B,)
+        # (B,)
+        lengths = valid_lens.detach().to("cpu", torch.long).clamp(1, S)
         if bool((lengths == S).all()):
             # No padding at all: packing would only add its bookkeeping.
-            enc_outputs, final_states = self.rnn(embs)  # (B, S, H or 2H), (L * directions, B, H)
+            # (B, S, H or 2H), (L * directions, B, H)
+            enc_outputs, final_states = self.rnn(embs)
         else:
-            packed = pack_padded_sequence(embs, lengths, batch_first=True, enforce_sorted=False)
-            packed_outputs, final_states = self.rnn(packed)  # final states in the original batch order
-            enc_outputs, _ = pad_packed_sequence(packed_outputs, batch_first=True, total_length=S)  # 0 at padding
+            packed = pack_padded_sequence(
+                embs, lengths, batch_first=True, enforce_sorted=False
+            )
+            # final states in the original batch order
+            packed_outputs, final_states = self.rnn(packed)
+            # 0 at padding
+            enc_outputs, _ = pad_packed_sequence(
+                packed_outputs, batch_first=True, total_length=S
+            )
         if not self.bidirectional:
-            return enc_outputs, final_states  # (L, B, H): each layer's state at the last real token
-        # Per layer, the backward direction's final state is <-h_1: it has read the whole
-        # sentence, last word first. s_0 = tanh(W_s <-h_1) (appendix A.2.2).
-        backward_final = final_states.view(self.num_layers, 2, B, -1)[:, 1]  # (L, B, H)
-        return enc_outputs, torch.tanh(self.bridge(backward_final))  # (L, B, H)
+            # (L, B, H): each layer's state at the last real token
+            return enc_outputs, final_states
+        # Per layer, the backward direction's final state is <-h_1: it has
+        # read the whole sentence, last word first.
+        # s_0 = tanh(W_s <-h_1) (appendix A.2.2).
+        # (L, B, H)
+        backward_final = final_states.view(self.num_layers, 2, B, -1)[:, 1]
+        return enc_outputs, torch.tanh(self.bridge(backward_final))
 
 
 class ContextState(NamedTuple):
     """What :class:`Seq2SeqDecoder` carries between steps."""
 
-    context: torch.Tensor  # (B, H): the encoder's last-layer final state, fixed for the sentence
+    # (B, H): the encoder's last-layer final state, fixed for the sentence
+    context: torch.Tensor
     hidden_state: torch.Tensor  # (L, B, H)
 
     def select(self, index: torch.Tensor) -> ContextState:
-        """Keep (and reorder) batch entries ``index`` (used by beam search)."""
+        """Keep (and reorder) batch entries ``index`` (for beam search)."""
         return ContextState(self.context[index], self.hidden_state[:, index])
 
 
 class AttentionState(NamedTuple):
     """What :class:`Seq2SeqAttentionDecoder` carries between steps.
 
-    Unpacks like d2l's ``(enc_outputs, hidden_state, enc_valid_lens)`` plus the
-    cached key projection.
+    Unpacks like d2l's ``(enc_outputs, hidden_state, enc_valid_lens)`` plus
+    the cached key projection.
     """
 
-    enc_outputs: torch.Tensor  # (B, S, H_enc): the annotations h_j (keys and values)
-    enc_keys: torch.Tensor  # (B, S, H): W_k h_j, computed once per source batch
+    # (B, S, H_enc): the annotations h_j (keys and values)
+    enc_outputs: torch.Tensor
+    # (B, S, H): W_k h_j, computed once per source batch
+    enc_keys: torch.Tensor
     hidden_state: torch.Tensor  # (L, B, H): s_{i-1}
     enc_valid_lens: torch.Tensor  # (B,)
 
     def select(self, index: torch.Tensor) -> AttentionState:
-        """Keep (and reorder) batch entries ``index`` (used by beam search)."""
+        """Keep (and reorder) batch entries ``index`` (for beam search)."""
         return AttentionState(
-            self.enc_outputs[index], self.enc_keys[index], self.hidden_state[:, index], self.enc_valid_lens[index]
+            self.enc_outputs[index],
+            self.enc_keys[index],
+            self.hidden_state[:, index],
+            self.enc_valid_lens[index],
         )
 
 
 class Seq2SeqDecoder(nn.Module):
-    """The fixed-context baseline (Sutskever et al. 2014; Cho et al. 2014; d2l 10.7).
+    """The fixed-context baseline.
 
-    The whole source sentence reaches the decoder as one vector, the encoder's
-    final last-layer state, concatenated to every input embedding. This is the
-    bottleneck that attention removes: its BLEU falls faster as sentences grow.
+    After Sutskever et al. 2014, Cho et al. 2014 and d2l 10.7. The whole
+    source sentence reaches the decoder as one vector, the encoder's final
+    last-layer state, concatenated to every input embedding. This is the
+    bottleneck that attention removes: its BLEU falls faster as sentences
+    grow.
 
-    ``forward(X, state)`` with X (B, T) returns logits (B, T, V) and the new state.
-    ``dropout`` applies to the target embeddings (and between stacked GRU layers);
-    ``enc_output_size`` is accepted so both decoders share one constructor, and is
-    unused here: the context is the encoder's final state, of size H.
+    ``forward(X, state)`` with X (B, T) returns logits (B, T, V) and the new
+    state. ``dropout`` applies to the target embeddings (and between stacked
+    GRU layers); ``enc_output_size`` is accepted so both decoders share one
+    constructor, and is unused here: the context is the encoder's final
+    state, of size H.
     """
 
     def __init__(
@@ -225,40 +269,54 @@ class Seq2SeqDecoder(nn.Module):
         self.dropout = nn.Dropout(dropout)
         self.apply(init_seq2seq)
 
-    def init_state(self, enc_all_outputs, enc_valid_lens=None) -> ContextState:
-        """The decoder starts from the encoder's final state and keeps its last layer as context."""
+    def init_state(
+        self, enc_all_outputs, enc_valid_lens=None
+    ) -> ContextState:
+        """Start from the encoder's final state.
+
+        Its last layer is the context, fixed for the whole sentence.
+        """
         _, hidden_state = enc_all_outputs
-        return ContextState(context=hidden_state[-1], hidden_state=hidden_state)
+        return ContextState(
+            context=hidden_state[-1], hidden_state=hidden_state
+        )
 
     def forward(self, X: torch.Tensor, state: ContextState):
         embs = self.dropout(self.embedding(X))  # (B, T, E)
-        context = state.context[:, None, :].expand(-1, embs.shape[1], -1)  # (B, T, H)
-        outputs, hidden_state = self.rnn(torch.cat((embs, context), dim=-1), state.hidden_state)  # (B, T, H)
-        return self.dense(outputs), state._replace(hidden_state=hidden_state)  # (B, T, V)
+        # the context at every step: (B, T, H)
+        context = state.context[:, None, :].expand(-1, embs.shape[1], -1)
+        # outputs (B, T, H)
+        outputs, hidden_state = self.rnn(
+            torch.cat((embs, context), dim=-1), state.hidden_state
+        )
+        logits = self.dense(outputs)  # (B, T, V)
+        return logits, state._replace(hidden_state=hidden_state)
 
 
 class Seq2SeqAttentionDecoder(nn.Module):
-    """GRU decoder with additive attention (the d2l chapter's seed decoder, batch-first).
+    """GRU decoder with additive attention (batch-first).
 
-    At step i the query is the previous last-layer hidden state ``s_{i-1}``; the
-    attention returns the context ``c_i``, which is concatenated with the embedding
-    of the previous output token ``y_{i-1}`` and fed to the GRU; a linear layer
-    maps the new state to logits. (The paper's output layer is a deep maxout over
-    ``s_i``, ``y_{i-1}`` and ``c_i``; like d2l we keep the simpler linear one.)
+    The d2l chapter's seed decoder. At step i the query is the previous
+    last-layer hidden state ``s_{i-1}``; the attention returns the context
+    ``c_i``, which is concatenated with the embedding of the previous output
+    token ``y_{i-1}`` and fed to the GRU; a linear layer maps the new state to
+    logits. (The paper's output layer is a deep maxout over ``s_i``,
+    ``y_{i-1}`` and ``c_i``; like d2l we keep the simpler linear one.)
 
-    ``forward(X, state)`` with X (B, T) returns logits (B, T, V) and the new state,
-    and sets ``attention_weights`` (B, T, S): one row of weights per target step
-    (also ``attention_scores`` and ``attention_queries``). The loop's body is
-    :meth:`step`. ``dropout`` applies to the target embeddings, the attention
-    weights and between stacked GRU layers; ``enc_output_size`` is the size of the
-    annotations (2H for a bidirectional encoder).
+    ``forward(X, state)`` with X (B, T) returns logits (B, T, V) and the new
+    state, and sets ``attention_weights`` (B, T, S): one row of weights per
+    target step (also ``attention_scores`` and ``attention_queries``). The
+    loop's body is :meth:`step`. ``dropout`` applies to the target
+    embeddings, the attention weights and between stacked GRU layers;
+    ``enc_output_size`` is the size of the annotations (2H for a
+    bidirectional encoder).
 
-    ``self.rnn`` is an ``nn.GRU`` used as the holder of the GRU's parameters: the
-    steps apply its equations by hand (:func:`gru_update`), which lets ``forward``
-    compute the embeddings' share of layer 0's input gates for all T steps in one
-    matmul. The result equals calling ``self.rnn`` once per step, up to float
-    rounding (tests/test_models.py checks outputs and gradients), and checkpoints
-    are the same either way.
+    ``self.rnn`` is an ``nn.GRU`` used as the holder of the GRU's parameters:
+    the steps apply its equations by hand (:func:`gru_update`), which lets
+    ``forward`` compute the embeddings' share of layer 0's input gates for all
+    T steps in one matmul. The result equals calling ``self.rnn`` once per
+    step, up to float rounding (tests/test_models.py checks outputs and
+    gradients), and checkpoints are the same either way.
     """
 
     def __init__(
@@ -273,7 +331,9 @@ class Seq2SeqAttentionDecoder(nn.Module):
     ):
         super().__init__()
         enc_output_size = enc_output_size or num_hiddens
-        self.attention = AdditiveAttention(enc_output_size, num_hiddens, num_hiddens, dropout)
+        self.attention = AdditiveAttention(
+            enc_output_size, num_hiddens, num_hiddens, dropout
+        )
         self.embedding = nn.Embedding(vocab_size, embed_size)
         self.rnn = nn.GRU(
             embed_size + enc_output_size, num_hiddens, num_layers,
@@ -281,19 +341,29 @@ class Seq2SeqAttentionDecoder(nn.Module):
         )
         self.dense = nn.Linear(num_hiddens, vocab_size)
         self.dropout = nn.Dropout(dropout)
-        # Set by forward (interfaces.ScoredAttentionDecoder): one row per target step of the last call.
+        # Set by forward (interfaces.ScoredAttentionDecoder): one row per
+        # target step of the last call.
         self.attention_weights: torch.Tensor | None = None  # (B, T, S)
         self.attention_scores: torch.Tensor | None = None  # (B, T, S)
         self.attention_queries: torch.Tensor | None = None  # (B, T, H)
         self.apply(init_seq2seq)
 
-    def init_state(self, enc_all_outputs, enc_valid_lens=None) -> AttentionState:
-        """Keep the annotations, project them once for the attention, start from the encoder's state."""
+    def init_state(
+        self, enc_all_outputs, enc_valid_lens=None
+    ) -> AttentionState:
+        """Keep the annotations and project them once for the attention.
+
+        The decoder starts from the encoder's final state.
+        """
         enc_outputs, hidden_state = enc_all_outputs
         if enc_valid_lens is None:
-            enc_valid_lens = torch.full((enc_outputs.shape[0],), enc_outputs.shape[1], device=enc_outputs.device)
-        enc_keys = self.attention.project_keys(enc_outputs)  # (B, S, H): once, not at every step
-        return AttentionState(enc_outputs, enc_keys, hidden_state, enc_valid_lens)
+            B, S = enc_outputs.shape[:2]
+            enc_valid_lens = torch.full((B,), S, device=enc_outputs.device)
+        # (B, S, H): once, not at every step
+        enc_keys = self.attention.project_keys(enc_outputs)
+        return AttentionState(
+            enc_outputs, enc_keys, hidden_state, enc_valid_lens
+        )
 
     def forward(self, X: torch.Tensor, state: AttentionState):
         embs = self.dropout(self.embedding(X))  # (B, T, E)
@@ -355,10 +425,11 @@ class Seq2SeqAttentionDecoder(nn.Module):
 
 
 class EncoderDecoder(nn.Module):
-    """Encoder and decoder joined through ``init_state`` (d2l's ``EncoderDecoder``).
+    """Encoder and decoder joined through ``init_state``.
 
-    ``forward(enc_X, dec_X, enc_valid_lens)`` with enc_X (B, S) and dec_X (B, T)
-    returns logits (B, T, V). Tokens of enc_X beyond enc_valid_lens never change them.
+    As d2l's ``EncoderDecoder``. ``forward(enc_X, dec_X, enc_valid_lens)``
+    with enc_X (B, S) and dec_X (B, T) returns logits (B, T, V). Tokens of
+    enc_X beyond enc_valid_lens never change them.
     """
 
     def __init__(self, encoder: nn.Module, decoder: nn.Module):
@@ -366,7 +437,12 @@ class EncoderDecoder(nn.Module):
         self.encoder = encoder
         self.decoder = decoder
 
-    def forward(self, enc_X: torch.Tensor, dec_X: torch.Tensor, enc_valid_lens: torch.Tensor | None = None):
+    def forward(
+        self,
+        enc_X: torch.Tensor,
+        dec_X: torch.Tensor,
+        enc_valid_lens: torch.Tensor | None = None,
+    ):
         enc_all_outputs = self.encoder(enc_X, enc_valid_lens)
         state = self.decoder.init_state(enc_all_outputs, enc_valid_lens)
         return self.decoder(dec_X, state)[0]
@@ -374,7 +450,7 @@ class EncoderDecoder(nn.Module):
 
 @dataclass
 class ModelConfig:
-    """Everything needed to rebuild a model (stored as JSON beside a checkpoint)."""
+    """Everything needed to rebuild a model (JSON beside a checkpoint)."""
 
     src_vocab_size: int
     tgt_vocab_size: int
@@ -390,7 +466,10 @@ class ModelConfig:
 
 
 def make_model(config: ModelConfig) -> EncoderDecoder:
-    """Build the encoder–decoder a :class:`ModelConfig` describes (one factory, explicit defaults)."""
+    """Build the encoder–decoder a :class:`ModelConfig` describes.
+
+    One factory, explicit defaults.
+    """
     encoder = Seq2SeqEncoder(
         config.src_vocab_size,
         config.embed_size,
@@ -399,7 +478,10 @@ def make_model(config: ModelConfig) -> EncoderDecoder:
         config.dropout,
         bidirectional=config.bidirectional,
     )
-    decoder_class = Seq2SeqAttentionDecoder if config.attention else Seq2SeqDecoder
+    if config.attention:
+        decoder_class = Seq2SeqAttentionDecoder
+    else:
+        decoder_class = Seq2SeqDecoder
     decoder = decoder_class(
         config.tgt_vocab_size,
         config.embed_size,
@@ -411,23 +493,31 @@ def make_model(config: ModelConfig) -> EncoderDecoder:
     return EncoderDecoder(encoder, decoder)
 
 
-# Weights of the encoder before it became one nn.GRU: a single-layer GRU per layer and direction.
-_OLD_ENCODER_KEY = re.compile(r"encoder\.(forward|backward)_layers\.(\d+)\.(weight_ih|weight_hh|bias_ih|bias_hh)_l0")
+# Weights of the encoder before it became one nn.GRU: a single-layer GRU per
+# layer and direction.
+_OLD_ENCODER_KEY = re.compile(
+    r"encoder\.(forward|backward)_layers\.(\d+)\."
+    r"(weight_ih|weight_hh|bias_ih|bias_hh)_l0"
+)
 
 
-def upgrade_state_dict(state_dict: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-    """Rename the weights of a checkpoint saved before the encoder became one ``nn.GRU``.
+def upgrade_state_dict(
+    state_dict: dict[str, torch.Tensor],
+) -> dict[str, torch.Tensor]:
+    """Rename the weights of a checkpoint saved with the old encoder.
 
-    The encoder used to hold one single-layer GRU per layer and direction; each of
-    them is now one layer of ``encoder.rnn``, with the same tensors::
+    The encoder used to hold one single-layer GRU per layer and direction;
+    since it became one ``nn.GRU``, each of them is one layer of
+    ``encoder.rnn``, with the same tensors::
 
         encoder.forward_layers.{l}.{w}_l0   ->  encoder.rnn.{w}_l{l}
         encoder.backward_layers.{l}.{w}_l0  ->  encoder.rnn.{w}_l{l}_reverse
 
-    for ``{w}`` in weight_ih, weight_hh, bias_ih, bias_hh. Every other key (and a
-    state dict that is already in the new form) comes back unchanged; no tensor is
-    copied. :func:`~bahdanau.training.load_checkpoint` calls it after checking the
-    stored weights' SHA-256, so old files keep loading without being rewritten.
+    for ``{w}`` in weight_ih, weight_hh, bias_ih, bias_hh. Every other key
+    (and a state dict that is already in the new form) comes back unchanged;
+    no tensor is copied. :func:`~bahdanau.training.load_checkpoint` calls it
+    after checking the stored weights' SHA-256, so old files keep loading
+    without being rewritten.
     """
 
     def new_key(key: str) -> str:

@@ -189,6 +189,27 @@ def plot_history(history: Any, ax: Axes | None = None, title: str | None = None)
     return ax
 
 
+def _interval_errors(
+    rows: Mapping[str, Mapping[str, Any]], buckets: list[str], scores: np.ndarray
+) -> np.ndarray | None:
+    """Error bar lengths below and above each bar, shape (2, buckets); None without intervals.
+
+    A bucket without ``bleu_low``/``bleu_high`` (or without a bar) gets no error bar (NaN).
+    """
+    bounds = np.full((len(buckets), 2), np.nan)  # (buckets, 2): low, high
+    for k, bucket in enumerate(buckets):
+        row = rows.get(bucket, {})
+        if "bleu_low" in row and "bleu_high" in row:
+            bounds[k] = row["bleu_low"], row["bleu_high"]
+    if np.isnan(bounds).all():
+        return None
+    # A percentile interval need not contain the full set's score; Matplotlib refuses a
+    # negative length, so such a side is drawn with length 0.
+    below = np.clip(scores - bounds[:, 0], 0, None)
+    above = np.clip(bounds[:, 1] - scores, 0, None)
+    return np.stack([below, above])
+
+
 def plot_bleu_by_length(
     results: Mapping[str, Sequence[Mapping[str, Any]]],
     ax: Axes | None = None,
@@ -199,13 +220,17 @@ def plot_bleu_by_length(
     Args:
         results: model name -> that model's :func:`bahdanau.metrics.bleu_by_length` output
             (dicts with keys ``bucket``, ``min_len``, ``count`` and ``bleu``). Models may
-            miss a bucket; its bar is then absent.
+            miss a bucket; its bar is then absent. A row that also has ``bleu_low`` and
+            ``bleu_high`` (a 95% interval, e.g. from
+            :func:`bahdanau.metrics.bleu_by_length_with_intervals`) gets an error bar from
+            ``bleu_low`` to ``bleu_high``.
         ax: the Axes to draw on; a new figure if None.
         title: the plot's title; a default one if None.
 
     Returns:
         The Axes. The x tick labels are the bucket names, with the number of sentences on
         a second line (``"5-6\\n(n=812)"``) when every model has the same count for every bucket.
+        The y label says when error bars are drawn and what they are.
 
     Raises:
         ValueError: ``results`` is empty or no model has any bucket.
@@ -233,15 +258,21 @@ def plot_bleu_by_length(
         ax = _new_axes((max(6.0, 1.2 * len(buckets) + 2.0), 4.0))
     positions = np.arange(len(buckets))
     bar_width = 0.8 / len(results)  # the group of bars fills 80% of a bucket's slot
+    any_interval = False
     for model_index, (name, rows) in enumerate(by_model.items()):
         # NaN leaves a gap where a model has no sentence in a bucket.
-        scores = [rows[bucket]["bleu"] if bucket in rows else np.nan for bucket in buckets]
+        scores = np.array([rows[bucket]["bleu"] if bucket in rows else np.nan for bucket in buckets])
         offset = (model_index - (len(results) - 1) / 2) * bar_width
-        ax.bar(positions + offset, scores, width=bar_width, label=name)
+        errors = _interval_errors(rows, buckets, scores)
+        any_interval = any_interval or errors is not None
+        if errors is None:
+            ax.bar(positions + offset, scores, width=bar_width, label=name)
+        else:
+            ax.bar(positions + offset, scores, width=bar_width, label=name, yerr=errors, capsize=3)
 
     ax.set_xticks(positions, tick_labels)
     ax.set_xlabel("source sentence length (tokens)")
-    ax.set_ylabel("BLEU")
+    ax.set_ylabel("BLEU (error bars: 95% interval)" if any_interval else "BLEU")
     ax.set_title(title if title is not None else "BLEU by source sentence length")
     ax.legend()
     return ax

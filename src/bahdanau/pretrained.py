@@ -4,8 +4,9 @@ Both were trained by ``python -m bahdanau.train --preset NAME`` on the same data
 number of epochs, and differ only in the decoder, so the book can *measure* what attention
 buys. Their files live in ``bahdanau/pretrained/`` (package data: ``pip install`` from the
 repository brings them), weights in float16, metadata as JSON inside the file: the preset, the
-full configuration, the corpus SHA-256, the split seed, the test BLEU (overall and by length),
-the training time and the machine.
+full configuration, the corpus SHA-256, the split seed, the test BLEU (overall and by length,
+each with sacreBLEU's signature), the training time and the machine. ``comparison.json`` beside
+them holds the paired bootstrap of the two (:func:`recorded_comparison`).
 """
 
 from __future__ import annotations
@@ -23,7 +24,10 @@ from .data import Vocab
 from .decoding import Translation, translate
 from .training import load_checkpoint
 
-__all__ = ["PRETRAINED", "RECORDED", "Translator", "pretrained_path", "load_pretrained", "recorded_metadata"]
+__all__ = [
+    "PRETRAINED", "RECORDED", "Translator", "pretrained_path", "load_pretrained", "recorded_metadata",
+    "recorded_comparison",
+]
 
 PRETRAINED = ("attention", "no-attention")
 # Runs whose metadata ships (NAME.json) without necessarily their weights: d2l's recipe is
@@ -79,6 +83,20 @@ def recorded_metadata(name: str) -> dict[str, Any]:
     if name not in RECORDED:
         raise ValueError(f"no recorded run named {name!r}; choose one of {', '.join(RECORDED)}")
     path = resources.files("bahdanau") / "pretrained" / f"{name}.json"
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def recorded_comparison() -> dict[str, Any]:
+    """The paired bootstrap of ``attention`` against ``no-attention``, read from ``comparison.json``.
+
+    Written by ``python -m bahdanau.evaluate --compare attention no-attention --record`` (see
+    :func:`bahdanau.evaluate.compare_checkpoints` for its keys): for greedy decoding
+    (``test``) and beam search (``test_beam``), each model's BLEU with its 95% interval and
+    the difference with its interval and p-value, ``overall`` and ``by_length``.
+    :func:`bahdanau.metrics.bleu_by_length_with_intervals` turns ``by_length`` into
+    :func:`bahdanau.plotting.plot_bleu_by_length` input, error bars included.
+    """
+    path = resources.files("bahdanau") / "pretrained" / "comparison.json"
     return json.loads(path.read_text(encoding="utf-8"))
 
 

@@ -2,18 +2,21 @@
 
 Three pieces, each usable on its own:
 
-1. :func:`sequence_loss` is cross-entropy averaged over the *real* target tokens
-   of a padded batch: a padded position must neither add to the loss nor dilute
-   the mean (a batch with more padding would otherwise look better).
-2. :func:`fit` is a small trainer that knows nothing about the model beyond its
-   call ``model(src, tgt_in, src_valid_len) -> logits``: Adam, gradient-norm
-   clipping, a progress bar, and an ``on_epoch_end`` callback that keeps logging
-   and plotting out of the loop. :func:`evaluate_loss` is its validation pass.
-3. :func:`save_checkpoint` / :func:`load_checkpoint` write and read one ``.pt``
-   file that ``torch.load(path, weights_only=True)`` can open: tensors, strings
-   and numbers only, no pickled Python objects, so loading a file from the
-   internet cannot run code. The vocabularies, the model's configuration and free
-   metadata travel as JSON, and a SHA-256 over the weights catches a modified file.
+1. :func:`sequence_loss` is cross-entropy averaged over the *real* target
+   tokens of a padded batch: a padded position must neither add to the loss
+   nor dilute the mean (a batch with more padding would otherwise look
+   better).
+2. :func:`fit` is a small trainer that knows nothing about the model beyond
+   its call ``model(src, tgt_in, src_valid_len) -> logits``: Adam,
+   gradient-norm clipping, a progress bar, and an ``on_epoch_end`` callback
+   that keeps logging and plotting out of the loop. :func:`evaluate_loss` is
+   its validation pass.
+3. :func:`save_checkpoint` / :func:`load_checkpoint` write and read one
+   ``.pt`` file that ``torch.load(path, weights_only=True)`` can open:
+   tensors, strings and numbers only, no pickled Python objects, so loading a
+   file from the internet cannot run code. The vocabularies, the model's
+   configuration and free metadata travel as JSON, and a SHA-256 over the
+   weights catches a modified file.
 
 Shapes: B batch, S source length, T target length, V target vocabulary size.
 """
@@ -67,16 +70,20 @@ __all__ = [
 
 
 def sequence_loss(logits: Tensor, tgt_out: Tensor, pad_index: int) -> Tensor:
-    """Mean cross-entropy per real (non-pad) target token.
+    """Mean cross-entropy per real (non-pad) target token::
 
-    ``loss = -(1/N) * sum_{b,t : tgt_out[b,t] != pad} log softmax(logits[b,t])[tgt_out[b,t]]``,
-    N the number of non-pad targets. Positions whose target is ``pad_index`` are
-    ignored, whatever their logits. (d2l masks with ``tgt_valid_len`` instead;
-    the two agree because ``tgt_out`` is padded exactly beyond its valid length.)
+        loss = -(1/N) * sum over b, t with tgt_out[b, t] != pad of
+                        log softmax(logits[b, t])[tgt_out[b, t]]
+
+    N the number of non-pad targets. Positions whose target is ``pad_index``
+    are ignored, whatever their logits. (d2l masks with ``tgt_valid_len``
+    instead; the two agree because ``tgt_out`` is padded exactly beyond its
+    valid length.)
 
     Args:
         logits: (B, T, V) the decoder's scores for every target position.
-        tgt_out: (B, T) the tokens to predict, right-padded with ``pad_index``.
+        tgt_out: (B, T) the tokens to predict, right-padded with
+            ``pad_index``.
         pad_index: the ``<pad>`` index of the target vocabulary.
 
     Returns:
@@ -84,7 +91,8 @@ def sequence_loss(logits: Tensor, tgt_out: Tensor, pad_index: int) -> Tensor:
     """
     if logits.shape[:-1] != tgt_out.shape:
         raise ValueError(
-            f"logits {tuple(logits.shape)} do not match tgt_out {tuple(tgt_out.shape)}: expected (B, T, V) and (B, T)"
+            f"logits {tuple(logits.shape)} do not match tgt_out "
+            f"{tuple(tgt_out.shape)}: expected (B, T, V) and (B, T)"
         )
     vocab_size = logits.shape[-1]
     summed = F.cross_entropy(

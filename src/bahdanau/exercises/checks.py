@@ -174,15 +174,19 @@ def check_parameter_count(answer) -> Feedback:
     right = sum(parameter.numel() for parameter in encoder.parameters())
     given = _as_number(answer)
     if given == right:
-        return passed(f"{right} = {V * E} (embedding) + {right - V * E} (GRU: 3 gates x (H*E + H*H + 2H)).")
+        return passed(f"{right} = {V * E} (embedding) + {right - V * E} (GRU: 3 weight blocks x (H*E + H*H + 2H)).")
     mistakes = {
-        right - 3 * 2 * H: "you forgot the biases: each of the 3 gates has two bias vectors of size H in PyTorch.",
-        right - 3 * H: "PyTorch's GRU has two bias vectors per gate (b_ih and b_hh), not one.",
+        right - 3 * 2 * H: (
+            "you forgot the biases: each of the 3 weight blocks has two bias vectors of size H in PyTorch."
+        ),
+        right - 3 * H: "PyTorch's GRU has two bias vectors per weight block (b_ih and b_hh), not one.",
         right - V * E: "you forgot the embedding table: one E-vector per word of the vocabulary.",
-        V * E + (right - V * E) // 3: "a GRU has three gates (reset, update, candidate), each with its own weights.",
-        V * E + 4 * (right - V * E) // 3: "that would be an LSTM (four gates); a GRU has three.",
+        V * E + (right - V * E) // 3: (
+            "a GRU has three blocks of weights (reset gate, update gate, candidate state), each its own."
+        ),
+        V * E + 4 * (right - V * E) // 3: "that would be an LSTM (four weight blocks); a GRU has three.",
     }
-    return failed(mistakes.get(given, f"{given:g} is not it. Count the embedding, then 3 gates x (input "
+    return failed(mistakes.get(given, f"{given:g} is not it. Count the embedding, then 3 weight blocks x (input "
                                       "matrix + recurrent matrix + biases)."))
 
 

@@ -1,23 +1,58 @@
-"""What a checker returns, and the wrapper that keeps a learner's mistake from becoming a traceback.
+"""What a checker returns, and the wrapper that keeps a learner's mistake from
+becoming a traceback.
 
-Every checker in :mod:`bahdanau.exercises` takes one answer (a number, a tuple of shapes, a
-function, a module or a class) and returns a :class:`Feedback`. The wrapper :func:`checker`
-turns the three things that can go wrong before the checker has an opinion into messages:
+Every checker in :mod:`bahdanau.exercises` takes one answer (a number, a tuple
+of shapes, a function, a module or a class) and returns a :class:`Feedback`.
+The wrapper :func:`checker` turns the three things that can go wrong before
+the checker has an opinion into messages:
 
-- the answer is still ``None`` (the exercise cell as the book ships it): say what to put there;
-- the learner's code raises: name the exception and its message, never a traceback;
+- the answer is still ``None`` (the exercise cell as the book ships it): say
+  what to put there;
+- the learner's code raises: name the exception and its message, never a
+  traceback;
 - the answer has the wrong type: say which type was expected.
 """
 
 from __future__ import annotations
 
 import functools
+import re
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
 
 __all__ = ["Feedback", "checker", "passed", "failed"]
+
+# The rendered book's code column holds 78 characters: a printed or displayed
+# Feedback never has a longer line.
+WIDTH = 78
+_INDENT = "    "  # continuation lines of a wrapped verdict
+# Kept on one line when wrapping: a short parenthesised group without nested
+# parentheses, such as a shape "(B, T, S)", and "e.g." with its example.
+_GROUP = re.compile(r"\([^()]{1,24}\)|\be\.g\. ")
+_KEEP = "\x1f"  # stands for a space that must not become a line break
+
+
+def _wrap(text: str) -> str:
+    """``text`` in lines of at most :data:`WIDTH` characters.
+
+    Continuation lines are indented; each line of ``text`` is wrapped on its
+    own, and short parenthesised groups (and "e.g. x") stay whole.
+    """
+
+    def keep(group: re.Match) -> str:
+        return group.group().replace(" ", _KEEP)
+
+    wrapper = textwrap.TextWrapper(
+        width=WIDTH, subsequent_indent=_INDENT, break_on_hyphens=False
+    )
+    lines = []
+    for paragraph in text.splitlines() or [""]:
+        wrapped = wrapper.wrap(_GROUP.sub(keep, paragraph)) or [""]
+        lines.extend(line.replace(_KEEP, " ") for line in wrapped)
+    return "\n".join(lines)
 
 
 @dataclass(frozen=True)
@@ -26,11 +61,14 @@ class Feedback:
 
     Attributes:
         passed: True when the answer is correct.
-        message: what was checked, or what is wrong and where, in one or two sentences.
+        message: what was checked, or what is wrong and where, in one or two
+            sentences (one string, however long).
         answered: False while the answer is still ``None``.
 
-    Printed (or shown as a cell's result) it is one line of plain text, so stored notebook
-    outputs stay readable and identical from run to run.
+    Printed (or shown as a cell's result) it is plain text, wrapped to lines
+    of at most 78 characters (the book's code column), continuation lines
+    indented, so stored notebook outputs stay readable and identical from run
+    to run.
     """
 
     passed: bool
@@ -39,12 +77,15 @@ class Feedback:
 
     def __str__(self) -> str:
         if not self.answered:
-            return f"Not answered yet: {self.message}"
-        return f"{'Correct' if self.passed else 'Not yet'}: {self.message}"
+            verdict = "Not answered yet"
+        else:
+            verdict = "Correct" if self.passed else "Not yet"
+        return _wrap(f"{verdict}: {self.message}")
 
     __repr__ = __str__
 
-    def _repr_pretty_(self, printer, cycle: bool) -> None:  # IPython's display hook
+    def _repr_pretty_(self, printer, cycle: bool) -> None:
+        """IPython's display hook: the same text as ``print`` shows."""
         printer.text(str(self))
 
 
@@ -61,33 +102,42 @@ def _describe_error(error: BaseException) -> str:
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
-def checker(expected: str, *, kind: type | tuple[type, ...] | None = None) -> Callable:
-    """Decorate a checker: handle ``None``, wrong types and exceptions, fix the random seed.
+def checker(
+    expected: str, *, kind: type | tuple[type, ...] | None = None
+) -> Callable:
+    """Decorate a checker: handle ``None``, wrong types and exceptions, fix
+    the random seed.
 
     Args:
-        expected: what the answer should be, as the "replace None with ..." hint says it,
-            e.g. ``"a tuple of two shapes, e.g. ((4, 7, 16), (2, 4, 16))"``.
-        kind: the accepted type(s) of the answer; ``callable`` answers are checked by the
-            checker itself.
+        expected: what the answer should be, as the "replace None with ..."
+            hint says it, e.g.
+            ``"a tuple of two shapes, e.g. ((4, 7, 16), (2, 4, 16))"``.
+        kind: the accepted type(s) of the answer; ``callable`` answers are
+            checked by the checker itself.
 
-    The wrapped checker runs with PyTorch's random generator forked and seeded, so its
-    random test inputs are the same at every call and the learner's own random state is
-    left untouched.
+    The wrapped checker runs with PyTorch's random generator forked and
+    seeded, so its random test inputs are the same at every call and the
+    learner's own random state is left untouched.
     """
 
     def decorate(check: Callable[..., Feedback]) -> Callable[..., Feedback]:
         @functools.wraps(check)
         def wrapper(answer, *args, **kwargs) -> Feedback:
             if answer is None:
-                return Feedback(False, f"replace None with {expected}.", answered=False)
+                return Feedback(
+                    False, f"replace None with {expected}.", answered=False
+                )
             if kind is not None and not isinstance(answer, kind):
-                return failed(f"expected {expected}, got a {type(answer).__name__}.")
+                got = type(answer).__name__
+                return failed(f"expected {expected}, got a {got}.")
             try:
                 with torch.random.fork_rng(devices=[]):
                     torch.manual_seed(0)
                     return check(answer, *args, **kwargs)
-            except Exception as error:  # the learner's code failed: report it, never a traceback
-                return failed(f"running your answer raised {_describe_error(error)}")
+            # The learner's code failed: report it, never a traceback.
+            except Exception as error:
+                described = _describe_error(error)
+                return failed(f"running your answer raised {described}")
 
         wrapper.expected = expected
         return wrapper

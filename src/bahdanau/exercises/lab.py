@@ -44,9 +44,12 @@ class BuggyAttentionDecoder(Seq2SeqAttentionDecoder):
     sentence depends on how much padding the batch gave that sentence.
     """
 
-    def init_state(self, enc_all_outputs, enc_valid_lens=None) -> AttentionState:
+    def init_state(
+        self, enc_all_outputs, enc_valid_lens=None
+    ) -> AttentionState:
         enc_outputs, hidden_state = enc_all_outputs
-        enc_keys = self.attention.project_keys(enc_outputs)  # (B, S, H): once, not at every step
+        # (B, S, H): once, not at every step
+        enc_keys = self.attention.project_keys(enc_outputs)
         return AttentionState(enc_outputs, enc_keys, hidden_state, None)
 
 

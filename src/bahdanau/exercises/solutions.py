@@ -1,11 +1,12 @@
 """Reference solutions of the exercises, one per checker.
 
-The book's solution dropdowns show these with ``literalinclude``, and ``tests/test_exercises.py``
-runs each through its checker, so a published solution can never stop passing. Read them after
-trying; the checkers accept any correct answer, not only these.
+The book's solution dropdowns show these with ``literalinclude``, and
+``tests/test_exercises.py`` runs each through its checker, so a published
+solution can never stop passing. Read them after trying; the checkers accept
+any correct answer, not only these.
 
-Shapes: B batch, Q queries, K keys, S source length, T target length, E embedding size,
-H hidden size, V vocabulary size, L layers.
+Shapes: B batch, Q queries, K keys, S source length, T target length,
+E embedding size, H hidden size, V vocabulary size, L layers.
 """
 
 from __future__ import annotations
@@ -19,7 +20,12 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from ..attention import AdditiveAttention, masked_softmax
 from ..metrics import bleu
-from ..models import ModelConfig, Seq2SeqAttentionDecoder, Seq2SeqEncoder, make_model
+from ..models import (
+    ModelConfig,
+    Seq2SeqAttentionDecoder,
+    Seq2SeqEncoder,
+    make_model,
+)
 from .lab import reading_translation
 from .problems import (
     BEAM_ALPHAS,
@@ -52,33 +58,46 @@ __all__ = [
 ]
 
 
-# ---------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------
 # Chapter 1
-# ---------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------
 
 
 def encoder_shapes() -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """Run the encoder of the exercise and read the shapes off: ((B, S, H), (L, B, H))."""
+    """Run the exercise's encoder and read the shapes off.
+
+    ((B, S, H), (L, B, H)) for the encoder's outputs and final state.
+    """
     p = ENCODER_SHAPES
-    encoder = Seq2SeqEncoder(p["vocab_size"], p["embed_size"], p["num_hiddens"], p["num_layers"])
-    src = torch.zeros(p["batch_size"], p["src_len"], dtype=torch.long)  # (B, S)
+    encoder = Seq2SeqEncoder(
+        p["vocab_size"], p["embed_size"], p["num_hiddens"], p["num_layers"]
+    )
+    B, S = p["batch_size"], p["src_len"]
+    src = torch.zeros(B, S, dtype=torch.long)  # (B, S)
     enc_outputs, hidden_state = encoder(src)
-    return tuple(enc_outputs.shape), tuple(hidden_state.shape)  # (4, 7, 16), (2, 4, 16)
+    # (4, 7, 16), (2, 4, 16)
+    return tuple(enc_outputs.shape), tuple(hidden_state.shape)
 
 
-def parameter_count(vocab_size: int = 100, embed_size: int = 8, num_hiddens: int = 16) -> int:
+def parameter_count(
+    vocab_size: int = 100, embed_size: int = 8, num_hiddens: int = 16
+) -> int:
     """Parameters of a one-layer ``Seq2SeqEncoder``, counted by hand."""
     embedding = vocab_size * embed_size  # one E-vector per word
-    # A GRU has three gates (reset, update, candidate). Each has an input matrix (H x E), a
-    # recurrent matrix (H x H) and, in PyTorch, two bias vectors of size H (b_ih and b_hh).
-    gru = 3 * (num_hiddens * embed_size + num_hiddens * num_hiddens + 2 * num_hiddens)
+    # A GRU has three blocks of weights: the reset gate, the update gate and
+    # the candidate state. Each has an input matrix (H x E), a recurrent
+    # matrix (H x H) and, in PyTorch, two bias vectors of size H (b_ih, b_hh).
+    gru = 3 * (num_hiddens * embed_size  # input matrix
+               + num_hiddens * num_hiddens  # recurrent matrix
+               + 2 * num_hiddens)  # the two biases
     return embedding + gru  # 800 + 1248 = 2048
 
 
 class BidirectionalEncoder(nn.Module):
-    """The paper's encoder (section 3.2): annotations ``h_j = [->h_j ; <-h_j]`` of size 2H.
+    """The paper's encoder (section 3.2).
 
-    ``forward(X, valid_lens)`` with X (B, S) and valid_lens (B,) returns the annotations
+    Annotations ``h_j = [->h_j ; <-h_j]`` of size 2H. ``forward(X,
+    valid_lens)`` with X (B, S) and valid_lens (B,) returns the annotations
     (B, S, 2H), zero at padded positions, and the decoder's first state
     ``s_0 = tanh(W_s <-h_1)`` (appendix A.2.2) as (1, B, H).
     """
@@ -86,92 +105,147 @@ class BidirectionalEncoder(nn.Module):
     def __init__(self, vocab_size: int, embed_size: int, num_hiddens: int):
         super().__init__()
         self.embedding = nn.Embedding(vocab_size, embed_size)
-        self.rnn = nn.GRU(embed_size, num_hiddens, batch_first=True, bidirectional=True)
+        self.rnn = nn.GRU(
+            embed_size, num_hiddens, batch_first=True, bidirectional=True
+        )
         self.bridge = nn.Linear(num_hiddens, num_hiddens)  # the paper's W_s
 
-    def forward(self, X: Tensor, valid_lens: Tensor) -> tuple[Tensor, Tensor]:
+    def forward(
+        self, X: Tensor, valid_lens: Tensor
+    ) -> tuple[Tensor, Tensor]:
         embs = self.embedding(X)  # (B, S, E)
-        # Packing tells the GRU where each sentence ends, so the backward direction starts at
-        # the last real token instead of reading the padding first.
-        packed = pack_padded_sequence(embs, valid_lens.cpu(), batch_first=True, enforce_sorted=False)
-        packed_outputs, final = self.rnn(packed)  # final: (2, B, H), [->h_last, <-h_1]
-        enc_outputs, _ = pad_packed_sequence(packed_outputs, batch_first=True, total_length=X.shape[1])  # (B, S, 2H)
-        hidden_state = torch.tanh(self.bridge(final[1])).unsqueeze(0)  # (1, B, H)
+        # Packing tells the GRU where each sentence ends, so the backward
+        # direction starts at the last real token instead of reading the
+        # padding first.
+        packed = pack_padded_sequence(embs, valid_lens.cpu(),
+                                      batch_first=True, enforce_sorted=False)
+        # final: (2, B, H), [->h_last, <-h_1]
+        packed_outputs, final = self.rnn(packed)
+        # (B, S, 2H)
+        enc_outputs, _ = pad_packed_sequence(
+            packed_outputs, batch_first=True, total_length=X.shape[1]
+        )
+        # (1, B, H)
+        hidden_state = torch.tanh(self.bridge(final[1])).unsqueeze(0)
         return enc_outputs, hidden_state
 
 
-# ---------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------
 # Chapter 2
-# ---------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------
 
 
 def attention_weight_by_hand() -> float:
-    """alpha_1 of the exercise: score every real key, then a softmax over the real keys only."""
+    """alpha_1 of the exercise.
+
+    Score every real key, then a softmax over the real keys only.
+    """
     p = WEIGHT_BY_HAND
     n = p["valid_len"]
     keys = p["keys"][:n]  # the padded key takes no part
-    scores = torch.tanh(p["W_q"] @ p["query"] + keys @ p["W_k"].T) @ p["w_v"]  # (n,): e_j
+    # e_j, shape (n,)
+    scores = torch.tanh(p["W_q"] @ p["query"] + keys @ p["W_k"].T) @ p["w_v"]
     return float(torch.softmax(scores, dim=0)[0])  # 0.869
 
 
 def additive_attention_weights(
-    queries: Tensor, keys: Tensor, valid_lens: Tensor, W_q: Tensor, W_k: Tensor, w_v: Tensor
+    queries: Tensor,
+    keys: Tensor,
+    valid_lens: Tensor,
+    W_q: Tensor,
+    W_k: Tensor,
+    w_v: Tensor,
 ) -> Tensor:
-    """alpha = masked softmax of e = w_v^T tanh(W_q q + W_k k), as plain tensor operations.
+    """alpha = masked softmax of e = w_v^T tanh(W_q q + W_k k), by hand.
 
-    queries (B, Q, query_size), keys (B, K, key_size), valid_lens (B,), W_q (h, query_size),
-    W_k (h, key_size), w_v (h,). Returns the weights (B, Q, K), 0 beyond each valid length.
+    As plain tensor operations. queries (B, Q, query_size), keys
+    (B, K, key_size), valid_lens (B,), W_q (h, query_size), W_k
+    (h, key_size), w_v (h,). Returns the weights (B, Q, K), 0 beyond each
+    valid length.
     """
-    features = torch.tanh((queries @ W_q.T).unsqueeze(2) + (keys @ W_k.T).unsqueeze(1))  # (B, Q, K, h)
+    # (B, Q, K, h)
+    features = torch.tanh(
+        (queries @ W_q.T).unsqueeze(2) + (keys @ W_k.T).unsqueeze(1)
+    )
     scores = features @ w_v  # (B, Q, K)
-    real = torch.arange(keys.shape[1]) < valid_lens[:, None, None]  # (B, 1, K)
-    # exp(-inf) = 0: padded keys get exactly no weight (every row has at least one real key).
+    K = keys.shape[1]
+    real = torch.arange(K) < valid_lens[:, None, None]  # (B, 1, K)
+    # exp(-inf) = 0: padded keys get exactly no weight (every row has at
+    # least one real key).
     return torch.softmax(scores.masked_fill(~real, float("-inf")), dim=-1)
 
 
 class DotProductAttention(nn.Module):
-    """Luong et al.'s "dot" scoring, ``score(s, h_j) = s^T h_j``, with AdditiveAttention's interface.
+    """Luong et al.'s "dot" scoring, ``score(s, h_j) = s^T h_j``.
 
-    ``forward(*, queries, keys, values, valid_lens)``: queries (B, Q, D), keys (B, K, D), values
-    (B, K, D_v), valid_lens (B,) or None. Returns the context (B, Q, D_v) and the weights
-    (B, Q, K). No parameters: queries and keys must have the same size.
+    With AdditiveAttention's interface:
+    ``forward(*, queries, keys, values, valid_lens)``: queries (B, Q, D),
+    keys (B, K, D), values (B, K, D_v), valid_lens (B,) or None. Returns the
+    context (B, Q, D_v) and the weights (B, Q, K). No parameters: queries and
+    keys must have the same size.
     """
 
     def __init__(self, dropout: float = 0.0):
         super().__init__()
         self.dropout = nn.Dropout(dropout)
 
-    def forward(self, *, queries: Tensor, keys: Tensor, values: Tensor,
-                valid_lens: Tensor | None = None) -> tuple[Tensor, Tensor]:
-        scores = torch.bmm(queries, keys.transpose(1, 2))  # (B, Q, K): one dot product per pair
+    def forward(
+        self,
+        *,
+        queries: Tensor,
+        keys: Tensor,
+        values: Tensor,
+        valid_lens: Tensor | None = None,
+    ) -> tuple[Tensor, Tensor]:
+        # (B, Q, K): one dot product per pair
+        scores = torch.bmm(queries, keys.transpose(1, 2))
         weights = masked_softmax(scores, valid_lens)  # (B, Q, K)
-        return torch.bmm(self.dropout(weights), values), weights  # (B, Q, D_v), (B, Q, K)
+        context = torch.bmm(self.dropout(weights), values)  # (B, Q, D_v)
+        return context, weights
 
 
-# ---------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------
 # Chapter 3
-# ---------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------
 
 
-def decoder_shapes() -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
-    """Run the model of the exercise: the shapes of the logits, attention weights and hidden state."""
+def decoder_shapes() -> tuple[tuple[int, ...], ...]:
+    """Run the exercise's model.
+
+    Three shapes: those of the logits, attention weights and hidden state.
+    """
     p = DECODER_SHAPES
-    config = ModelConfig(p["src_vocab_size"], p["tgt_vocab_size"], p["embed_size"], p["num_hiddens"], p["num_layers"])
+    config = ModelConfig(
+        p["src_vocab_size"],
+        p["tgt_vocab_size"],
+        p["embed_size"],
+        p["num_hiddens"],
+        p["num_layers"],
+    )
     model = make_model(config)
-    src = torch.zeros(p["batch_size"], p["src_len"], dtype=torch.long)  # (B, S)
-    tgt_in = torch.zeros(p["batch_size"], p["tgt_len"], dtype=torch.long)  # (B, T)
+    B = p["batch_size"]
+    src = torch.zeros(B, p["src_len"], dtype=torch.long)  # (B, S)
+    tgt_in = torch.zeros(B, p["tgt_len"], dtype=torch.long)  # (B, T)
     state = model.decoder.init_state(model.encoder(src), None)
     logits, state = model.decoder(tgt_in, state)
     # (B, T, V), (B, T, S), (L, B, H)
-    return tuple(logits.shape), tuple(model.decoder.attention_weights.shape), tuple(state.hidden_state.shape)
+    return (
+        tuple(logits.shape),
+        tuple(model.decoder.attention_weights.shape),
+        tuple(state.hidden_state.shape),
+    )
 
 
-# The bug of BuggyAttentionDecoder is in init_state; the package's decoder is the fixed version.
+# The bug of BuggyAttentionDecoder is in init_state; the package's decoder is
+# the fixed version.
 FixedAttentionDecoder = Seq2SeqAttentionDecoder
 
 
 class LSTMState(NamedTuple):
-    """What :class:`LSTMAttentionDecoder` carries between steps: an LSTM also has a cell state."""
+    """What :class:`LSTMAttentionDecoder` carries between steps.
+
+    An LSTM also has a cell state.
+    """
 
     enc_outputs: Tensor  # (B, S, H)
     hidden_state: Tensor  # (L, B, H)
@@ -179,114 +253,184 @@ class LSTMState(NamedTuple):
     enc_valid_lens: Tensor | None  # (B,)
 
     def select(self, index: Tensor) -> LSTMState:
-        """Keep (and reorder) batch rows ``index``: what beam search needs (interfaces.DecoderState)."""
-        valid_lens = self.enc_valid_lens[index] if self.enc_valid_lens is not None else None
-        return LSTMState(self.enc_outputs[index], self.hidden_state[:, index], self.cell_state[:, index], valid_lens)
+        """Keep (and reorder) batch rows ``index``.
+
+        That is what beam search needs (interfaces.DecoderState).
+        """
+        if self.enc_valid_lens is not None:
+            valid_lens = self.enc_valid_lens[index]
+        else:
+            valid_lens = None
+        return LSTMState(
+            self.enc_outputs[index],
+            self.hidden_state[:, index],
+            self.cell_state[:, index],
+            valid_lens,
+        )
 
 
 class LSTMAttentionDecoder(nn.Module):
     """The attention decoder with an LSTM in place of the GRU.
 
-    Same constructor and interface as :class:`~bahdanau.models.Seq2SeqAttentionDecoder`
-    (the :class:`~bahdanau.interfaces.AttentionDecoder` protocol): ``init_state((enc_outputs,
-    hidden_state), enc_valid_lens)`` then ``forward(X, state)`` with X (B, T) returns logits
-    (B, T, V) and the new state, and sets ``attention_weights`` (B, T, S).
+    Same constructor and interface as
+    :class:`~bahdanau.models.Seq2SeqAttentionDecoder` (the
+    :class:`~bahdanau.interfaces.AttentionDecoder` protocol):
+    ``init_state((enc_outputs, hidden_state), enc_valid_lens)`` then
+    ``forward(X, state)`` with X (B, T) returns logits (B, T, V) and the new
+    state, and sets ``attention_weights`` (B, T, S).
     """
 
-    def __init__(self, vocab_size: int, embed_size: int, num_hiddens: int, num_layers: int, dropout: float = 0.0):
+    def __init__(
+        self,
+        vocab_size: int,
+        embed_size: int,
+        num_hiddens: int,
+        num_layers: int,
+        dropout: float = 0.0,
+    ):
         super().__init__()
-        self.attention = AdditiveAttention(num_hiddens, num_hiddens, num_hiddens, dropout)
+        self.attention = AdditiveAttention(
+            num_hiddens, num_hiddens, num_hiddens, dropout
+        )
         self.embedding = nn.Embedding(vocab_size, embed_size)
-        self.rnn = nn.LSTM(embed_size + num_hiddens, num_hiddens, num_layers, batch_first=True,
-                           dropout=dropout if num_layers > 1 else 0.0)
+        self.rnn = nn.LSTM(
+            embed_size + num_hiddens, num_hiddens, num_layers,
+            batch_first=True, dropout=dropout if num_layers > 1 else 0.0,
+        )
         self.dense = nn.Linear(num_hiddens, vocab_size)
         self.attention_weights: Tensor | None = None
 
     def init_state(self, enc_all_outputs, enc_valid_lens=None) -> LSTMState:
-        enc_outputs, hidden_state = enc_all_outputs  # (B, S, H), (L, B, H) from the GRU encoder
-        # The GRU encoder has no cell state to hand over: the LSTM's memory starts empty.
-        return LSTMState(enc_outputs, hidden_state, torch.zeros_like(hidden_state), enc_valid_lens)
+        # (B, S, H), (L, B, H) from the GRU encoder
+        enc_outputs, hidden_state = enc_all_outputs
+        # The GRU encoder has no cell state to hand over: the LSTM's memory
+        # starts empty.
+        return LSTMState(enc_outputs, hidden_state,
+                         torch.zeros_like(hidden_state), enc_valid_lens)
 
-    def forward(self, X: Tensor, state: LSTMState) -> tuple[Tensor, LSTMState]:
+    def forward(
+        self, X: Tensor, state: LSTMState
+    ) -> tuple[Tensor, LSTMState]:
         enc_outputs, hidden_state, cell_state, enc_valid_lens = state
         embs = self.embedding(X)  # (B, T, E)
         outputs, step_weights = [], []
         for emb in embs.unbind(dim=1):  # T steps of (B, E)
             query = hidden_state[-1].unsqueeze(1)  # (B, 1, H): s_{i-1}
-            context, weights = self.attention(queries=query, keys=enc_outputs, values=enc_outputs,
-                                              valid_lens=enc_valid_lens)  # (B, 1, H), (B, 1, S)
-            rnn_input = torch.cat((context, emb.unsqueeze(1)), dim=-1)  # (B, 1, H + E)
-            output, (hidden_state, cell_state) = self.rnn(rnn_input, (hidden_state, cell_state))  # (B, 1, H)
+            # (B, 1, H), (B, 1, S)
+            context, weights = self.attention(
+                queries=query,
+                keys=enc_outputs,
+                values=enc_outputs,
+                valid_lens=enc_valid_lens,
+            )
+            # (B, 1, H + E)
+            rnn_input = torch.cat((context, emb.unsqueeze(1)), dim=-1)
+            # output: (B, 1, H)
+            output, (hidden_state, cell_state) = self.rnn(
+                rnn_input, (hidden_state, cell_state)
+            )
             outputs.append(output)
             step_weights.append(weights)
         self.attention_weights = torch.cat(step_weights, dim=1)  # (B, T, S)
         logits = self.dense(torch.cat(outputs, dim=1))  # (B, T, V)
-        return logits, LSTMState(enc_outputs, hidden_state, cell_state, enc_valid_lens)
+        new_state = LSTMState(
+            enc_outputs, hidden_state, cell_state, enc_valid_lens
+        )
+        return logits, new_state
 
 
-# ---------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------
 # Chapter 4
-# ---------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------
 
 
 def bleu_by_hand() -> float:
-    """The exercise's BLEU: brevity penalty exp(1 - 5/3), p_1 = 3/3, p_2 = 1/2."""
+    """The exercise's BLEU, by hand.
+
+    Brevity penalty exp(1 - 5/3), p_1 = 3/3, p_2 = 1/2.
+    """
     brevity_penalty = math.exp(min(0.0, 1 - 5 / 3))
     by_hand = brevity_penalty * (3 / 3) ** (1 / 2) * (1 / 2) ** (1 / 4)
     assert math.isclose(by_hand, bleu(**BLEU_BY_HAND))
     return by_hand  # 0.432
 
 
-def length_normalised_score(log_prob_sum: float, length: int, alpha: float) -> float:
-    """Beam search's ranking score, ``log p(y | x) / len(y) ** alpha`` (as in bahdanau.decoding)."""
+def length_normalised_score(
+    log_prob_sum: float, length: int, alpha: float
+) -> float:
+    """Beam search's ranking score, ``log p(y | x) / len(y) ** alpha``.
+
+    The same score as bahdanau.decoding ranks its hypotheses by.
+    """
     return log_prob_sum / length**alpha
 
 
 def beam_winners() -> tuple[str, ...]:
-    """The hypothesis with the highest score at each alpha of the exercise: ('A', 'B')."""
+    """The hypothesis with the highest score at each alpha: ('A', 'B')."""
+
+    def score(name: str, alpha: float) -> float:
+        return length_normalised_score(*BEAM_HYPOTHESES[name], alpha)
+
     return tuple(
-        max(BEAM_HYPOTHESES, key=lambda name: length_normalised_score(*BEAM_HYPOTHESES[name], alpha))
+        max(BEAM_HYPOTHESES, key=lambda name: score(name, alpha))
         for alpha in BEAM_ALPHAS
     )
 
 
 def attention_entropy(weights: Tensor) -> Tensor:
-    """Entropy ``-sum_j alpha_j ln alpha_j`` of each row of attention weights: (..., S) -> (...).
+    """Entropy ``-sum_j alpha_j ln alpha_j`` of each row of attention weights.
 
-    0 when a step looks at one source token, ln(n) when it spreads evenly over n tokens.
+    (..., S) -> (...). 0 when a step looks at one source token, ln(n) when it
+    spreads evenly over n tokens.
     """
-    # 0 * ln 0 counts as 0 (a masked key adds no uncertainty); torch.xlogy(0, 0) is exactly 0,
-    # where weights * weights.log() would give 0 * -inf = nan.
+    # 0 * ln 0 counts as 0 (a masked key adds no uncertainty);
+    # torch.xlogy(0, 0) is exactly 0, where weights * weights.log() would
+    # give 0 * -inf = nan.
     return -torch.xlogy(weights, weights).sum(dim=-1)
 
 
-# Reading heatmaps. `reading_translation(sentence)` is the shipped model's greedy translation;
-# its `.attention` has one row per output token (<eos> included), one column per source token.
+# Reading heatmaps. `reading_translation(sentence)` is the shipped model's
+# greedy translation; its `.attention` has one row per output token (<eos>
+# included), one column per source token.
 
 
 def read_alignment() -> str:
-    """Chapter 1: the darkest cell of row ``row``: the English token with the largest weight."""
+    """Chapter 1: the darkest cell of row ``row``.
+
+    That is, the English token with the largest weight in that row.
+    """
     problem = READING["alignment"]
     result = reading_translation(problem["sentence"])
-    row = result.attention[problem["row"] - 1]  # (S,): the weights of output token number `row`
+    # (S,): the weights of output token number `row`
+    row = result.attention[problem["row"] - 1]
     return result.src_tokens[int(row.argmax())]
 
 
 def read_total_attention() -> str:
-    """Chapter 2: the English token whose column holds the most weight in total."""
+    """Chapter 2: the English token whose column holds the most weight."""
     result = reading_translation(READING["total"]["sentence"])
-    totals = result.attention.sum(dim=0)  # (S,): one total per column (rows sum to 1, columns need not)
+    # (S,): one total per column (rows sum to 1, columns need not)
+    totals = result.attention.sum(dim=0)
     return result.src_tokens[int(totals.argmax())]
 
 
 def read_certainty() -> int:
-    """Chapter 3: the decoder step (counted from 1) whose row holds the single largest weight."""
+    """Chapter 3: the most confident decoder step.
+
+    The step (counted from 1) whose row holds the single largest weight.
+    """
     result = reading_translation(READING["certainty"]["sentence"])
-    return int(result.attention.max(dim=1).values.argmax()) + 1  # largest weight of each row: (T,)
+    # largest weight of each row: (T,)
+    row_max = result.attention.max(dim=1).values
+    return int(row_max.argmax()) + 1
 
 
 def read_failure() -> str:
-    """Chapter 4: the English token with the most attention in total, yet missing from the French."""
+    """Chapter 4: a word that got lost.
+
+    The English token with the most attention in total, yet missing from the
+    French.
+    """
     result = reading_translation(READING["failure"]["sentence"])
     totals = result.attention.sum(dim=0)  # (S,): one total per column
     return result.src_tokens[int(totals.argmax())]

@@ -1,0 +1,224 @@
+"""The README's BLEU tables and claims agree with the recorded metadata.
+
+The numbers in README.md's "Pretrained models and the quality bar" section are copied from
+``bahdanau/pretrained/*.json`` (each model's ``test`` and ``test_beam``) and from
+``comparison.json`` (the paired bootstrap of attention against no-attention). Each test parses
+one table or paragraph and compares every number with the JSON, rounded as printed, so a
+re-recording without a README update fails here. The claims the prose makes about gaps are
+checked against the 95% intervals, at the strength the README states them.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from bahdanau.metrics import interval_excludes_zero
+from bahdanau.pretrained import RECORDED, recorded_comparison, recorded_metadata
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+SECTION_START = "## Pretrained models and the quality bar"
+SECTION_END = "### Train and evaluate yourself"
+BUCKETS = ["1-4", "5-6", "7-8", "9-10", "11-15", "16-100"]
+# Bucket comparisons in the difference table: 6 buckets x 2 decodings (Bonferroni's divisor).
+NUM_BUCKET_COMPARISONS = 12
+
+
+@pytest.fixture(scope="module")
+def section() -> str:
+    text = README.read_text(encoding="utf-8")
+    return text[text.index(SECTION_START) : text.index(SECTION_END)]
+
+
+@pytest.fixture(scope="module")
+def metadata() -> dict[str, dict]:
+    return {name: recorded_metadata(name) for name in RECORDED}
+
+
+@pytest.fixture(scope="module")
+def comparison() -> dict:
+    return recorded_comparison()
+
+
+def _tables(section: str) -> list[list[list[str]]]:
+    """Every Markdown table of the section: rows of cells, header first, separator dropped."""
+    tables, current = [], []
+    for line in section.splitlines() + [""]:
+        if line.startswith("|"):
+            cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+            if not all(set(cell) <= set("-: ") for cell in cells):
+                current.append(cells)
+        elif current:
+            tables.append(current)
+            current = []
+    return tables
+
+
+def _table(section: str, *header_start: str) -> list[list[str]]:
+    """The one table whose header begins with these cells."""
+    (table,) = [t for t in _tables(section) if tuple(t[0][: len(header_start)]) == header_start]
+    return table
+
+
+def _paragraph(section: str, start: str) -> str:
+    """The paragraph that begins with ``start``, its lines joined by single spaces."""
+    (paragraph,) = [p for p in section.split("\n\n") if p.startswith(start)]
+    return " ".join(paragraph.split())
+
+
+def _with_interval(record: dict) -> str:
+    return f"{record['bleu']:.1f} [{record['low']:.1f}, {record['high']:.1f}]"
+
+
+def _difference(record: dict) -> str:
+    return f"{record['bleu']:+.1f} [{record['low']:.1f}, {record['high']:.1f}]"
+
+
+def _rows_by_bucket(section: dict) -> dict[str, dict]:
+    return {row["bucket"]: row for row in section["by_length"]}
+
+
+def test_the_comparison_is_of_the_recorded_models(metadata, comparison):
+    """comparison.json and the models' JSON come from the same translations."""
+    assert (comparison["system"], comparison["baseline"]) == ("attention", "no-attention")
+    for key in ("test", "test_beam"):
+        for side, name in (("system", "attention"), ("baseline", "no-attention")):
+            recorded = metadata[name][key]
+            assert comparison[key]["overall"][side]["bleu"] == pytest.approx(recorded["test_bleu"], abs=1e-9)
+            assert comparison[key]["overall"]["count"] == recorded["num_sentences"]
+            assert [(row["bucket"], row["count"], pytest.approx(row[side]["bleu"], abs=1e-9))
+                    for row in comparison[key]["by_length"]] == [
+                (row["bucket"], row["count"], row["bleu"]) for row in recorded["bleu_by_length"]]
+
+
+def test_models_table(section, metadata, comparison):
+    table = _table(section, "model", "training pairs", "BLEU, greedy", "BLEU, beam 4")
+    rows = {row[0].strip("`"): row for row in table[1:]}
+    assert list(rows) == list(RECORDED)
+    sides = {comparison["system"]: "system", comparison["baseline"]: "baseline"}
+    for name, (_, pairs, greedy, beam, single_ref, minutes) in rows.items():
+        recorded = metadata[name]
+        assert pairs == f"{recorded['num_train_pairs']:,}"
+        for cell, key in ((greedy, "test"), (beam, "test_beam")):
+            if name in sides:  # the bootstrapped models: BLEU [95% interval]
+                overall = comparison[key]["overall"][sides[name]]
+                assert cell == _with_interval(overall)
+            assert cell.split(" [")[0] == f"{recorded[key]['test_bleu']:.1f}"
+        assert single_ref == (f"{recorded['test']['test_bleu_single_ref']:.1f} / "
+                              f"{recorded['test_beam']['test_bleu_single_ref']:.1f}")
+        assert minutes == f"{recorded['training_seconds'] / 60:.1f} min"
+
+
+def test_bleu_by_length_table(section, metadata):
+    table = _table(section, "English tokens", "sentences", "`attention`")
+    names = [cell.strip("`") for cell in table[0][2:]]
+    assert names == list(RECORDED)
+    assert [row[0] for row in table[1:]] == BUCKETS
+    for row in table[1:]:
+        greedy = {name: {r["bucket"]: r for r in metadata[name]["test"]["bleu_by_length"]} for name in names}
+        beam = {name: {r["bucket"]: r for r in metadata[name]["test_beam"]["bleu_by_length"]} for name in names}
+        bucket = row[0]
+        assert row[1] == f"{greedy['attention'][bucket]['count']:,}"
+        for name, cell in zip(names, row[2:], strict=True):
+            assert greedy[name][bucket]["count"] == beam[name][bucket]["count"] == greedy["attention"][bucket]["count"]
+            assert cell == f"{greedy[name][bucket]['bleu']:.1f} / {beam[name][bucket]['bleu']:.1f}"
+
+
+def test_difference_table(section, comparison):
+    table = _table(section, "English tokens", "sentences", "greedy: difference [95% interval]")
+    assert table[0][3:] == ["p", "beam 4: difference [95% interval]", "p"]
+    expected_rows = [(f"≤ {comparison['max_len']}", "overall"), *((bucket, bucket) for bucket in BUCKETS)]
+    assert [row[0] for row in table[1:]] == [label for label, _ in expected_rows]
+    for row, (_, which) in zip(table[1:], expected_rows, strict=True):
+        cells = []
+        for key in ("test", "test_beam"):
+            record = comparison[key][which] if which == "overall" else _rows_by_bucket(comparison[key])[which]
+            cells += [_difference(record["difference"]), f"{record['p_value']:.3f}"]
+            count = record["count"]
+        assert row[1:] == [f"{count:,}", *cells]
+
+
+def test_bootstrap_settings_and_signatures_are_the_recorded_ones(section, metadata, comparison):
+    assert set(re.findall(r"([\d,]+) resamples", section)) == {f"{comparison['n_samples']:,}"}
+    assert set(re.findall(r"seed (\d+)", section)) == {str(comparison["seed"])}
+    assert f"`{comparison['test']['overall']['bleu_signature']}`" in section
+    for name in RECORDED:
+        for key in ("test", "test_beam"):
+            assert f"`{metadata[name][key]['bleu_signature']}`" in section
+
+
+def _decimals(text: str) -> set[str]:
+    """The numbers with a decimal point in a text (e.g. "38.6", "0.016"), code spans left out."""
+    return set(re.findall(r"(?<![\w.])\d+\.\d+", re.sub(r"`[^`]*`", "", text)))
+
+
+def test_quality_bar_paragraph_numbers_are_recorded(section, metadata, comparison):
+    paragraph = _paragraph(section, "**Quality bar.**")
+    attention = metadata["attention"]
+    allowed = {f"{attention[key][field]:.1f}" for key in ("test", "test_beam")
+               for field in ("test_bleu", "test_bleu_single_ref")}
+    for key in ("test", "test_beam"):
+        for record in [comparison[key]["overall"], *comparison[key]["by_length"]]:
+            for side in ("system", "difference"):
+                allowed |= {f"{record[side][bound]:.1f}" for bound in ("bleu", "low", "high")}
+            allowed.add(f"{record['p_value']:.3f}")
+    allowed |= {"0.05", f"{0.05 / NUM_BUCKET_COMPARISONS:.3f}"}
+    assert _decimals(paragraph) <= allowed, sorted(_decimals(paragraph) - allowed)
+    # The headline figures themselves, as printed.
+    overall = comparison["test_beam"]["overall"]["system"]
+    assert f"**{overall['bleu']:.1f}** BLEU with beam search" in paragraph
+    assert _with_interval(comparison["test"]["overall"]["system"]) in paragraph
+    for key in ("test", "test_beam"):
+        difference = comparison[key]["overall"]["difference"]
+        assert f"{difference['bleu']:.1f} [{difference['low']:.1f}, {difference['high']:.1f}]" in paragraph
+
+
+def test_quality_bar_claims_hold_at_the_strength_stated(section, comparison):
+    paragraph = _paragraph(section, "**Quality bar.**")
+    greedy, beam = _rows_by_bucket(comparison["test"]), _rows_by_bucket(comparison["test_beam"])
+
+    # "95% interval [...], all of it above the bar of 35"
+    assert "all of it above the bar of 35" in paragraph
+    assert comparison["test_beam"]["overall"]["system"]["low"] > 35
+
+    # "it is behind in every length bucket: no interval of the difference includes 0"
+    assert "no interval of the difference includes 0" in paragraph
+    for rows in (greedy, beam):
+        assert all(interval_excludes_zero(row["difference"]) and row["difference"]["low"] > 0 for row in rows.values())
+
+    # "from ... on 5–6 tokens to ... on 9–10 tokens ..., intervals that do not overlap"
+    assert "intervals that do not overlap" in paragraph
+    for rows in (greedy, beam):
+        assert rows["5-6"]["difference"]["high"] < rows["9-10"]["difference"]["low"]
+
+    # "the 1–4 bucket ... is too uncertain ... to say where it stands": it overlaps both.
+    assert "too uncertain" in paragraph
+    one_to_four = greedy["1-4"]["difference"]
+    for other in ("5-6", "9-10"):
+        assert one_to_four["low"] < greedy[other]["difference"]["high"]
+        assert greedy[other]["difference"]["low"] < one_to_four["high"]
+
+    # "the gap shrinks with them" beyond the training lengths.
+    assert "the gap shrinks with them" in paragraph
+    for rows in (greedy, beam):
+        assert rows["16-100"]["difference"]["high"] < rows["11-15"]["difference"]["low"]
+
+    # "that greedy figure ... is the one comparison that would not survive a Bonferroni correction"
+    threshold = 0.05 / NUM_BUCKET_COMPARISONS
+    assert "would not survive a Bonferroni correction" in paragraph
+    p_values = {(key, bucket): row["p_value"] for key, rows in (("test", greedy), ("test_beam", beam))
+                for bucket, row in rows.items()}
+    assert [where for where, p in p_values.items() if p >= threshold] == [("test", "16-100")]
+    assert greedy["16-100"]["count"] == 74 and "the 74 sentences of 16–100" in paragraph
+
+
+def test_limits_paragraph_numbers_are_recorded(section, metadata):
+    paragraph = _paragraph(section, "What limits the shipped models")
+    assert f"{100 * metadata['attention']['test']['reference_unk_rate']:.1f} %" in paragraph
+    for name in ("attention", "no-attention"):
+        assert f"{100 * metadata[name]['test']['unk_rate']:.1f} % ({name})" in paragraph
+    # The two models share the test split and the vocabulary size.
+    assert metadata["attention"]["test"]["reference_unk_rate"] == pytest.approx(
+        metadata["no-attention"]["test"]["reference_unk_rate"])
