@@ -181,6 +181,8 @@ def test_a_built_wheel_carries_the_checkpoints(tmp_path):
         assert f"bahdanau/pretrained/{name}.pt" in names
     for name in (*RECORDED, "comparison"):
         assert f"bahdanau/pretrained/{name}.json" in names
+    assert "bahdanau/pretrained/bench.json" in names
+    assert "bahdanau/gold_alignments.json" in names
 
 
 @pytest.mark.slow

@@ -10,6 +10,7 @@ The package behind the tutorial book. One module per concept:
 - ``training``: the loss that ignores padding, the fit loop, checkpoints
 - ``runtime``: where a model runs, and eval mode without gradients for inference
 - ``decoding``: greedy and beam search, ``translate``
+- ``alignment``: forced alignment (``Translator.align``) and its scores against gold links
 - ``metrics``: d2l's per-sentence BLEU and sacreBLEU's corpus BLEU
 - ``plotting``: attention heatmaps, loss curves, BLEU by sentence length
 - ``pretrained``: the shipped models, ``load_pretrained("attention")``

@@ -20,6 +20,7 @@ from typing import Any
 
 from torch import nn
 
+from .alignment import Alignment, forced_alignment
 from .data import Vocab
 from .decoding import Translation, translate
 from .training import load_checkpoint
@@ -61,6 +62,16 @@ class Translator:
         :func:`bahdanau.decoding.translate` (``max_len``, ``length_penalty``, ...).
         """
         return translate(self.model, sentences, self.src_vocab, self.tgt_vocab, beam_size=beam_size, **options)
+
+    def align(self, english: str, french: str) -> Alignment:
+        """The attention weights the model puts on ``english`` while it reads ``french``.
+
+        Teacher forcing (:func:`bahdanau.alignment.forced_alignment`): returns an
+        :class:`~bahdanau.alignment.Alignment` with ``weights`` of shape (French tokens +
+        ``<eos>``, English tokens + ``<eos>``), both token lists and the unknown words.
+        Raises TypeError or ValueError for bad input, as :meth:`translate` does.
+        """
+        return forced_alignment(self.model, english, french, self.src_vocab, self.tgt_vocab)
 
     def __repr__(self) -> str:
         test = self.metadata.get("test", {})
