@@ -112,15 +112,21 @@ def argmax_links(weights: Tensor) -> set[tuple[int, int]]:
     return {(int(english), french) for french, english in enumerate(words_only.argmax(dim=1).tolist())}
 
 
-def argmax_accuracy(weights: Tensor, links: Iterable[Sequence[int]]) -> float:
-    """Share of linked French tokens whose row argmax (over English words) is a linked English token."""
+def _argmax_hits(weights: Tensor, links: Iterable[Sequence[int]]) -> tuple[int, int]:
+    """(linked French tokens whose row argmax is a linked English token, linked French tokens)."""
     linked: dict[int, set[int]] = {}
     for english, french in links:
         linked.setdefault(french, set()).add(english)
+    predicted = {french: english for english, french in argmax_links(weights)}
+    return sum(predicted.get(french) in englishes for french, englishes in linked.items()), len(linked)
+
+
+def argmax_accuracy(weights: Tensor, links: Iterable[Sequence[int]]) -> float:
+    """Share of linked French tokens whose row argmax (over English words) is a linked English token."""
+    hits, linked = _argmax_hits(weights, links)
     if not linked:
         raise ValueError("no gold links: nothing to measure")
-    predicted = dict((french, english) for english, french in argmax_links(weights))
-    return sum(predicted.get(french) in englishes for french, englishes in linked.items()) / len(linked)
+    return hits / linked
 
 
 def alignment_error_rate(predicted: Iterable[Sequence[int]], sure: Iterable[Sequence[int]]) -> float:
@@ -155,9 +161,9 @@ def evaluate_alignments(model: Seq2Seq, src_vocab: Vocab, tgt_vocab: Vocab,
     for number, pair in enumerate(pairs):
         alignment = forced_alignment(model, " ".join(pair["english"]), " ".join(pair["french"]),
                                      src_vocab, tgt_vocab)
+        pair_hits, pair_linked = _argmax_hits(alignment.weights, pair["links"])
+        hits, total = hits + pair_hits, total + pair_linked
         linked_french = {french for _, french in pair["links"]}
-        hits += round(argmax_accuracy(alignment.weights, pair["links"]) * len(linked_french))
-        total += len(linked_french)
         # Only the French tokens that have gold links are predicted: AER scores where gold speaks.
         predicted |= {(number, e, f) for e, f in argmax_links(alignment.weights) if f in linked_french}
         sure |= {(number, e, f) for e, f in pair["links"]}
