@@ -28,6 +28,7 @@ from bahdanau.decoding import (
     default_max_len,
     greedy_decode,
     length_penalty_factor,
+    replace_unknowns,
     translate,
 )
 from bahdanau.interfaces import AttentionDecoder, DecoderState
@@ -483,3 +484,98 @@ def test_translate_marks_output_cut_at_max_len():
 def test_hypothesis_is_a_plain_tuple():
     ids, attention, score = Hypothesis([1, 2], None, -0.5)
     assert ids == [1, 2] and attention is None and score == -0.5
+
+
+# ----------------------------------------------------------------------------------------------
+# replace_unk: a scripted attention decoder whose outputs and weights we choose
+# ----------------------------------------------------------------------------------------------
+
+
+class _StepState(NamedTuple):
+    steps: torch.Tensor  # (B,): how many tokens each row has written
+    src_len: torch.Tensor  # (B,)
+
+    def select(self, index: torch.Tensor) -> _StepState:
+        return _StepState(self.steps[index], self.src_len[index])
+
+
+class _ScriptedDecoder(nn.Module):
+    """Writes ``script`` token by token; at step t its weights are ``weights[t]`` over the source.
+
+    Each entry of ``weights`` is a list of (source position, weight) pairs; the rest of the row
+    shares what is left. Position -1 is the source's ``<eos>``.
+    """
+
+    def __init__(self, script: list[int], weights: list[list[tuple[int, float]]]):
+        super().__init__()
+        self.script, self.weights = script, weights
+        self.attention_weights = None
+
+    def init_state(self, enc_all_outputs, enc_valid_lens=None) -> _StepState:
+        return _StepState(torch.zeros_like(enc_valid_lens), enc_valid_lens)
+
+    def forward(self, X, state):
+        B, S = X.shape[0], int(state.src_len.max())
+        logits = torch.full((B, 1, len(TGT_VOCAB)), -20.0)
+        rows = torch.zeros(B, 1, S)
+        for row, (step, src_len) in enumerate(zip(state.steps.tolist(), state.src_len.tolist())):
+            step = min(step, len(self.script) - 1)
+            logits[row, 0, self.script[step]] = 0.0
+            chosen = dict((position % src_len, weight) for position, weight in self.weights[step])
+            rest = (1 - sum(chosen.values())) / (src_len - len(chosen))
+            rows[row, 0, :src_len] = torch.tensor([chosen.get(j, rest) for j in range(src_len)])
+        self.attention_weights = rows  # (B, 1, S)
+        return logits, state._replace(steps=state.steps + 1)
+
+
+class _ScriptedModel(nn.Module):
+    def __init__(self, decoder):
+        super().__init__()
+        self.encoder, self.decoder = _NoEncoder(), decoder
+
+
+def _copy_model():
+    """Writes "<unk> court <unk> <eos>": the first <unk> attends to source word 1, the second
+    puts its largest weight on the source's <eos> and its second largest on word 2."""
+    unk, court = TGT_VOCAB.unk, TGT_VOCAB.encode(["court"])[0]
+    script = [unk, court, unk, EOS_INDEX]
+    weights = [[(1, 0.7)], [(0, 0.6)], [(-1, 0.5), (2, 0.4)], [(-1, 0.9)]]
+    return _ScriptedModel(_ScriptedDecoder(script, weights))
+
+
+@pytest.mark.parametrize("beam_size", [1, 3], ids=["greedy", "beam"])
+def test_replace_unk_copies_the_source_word_each_unk_step_attends_to(beam_size):
+    model = _copy_model()
+    # "Zorglub" and "42" are unknown to SRC_VOCAB: exactly the words the heuristic is for.
+    plain = translate(model, "He Zorglub 42 runs.", SRC_VOCAB, TGT_VOCAB, beam_size=beam_size)
+    assert plain.tokens == ["<unk>", "court", "<unk>"] and plain.copied == []
+    copied = translate(model, "He Zorglub 42 runs.", SRC_VOCAB, TGT_VOCAB, beam_size=beam_size, replace_unk=True)
+    # Step 0 attends to word 1; step 2's largest weight is on <eos>, so its best word (2) is copied.
+    assert copied.tokens == ["zorglub", "court", "42"]
+    assert copied.copied == [0, 2]
+    assert torch.equal(copied.attention, plain.attention) and copied.score == plain.score
+    assert copied.unknown == ["zorglub", "42"]
+    assert "copied=[0, 2]" in repr(copied)
+
+
+def test_replace_unk_leaves_a_translation_without_unk_unchanged():
+    model, _ = overfit_model(attention=True)
+    for english, _ in TOY_TEXT:
+        copied = translate(model, english, SRC_VOCAB, TGT_VOCAB, replace_unk=True)
+        plain = translate(model, english, SRC_VOCAB, TGT_VOCAB)
+        assert "<unk>" not in plain.tokens
+        assert copied.tokens == plain.tokens and copied.copied == []
+        assert torch.equal(copied.attention, plain.attention)
+
+
+def test_replace_unk_needs_attention_and_keeps_translates_input_errors():
+    no_attention, _ = overfit_model(attention=False)
+    with pytest.raises(ValueError, match="replace_unk needs a model with attention"):
+        translate(no_attention, "go.", SRC_VOCAB, TGT_VOCAB, replace_unk=True)
+    with pytest.raises(ValueError, match="needs attention weights"):
+        replace_unknowns(Translation(["<unk>"], None, ["go", EOS]))
+    model = _copy_model()
+    with pytest.raises(ValueError, match="empty or only whitespace"):
+        translate(model, "  ", SRC_VOCAB, TGT_VOCAB, replace_unk=True)
+    with pytest.raises(TypeError, match="string"):
+        translate(model, 3, SRC_VOCAB, TGT_VOCAB, replace_unk=True)

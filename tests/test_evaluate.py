@@ -10,8 +10,8 @@ import pytest
 import bahdanau.evaluate
 from bahdanau.data import DataConfig, Vocab, load_corpus
 from bahdanau.evaluate import (
-    COMPARISON_FILE,
     compare_models,
+    comparison_file,
     evaluate_checkpoint,
     evaluate_model,
     format_comparison,
@@ -64,6 +64,7 @@ def test_perfect_translations_score_100_and_buckets_cover_all_lengths(monkeypatc
     assert report["special_tokens_note"] == SPECIAL_TOKENS_NOTE
     assert report["unk_rate"] == 0.0
     assert report["reference_unk_rate"] == pytest.approx(1 / 10)  # "va", of 10 French tokens
+    assert "replace_unk" not in report  # no attention weights: nothing to copy from
     text = format_report(report)
     assert "test BLEU" in text and "single-reference" in text and "13a" in text
     assert report["bleu_signature"] in text
@@ -85,6 +86,38 @@ def _stand_in_translate(model, sentences, *args, **kwargs):
     if model == "bad":
         outputs = [" ".join(["<unk>", *output.split()[1:]]) for output in outputs]
     return [SimpleNamespace(text=output) for output in outputs]
+
+
+def test_unknown_word_replacement_is_scored_on_the_same_decoding(monkeypatch):
+    """An attention model's report also scores its output with each <unk> copied from the source."""
+    import torch
+
+    from bahdanau.decoding import Translation
+
+    pairs = [(["tom", "met", "zoe", "."], ["tom", "a", "rencontré", "zoe", "."]), (["go", "."], ["va", "!"])]
+
+    def translate_with_attention(model, sentences, *args, **kwargs):
+        results = []
+        for sentence in sentences:
+            words = sentence.split()
+            if words[0] == "tom":  # "zoe" unknown: written <unk> while attending to source word 2
+                tokens, attention = ["tom", "a", "rencontré", "<unk>", "."], torch.eye(6, 5)
+                attention[3] = torch.tensor([0.1, 0.1, 0.6, 0.1, 0.1])
+            else:
+                tokens, attention = ["va", "!"], torch.full((3, 3), 1 / 3)
+            results.append(Translation(tokens, attention, [*words, "<eos>"]))
+        return results
+
+    monkeypatch.setattr(bahdanau.evaluate, "translate", translate_with_attention)
+    french_vocab = Vocab([["tom", "a", "rencontré", ".", "va", "!"]])  # "zoe" is not in it
+    report = evaluate_model(None, None, french_vocab, pairs)
+    copy = report["replace_unk"]
+    assert report["test_bleu"] < 100 and copy["test_bleu"] > 99.9  # zoe copied: every sentence exact
+    assert (copy["sentences_changed"], copy["tokens_copied"], copy["copies_in_reference"], copy["unk_rate"]) == (
+        1, 1, 1, 0.0)
+    assert copy["examples"] == [{"english": "tom met zoe .", "output": "tom a rencontré <unk> .",
+                                 "replaced": "tom a rencontré zoe .", "references": ["tom a rencontré zoe ."]}]
+    assert copy["bleu_signature"] == report["bleu_signature"]
 
 
 def test_compare_models_bootstraps_both_decodings_overall_and_by_length(monkeypatch):
@@ -112,8 +145,9 @@ def test_command_line_compares_and_records(tiny_checkpoint, real_corpus_path, ca
     main(["--compare", str(tiny_checkpoint), str(tiny_checkpoint), "--record",
           "--data-dir", str(real_corpus_path.parent.parent)])
     printed = capsys.readouterr().out
-    assert "tiny against tiny" in printed and COMPARISON_FILE in printed
-    comparison = json.loads(tiny_checkpoint.with_name(COMPARISON_FILE).read_text(encoding="utf-8"))
+    assert comparison_file("tiny", "tiny") == "tiny-vs-tiny.json"
+    assert "tiny against tiny" in printed and "tiny-vs-tiny.json" in printed
+    comparison = json.loads(tiny_checkpoint.with_name("tiny-vs-tiny.json").read_text(encoding="utf-8"))
     assert (comparison["system"], comparison["baseline"], comparison["seed"]) == ("tiny", "tiny", 12345)
     for key in ("test", "test_beam"):  # a model against itself: no difference at all
         assert comparison[key]["overall"]["difference"]["high"] == 0.0

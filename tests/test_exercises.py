@@ -145,10 +145,10 @@ WRONG_ANSWERS = {
         (lambda w: -torch.special.xlogy(w, w).sum(0), "one entropy per row"),
     ],
     # "white" is the word the French *chat* does not translate; "car" a lighter column.
-    "check_read_alignment": [("white", "look for the darker one"), ("dog", "is not a column"), (4, "got a int")],
+    "check_read_alignment": [("car", "look for the darker one"), ("dog", "is not a column"), (4, "got a int")],
     "check_read_total_attention": [("car", "look for the darker one"), ("sold car", "is not a column")],
     "check_read_certainty": [(1, "another row has"), (0, "rows 1 to"), ("2", "got a str")],
-    "check_read_failure": [("tea", "look for the darker one"), ("vert", "is not a column")],
+    "check_read_failure": [("green", "look for the darker one"), ("vert", "is not a column")],
 }
 
 
@@ -362,11 +362,12 @@ def test_solution_includes_point_at_real_objects():
 
 def test_reading_answers_are_read_off_the_shipped_model():
     """The heatmap exercises' answers come from the weights, and the sentences keep them clear to the eye."""
-    alignment = exercises.reading_translation(problems.READING["alignment"]["sentence"])
+    alignment = exercises.reading_translation(problems.READING["alignment"]["sentence"], "rnnsearch")
     row = alignment.attention[problems.READING["alignment"]["row"] - 1]  # (S,)
-    assert alignment.src_tokens[int(row.argmax())] == solutions.read_alignment() == "cat"
+    assert alignment.src_tokens[int(row.argmax())] == solutions.read_alignment() == "blue"
     for key in ("alignment", "total", "certainty", "failure"):
-        attention = exercises.reading_translation(problems.READING[key]["sentence"]).attention  # (T, S)
+        problem = problems.READING[key]
+        attention = exercises.reading_translation(problem["sentence"], problem["model"]).attention  # (T, S)
         values = {"alignment": row, "total": attention.sum(0), "failure": attention.sum(0),
                   "certainty": attention.max(1).values}[key]
         first, second = values.topk(2).values.tolist()

@@ -17,6 +17,7 @@ from bahdanau.models import (
     Seq2SeqDecoder,
     Seq2SeqEncoder,
     make_model,
+    maxout,
     upgrade_state_dict,
 )
 
@@ -236,6 +237,70 @@ def test_fast_decoder_forward_equals_step_by_step_reference(num_layers):
     assert fast_grads.keys() == ref_grads.keys()
     for name in fast_grads:
         torch.testing.assert_close(fast_grads[name], ref_grads[name], atol=1e-5, rtol=1e-4, msg=name)
+
+
+# --- the paper's deep output (rnnsearch) -----------------------------------------------------
+
+
+def test_maxout_takes_the_larger_of_each_pair_of_units():
+    pre = torch.tensor([[1.0, 5.0, -2.0, -3.0, 0.5, 0.25]])  # (1, 2l) with l = 3
+    assert torch.equal(maxout(pre), torch.tensor([[5.0, -2.0, 0.5]]))
+    assert maxout(torch.randn(2, 3, 8)).shape == (2, 3, 4)
+
+
+def test_deep_output_is_the_papers_maxout_over_s_i_y_prev_and_c_i():
+    """logits = W_o maxout(U_o s_i + V_o E y_{i-1} + C_o c_i), with s_i the state after the step."""
+    torch.manual_seed(0)
+    B, S, T, E, H, H_enc, maxout_units = 3, 5, 4, 8, 12, 24, 6
+    decoder = Seq2SeqAttentionDecoder(TGT_V, E, H, 1, dropout=0.0, enc_output_size=H_enc,
+                                      deep_output=maxout_units).eval()
+    assert decoder.maxout_input.in_features == H + E + H_enc and decoder.maxout_input.out_features == 2 * maxout_units
+    assert decoder.dense.in_features == maxout_units
+    enc_outputs, hidden_state = torch.randn(B, S, H_enc), torch.randn(1, B, H)
+    valid_lens = torch.tensor([5, 2, 3])
+    X = torch.randint(0, TGT_V, (B, T))
+    state = decoder.init_state((enc_outputs, hidden_state), valid_lens)
+    logits, _ = decoder(X, state)
+    # The same, one step at a time, from the module's own pieces.
+    hidden = hidden_state
+    for i in range(T):
+        query = hidden[-1].unsqueeze(1)  # s_{i-1}
+        scores = decoder.attention.scores(query, state.enc_keys)
+        context, _ = decoder.attention.attend(scores, enc_outputs, valid_lens)  # (B, 1, H_enc)
+        emb = decoder.embedding(X[:, i : i + 1])  # (B, 1, E)
+        output, hidden = decoder.rnn(torch.cat((context, emb), dim=-1), hidden)  # s_i
+        t = maxout(decoder.maxout_input(torch.cat((output, emb, context), dim=-1)))  # (B, 1, l)
+        torch.testing.assert_close(logits[:, i : i + 1], decoder.dense(t), atol=1e-5, rtol=1e-5)
+
+
+def test_the_papers_attention_initialisation_starts_every_row_uniform():
+    model = make_model(_config(attention_init="paper", attention_dropout=0.0))
+    attention = model.decoder.attention
+    assert attention.w_v.weight.abs().sum() == 0 and attention.dropout.p == 0.0
+    assert 0 < attention.W_k.weight.std() < 0.002 and 0 < attention.W_q.weight.std() < 0.002
+    src, valid_lens, tgt_in = _batch()
+    model(src, tgt_in, valid_lens)
+    weights = model.decoder.attention_weights  # (B, T, S): 1 / valid_len on every real token
+    expected = (torch.arange(7) < valid_lens[:, None]).float() / valid_lens[:, None]  # (B, S)
+    torch.testing.assert_close(weights, expected[:, None, :].expand_as(weights))
+    # d2l's default: Xavier everywhere and the weights dropped out like the rest.
+    d2l_style = make_model(_config(dropout=0.3)).decoder.attention
+    assert d2l_style.w_v.weight.abs().sum() > 0 and d2l_style.dropout.p == 0.3
+    with pytest.raises(ValueError, match="attention_init must be 'd2l' or 'paper'"):
+        make_model(_config(attention_init="orthogonal"))
+
+
+def test_deep_output_needs_attention_and_round_trips_in_the_config():
+    with pytest.raises(ValueError, match="deep_output needs attention=True"):
+        make_model(_config(attention=False, deep_output=4))
+    config = _config(bidirectional=True, deep_output=4)
+    assert ModelConfig(**json.loads(json.dumps(config.to_dict()))) == config
+    model = make_model(config)
+    src, valid_lens, tgt_in = _batch()
+    assert model(src, tgt_in, valid_lens).shape == (3, 4, TGT_V)
+    # A config written before deep_output existed still loads, with d2l's linear output.
+    old = {key: value for key, value in config.to_dict().items() if key != "deep_output"}
+    assert ModelConfig(**old).deep_output == 0
 
 
 def test_fast_decoder_trains_with_dropout_between_layers():

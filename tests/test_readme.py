@@ -2,7 +2,7 @@
 
 The numbers in README.md's "Pretrained models and the quality bar" section are copied from
 ``bahdanau/pretrained/*.json`` (each model's ``test`` and ``test_beam``) and from
-``comparison.json`` (the paired bootstrap of attention against no-attention). Each test parses
+``attention-vs-no-attention.json`` (the paired bootstrap of attention against no-attention). Each test parses
 one table or paragraph and compares every number with the JSON, rounded as printed, so a
 re-recording without a README update fails here. The claims the prose makes about gaps are
 checked against the 95% intervals, at the strength the README states them.
@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from bahdanau.metrics import interval_excludes_zero
-from bahdanau.pretrained import RECORDED, recorded_comparison, recorded_metadata
+from bahdanau.pretrained import PRETRAINED, RECORDED, pretrained_path, recorded_comparison, recorded_metadata
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 SECTION_START = "## Pretrained models and the quality bar"
@@ -81,7 +81,7 @@ def _rows_by_bucket(section: dict) -> dict[str, dict]:
 
 
 def test_the_comparison_is_of_the_recorded_models(metadata, comparison):
-    """comparison.json and the models' JSON come from the same translations."""
+    """attention-vs-no-attention.json and the models' JSON come from the same translations."""
     assert (comparison["system"], comparison["baseline"]) == ("attention", "no-attention")
     for key in ("test", "test_beam"):
         for side, name in (("system", "attention"), ("baseline", "no-attention")):
@@ -95,19 +95,37 @@ def test_the_comparison_is_of_the_recorded_models(metadata, comparison):
 
 def test_models_table(section, metadata, comparison):
     table = _table(section, "model", "training pairs", "BLEU, greedy", "BLEU, beam 4")
+    assert table[0][4:] == ["single-reference (greedy / beam 4)", "unknown words copied (greedy / beam 4)",
+                            "alignment: argmax accuracy / AER", "size", "training time"]
     rows = {row[0].strip("`"): row for row in table[1:]}
     assert list(rows) == list(RECORDED)
-    sides = {comparison["system"]: "system", comparison["baseline"]: "baseline"}
-    for name, (_, pairs, greedy, beam, single_ref, minutes) in rows.items():
+    # The bootstrapped models' intervals: attention and no-attention from their comparison,
+    # rnnsearch from its comparison with no-attention.
+    intervals = {"attention": (comparison, "system"), "no-attention": (comparison, "baseline"),
+                 "rnnsearch": (recorded_comparison("rnnsearch", "no-attention"), "system")}
+    for name, (_, pairs, greedy, beam, single_ref, copied, alignment, size, minutes) in rows.items():
         recorded = metadata[name]
         assert pairs == f"{recorded['num_train_pairs']:,}"
         for cell, key in ((greedy, "test"), (beam, "test_beam")):
-            if name in sides:  # the bootstrapped models: BLEU [95% interval]
-                overall = comparison[key]["overall"][sides[name]]
-                assert cell == _with_interval(overall)
+            if name in intervals:  # BLEU [95% interval]
+                source, side = intervals[name]
+                assert cell == _with_interval(source[key]["overall"][side])
             assert cell.split(" [")[0] == f"{recorded[key]['test_bleu']:.1f}"
         assert single_ref == (f"{recorded['test']['test_bleu_single_ref']:.1f} / "
                               f"{recorded['test_beam']['test_bleu_single_ref']:.1f}")
+        if "replace_unk" in recorded["test"]:
+            assert copied == (f"{recorded['test']['replace_unk']['test_bleu']:.1f} / "
+                              f"{recorded['test_beam']['replace_unk']['test_bleu']:.1f}")
+        else:
+            assert copied == "-"
+        if "alignment" in recorded:
+            assert alignment == f"{recorded['alignment']['argmax_accuracy']:.2f} / {recorded['alignment']['aer']:.2f}"
+        else:
+            assert alignment == "-"
+        if name in PRETRAINED:
+            assert size == f"{pretrained_path(name).stat().st_size / 1e6:.1f} MB"
+        else:
+            assert size == "-"
         assert minutes == f"{recorded['training_seconds'] / 60:.1f} min"
 
 
@@ -222,3 +240,24 @@ def test_limits_paragraph_numbers_are_recorded(section, metadata):
     # The two models share the test split and the vocabulary size.
     assert metadata["attention"]["test"]["reference_unk_rate"] == pytest.approx(
         metadata["no-attention"]["test"]["reference_unk_rate"])
+
+
+def test_papers_model_paragraph_numbers_are_recorded(section, metadata):
+    """The rnnsearch paragraph: every number recorded, and its claims at the strength stated."""
+    paragraph = _paragraph(section, "**The paper's model.**")
+    paper, d2l_style = metadata["rnnsearch"], metadata["attention"]
+    against = recorded_comparison("rnnsearch", "attention")
+    allowed = {f"{paper[key]['test_bleu']:.1f}" for key in ("test", "test_beam")}
+    allowed |= {f"{run[key]['replace_unk']['test_bleu']:.1f}" for run in (paper, d2l_style)
+                for key in ("test", "test_beam")}
+    allowed |= {f"{run['alignment'][field]:.2f}" for run in (paper, d2l_style) for field in ("argmax_accuracy", "aer")}
+    for key in ("test", "test_beam"):
+        difference = against[key]["overall"]["difference"]
+        allowed |= {f"{difference[bound]:.1f}" for bound in ("bleu", "low", "high")}
+        assert f"{difference['bleu']:.1f} [{difference['low']:.1f}, {difference['high']:.1f}]" in paragraph
+        assert interval_excludes_zero(difference) and difference["low"] > 0
+    allowed.add("0.6")  # the issue's target, quoted
+    assert _decimals(paragraph) <= allowed, sorted(_decimals(paragraph) - allowed)
+    assert "at least 0.6" in paragraph and paper["alignment"]["argmax_accuracy"] >= 0.6
+    assert f"{paper['alignment']['argmax_accuracy']:.2f}" in paragraph
+    assert f"{d2l_style['alignment']['argmax_accuracy']:.2f}" in paragraph

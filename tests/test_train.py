@@ -51,6 +51,22 @@ def test_presets_are_what_the_book_promises():
         {k: v for k, v in baseline.model.items() if k != "attention"}
 
 
+def test_rnnsearch_preset_is_the_papers_architecture_on_the_shipped_recipe():
+    rnnsearch, attention = PRESETS["rnnsearch"], PRESETS["attention"]
+    # The paper's three architectural choices: both directions, s_0 from <-h_1 (the encoder's
+    # bridge, built when bidirectional) and a maxout deep output.
+    assert rnnsearch.model["attention"] and rnnsearch.model["bidirectional"]
+    assert rnnsearch.model["deep_output"] > 0
+    # The paper's alignment model: scores start at 0, and no dropout on the weights.
+    assert rnnsearch.model["attention_init"] == "paper" and rnnsearch.model["attention_dropout"] == 0.0
+    # Everything else as the two other shipped models: same data and split, size and budget.
+    assert rnnsearch.data == attention.data
+    assert (rnnsearch.epochs, rnnsearch.lr, rnnsearch.lr_decay, rnnsearch.batch_size, rnnsearch.seed) == (
+        attention.epochs, attention.lr, attention.lr_decay, attention.batch_size, attention.seed)
+    same = ("embed_size", "num_hiddens", "num_layers", "dropout")
+    assert {k: rnnsearch.model[k] for k in same} == {k: attention.model[k] for k in same}
+
+
 def test_unknown_preset_is_refused():
     with pytest.raises(ValueError, match="unknown preset 'big'"):
         train_preset("big")

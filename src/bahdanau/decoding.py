@@ -31,6 +31,7 @@ k beam size.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 import warnings
@@ -41,7 +42,7 @@ from typing import NamedTuple
 import torch
 from torch import Tensor
 
-from .data import EOS, Vocab, encode_sources, tokenize
+from .data import EOS, UNK, Vocab, encode_sources, tokenize
 from .interfaces import AttentionDecoder, Decoder, DecoderState, Seq2Seq
 from .runtime import inference_mode, model_device
 
@@ -56,6 +57,7 @@ __all__ = [
     "length_penalty_factor",
     "default_max_len",
     "unknown_words",
+    "replace_unknowns",
     "translate",
 ]
 
@@ -433,6 +435,9 @@ class Translation:
             included) ``** length_penalty``.
         truncated: the input had more than ``max_src_len`` tokens and was cut.
         finished: the model produced ``<eos>`` (False: it was cut at ``max_len``).
+        copied: the positions in ``tokens`` where an ``<unk>`` was replaced by the
+            source word that the step attended to most (``replace_unk=True``, see
+            :func:`replace_unknowns`); empty otherwise.
     """
 
     tokens: list[str]
@@ -442,6 +447,7 @@ class Translation:
     score: float = 0.0
     truncated: bool = False
     finished: bool = True
+    copied: list[int] = field(default_factory=list)
 
     @property
     def text(self) -> str:
@@ -460,6 +466,8 @@ class Translation:
             extras.append("truncated=True")
         if not self.finished:
             extras.append("finished=False")
+        if self.copied:
+            extras.append(f"copied={self.copied!r}")
         return f"Translation({self.text!r}, {', '.join(extras)})"
 
 
@@ -525,6 +533,37 @@ def unknown_words(words: Sequence[str], src_vocab: Vocab) -> list[str]:
     return [word for word in dict.fromkeys(words) if word not in src_vocab]
 
 
+def replace_unknowns(translation: Translation) -> Translation:
+    """Replace each ``<unk>`` of the output by the source word its step attended to most.
+
+    The copy heuristic of Luong et al. (2015) and Jean et al. (2015): a word the
+    target vocabulary cannot write (a name, a number, a rare word) is most often
+    one the French keeps as it is, and the attention row of the step that wrote
+    ``<unk>`` says where in the source it is. Row t of ``translation.attention``
+    belongs to output token t; the source's ``<eos>`` column is left out of the
+    argmax (it is not a word to copy). The word is copied as the model read it
+    (lower-cased, as :func:`~bahdanau.data.tokenize` writes it).
+
+    Returns a new :class:`Translation` with the replaced ``tokens`` and their
+    positions in ``copied``; ``attention``, ``score`` and the rest are unchanged.
+
+    Raises:
+        ValueError: the translation has no attention weights (a model without
+            attention has nothing to copy from).
+    """
+    if translation.attention is None:
+        raise ValueError("replace_unk needs attention weights: this model has no attention to copy from")
+    words = translation.src_tokens[:-1]  # without <eos>
+    tokens, copied = list(translation.tokens), []
+    for position, token in enumerate(tokens):
+        if token == UNK and words:
+            # (S - 1,): this step's weights on the source words
+            source = int(translation.attention[position, : len(words)].argmax())
+            tokens[position] = words[source]
+            copied.append(position)
+    return dataclasses.replace(translation, tokens=tokens, copied=copied)
+
+
 def translate(
     model: Seq2Seq,
     sentences: str | Sequence[str],
@@ -536,6 +575,7 @@ def translate(
     max_src_len: int = 50,
     length_penalty: float = 0.75,
     penalty: str = "d2l",
+    replace_unk: bool = False,
     batch_size: int = 128,
     device: torch.device | str | None = None,
 ) -> Translation | list[Translation]:
@@ -559,15 +599,22 @@ def translate(
         max_src_len: longer inputs are cut to their first ``max_src_len`` words,
             with a ``UserWarning``, and marked ``truncated``.
         length_penalty, penalty: see :func:`beam_search` (unused when ``beam_size=1``).
+        replace_unk: replace each ``<unk>`` of the output by the source word that
+            its step attended to most (:func:`replace_unknowns`); needs a model
+            with attention.
         batch_size: sentences decoded together (memory grows with it times ``beam_size``).
         device: where to run; ``None`` means where the model is. Otherwise the
             model is moved there.
 
     Raises:
         TypeError: ``sentences`` is not a string or a list of strings.
-        ValueError: a sentence is empty or only whitespace (the message says which).
+        ValueError: a sentence is empty or only whitespace (the message says which),
+            or ``replace_unk=True`` for a model without attention.
     """
     single, word_lists, truncated = _words_to_translate(sentences, max_src_len)
+    if replace_unk and not isinstance(model.decoder, AttentionDecoder):
+        raise ValueError("replace_unk needs a model with attention: it copies the source word that each "
+                         "<unk> step attended to most")
     if device is not None:
         model.to(device)
     if beam_size == 1:
@@ -585,6 +632,7 @@ def translate(
         hypotheses = decode(model, src, src_valid_len, bos_index=tgt_vocab.bos, eos_index=tgt_vocab.eos,
                             max_len=limits)
         for position, hypothesis in zip(chunk, hypotheses):
-            results[position] = _to_translation(hypothesis, word_lists[position], src_vocab, tgt_vocab,
-                                                truncated[position])
+            translation = _to_translation(hypothesis, word_lists[position], src_vocab, tgt_vocab,
+                                          truncated[position])
+            results[position] = replace_unknowns(translation) if replace_unk else translation
     return results[0] if single else results  # type: ignore[return-value]

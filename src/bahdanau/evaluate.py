@@ -28,8 +28,9 @@ training command does this for every model it writes.
 search) and runs sacreBLEU's paired bootstrap (:func:`bahdanau.metrics.paired_bootstrap`):
 each model's BLEU with its 95% interval, and the difference with its own interval and
 p-value, overall (``<= max_len`` tokens) and per length bucket. With ``--record`` it writes
-them to :data:`COMPARISON_FILE` beside SYSTEM: for the shipped models,
-``python -m bahdanau.evaluate --compare attention no-attention --record``.
+them to ``SYSTEM-vs-BASELINE.json`` (:func:`comparison_file`) beside SYSTEM: for the shipped
+models, ``python -m bahdanau.evaluate --compare attention no-attention --record``, and the same
+for ``rnnsearch no-attention`` and ``rnnsearch attention``.
 """
 
 from __future__ import annotations
@@ -44,8 +45,9 @@ from typing import Any
 import torch
 from torch import nn
 
+from .alignment import evaluate_alignments
 from .data import UNK, DataConfig, Pair, Vocab, read_pairs, references_by_source, split_by_source
-from .decoding import translate
+from .decoding import replace_unknowns, translate
 from .download import DATA_DIR_HELP, fra_eng_path
 from .metrics import (
     BLEU_SIGNATURE_NOTE,
@@ -61,16 +63,22 @@ from .metrics import (
 )
 
 __all__ = [
-    "QUALITY_MAX_LEN", "RECORD_BEAM_SIZE", "COMPARISON_FILE", "TranslatedTestSet", "held_out_pairs",
+    "QUALITY_MAX_LEN", "RECORD_BEAM_SIZE", "comparison_file", "TranslatedTestSet", "held_out_pairs",
     "translate_test_set", "evaluate_model", "evaluate_checkpoint", "record_evaluation", "compare_models",
     "compare_checkpoints", "record_comparison", "format_report", "format_comparison", "main",
 ]
 
 QUALITY_MAX_LEN = 10
 RECORD_BEAM_SIZE = 4
-# What ``--compare A B --record`` writes, beside A's checkpoint (for the shipped models:
-# bahdanau/pretrained/comparison.json, read by bahdanau.pretrained.recorded_comparison).
-COMPARISON_FILE = "comparison.json"
+
+
+def comparison_file(system: str, baseline: str) -> str:
+    """The file ``--compare SYSTEM BASELINE --record`` writes beside SYSTEM's checkpoint.
+
+    For the shipped models it lives in ``bahdanau/pretrained/`` and
+    :func:`bahdanau.pretrained.recorded_comparison` reads it.
+    """
+    return f"{system}-vs-{baseline}.json"
 
 
 def held_out_pairs(data_config: DataConfig | dict, data_dir: str | os.PathLike[str] | None = None,
@@ -97,11 +105,14 @@ class TranslatedTestSet:
         sources: the distinct English sentences, as token tuples, in order of first appearance.
         hypotheses: the model's translation of each, a string of tokens.
         references: all the French translations of each (strings), the references of BLEU.
+        replaced: the same translations after unknown-word replacement
+            (:func:`bahdanau.decoding.replace_unknowns`); None for a model without attention.
     """
 
     sources: list[tuple[str, ...]]
     hypotheses: list[str]
     references: list[list[str]]
+    replaced: list[str] | None = None
 
     def short(self, max_len: int) -> list[int]:
         """Indices of the sentences of at most ``max_len`` English tokens."""
@@ -118,8 +129,52 @@ def translate_test_set(model: nn.Module, src_vocab: Vocab, tgt_vocab: Vocab, pai
     sources = [tuple(src) for src in references]
     translations = translate(model, [" ".join(src) for src in sources], src_vocab, tgt_vocab,
                              beam_size=beam_size, batch_size=batch_size)
+    # The copy needs only the weights of the decoding already done: no second decoding.
+    replaced = ([replace_unknowns(t).text for t in translations]
+                if all(getattr(t, "attention", None) is not None for t in translations) else None)
     return TranslatedTestSet(sources, [t.text for t in translations],
-                            [[" ".join(ref) for ref in refs] for refs in references.values()])
+                            [[" ".join(ref) for ref in refs] for refs in references.values()], replaced)
+
+
+def _replace_unk_report(test: TranslatedTestSet, short: list[int], tgt_vocab: Vocab,
+                        num_examples: int) -> dict[str, Any]:
+    """BLEU of the short sentences after unknown-word replacement, and what the copies were.
+
+    ``tokens_copied`` counts the replaced ``<unk>``; ``copies_in_reference`` those whose copied
+    word is one the target vocabulary cannot write and that occurs in one of the sentence's
+    references: a word the model could not have produced itself, supplied right (copying a
+    "." the model could have written does not count). The examples are sentences whose every
+    copy is such a word.
+    """
+    assert test.replaced is not None
+    bleu, signature = corpus_bleu_with_signature([test.replaced[i] for i in short],
+                                                 [test.references[i] for i in short])
+    changed = [i for i in short if test.replaced[i] != test.hypotheses[i]]
+    output_tokens = [token for i in short for token in test.replaced[i].split()]
+    copied = in_reference = 0
+    good: list[int] = []  # sentences where every copied word is in a reference
+    for i in changed:
+        reference_words = {word for reference in test.references[i] for word in reference.split()}
+        words = [new for old, new in zip(test.hypotheses[i].split(), test.replaced[i].split(), strict=True)
+                 if old == UNK]
+        hits = sum(word in reference_words and word not in tgt_vocab for word in words)
+        copied, in_reference = copied + len(words), in_reference + hits
+        if hits == len(words):
+            good.append(i)
+    shown = good[:: max(1, len(good) // num_examples)][:num_examples]
+    return {
+        "test_bleu": bleu,
+        "bleu_signature": signature,
+        "sentences_changed": len(changed),
+        "tokens_copied": copied,
+        "copies_in_reference": in_reference,
+        "unk_rate": output_tokens.count(UNK) / max(1, len(output_tokens)),
+        "examples": [
+            {"english": " ".join(test.sources[i]), "output": test.hypotheses[i], "replaced": test.replaced[i],
+             "references": test.references[i]}
+            for i in shown
+        ],
+    }
 
 
 def evaluate_model(model: nn.Module, src_vocab: Vocab, tgt_vocab: Vocab, pairs: list[Pair], *,
@@ -158,6 +213,9 @@ def evaluate_model(model: nn.Module, src_vocab: Vocab, tgt_vocab: Vocab, pairs: 
         "unk_rate": output_tokens.count(UNK) / max(1, len(output_tokens)),
         "reference_unk_rate": sum(token not in tgt_vocab for token in reference_tokens) / max(1, len(reference_tokens)),
         "examples": examples,
+        # Unknown-word replacement (translate(..., replace_unk=True)) on the same decoding.
+        **({"replace_unk": _replace_unk_report(test, short, tgt_vocab, num_examples)}
+           if test.replaced is not None else {}),
     }
 
 
@@ -190,6 +248,8 @@ def record_evaluation(path: str | os.PathLike[str], *, data_dir: str | os.PathLi
     for key, beam_size in (("test", 1), ("test_beam", RECORD_BEAM_SIZE)):
         metadata[key] = evaluate_model(checkpoint.model, checkpoint.src_vocab, checkpoint.tgt_vocab, pairs,
                                        beam_size=beam_size)
+    if metadata["test"].get("replace_unk") is not None:  # an attention model: measure its alignments too
+        metadata["alignment"] = evaluate_alignments(checkpoint.model, checkpoint.src_vocab, checkpoint.tgt_vocab)
     half = bool(read_checkpoint_metadata(path).get("half", False))
     save_checkpoint(path, checkpoint.model, checkpoint.model_config, checkpoint.src_vocab, checkpoint.tgt_vocab,
                     metadata, half=half)
@@ -271,12 +331,12 @@ def compare_checkpoints(system_path: str | os.PathLike[str], baseline_path: str 
 def record_comparison(system_path: str | os.PathLike[str], baseline_path: str | os.PathLike[str], *,
                       data_dir: str | os.PathLike[str] | None = None,
                       corpus_path: str | os.PathLike[str] | None = None) -> tuple[dict[str, Any], Path]:
-    """:func:`compare_checkpoints` and write it to :data:`COMPARISON_FILE` beside ``system_path``.
+    """:func:`compare_checkpoints` and write it to :func:`comparison_file` beside ``system_path``.
 
     Returns the comparison and the path written.
     """
     comparison = compare_checkpoints(system_path, baseline_path, data_dir=data_dir, corpus_path=corpus_path)
-    out = Path(system_path).with_name(COMPARISON_FILE)
+    out = Path(system_path).with_name(comparison_file(comparison["system"], comparison["baseline"]))
     out.write_text(json.dumps(comparison, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return comparison, out
 
@@ -351,7 +411,7 @@ def main(argv: list[str] | None = None) -> None:
                              f"beam {RECORD_BEAM_SIZE}, overall and by length")
     parser.add_argument("--record", action="store_true",
                         help=f"store greedy and beam-{RECORD_BEAM_SIZE} results in the checkpoint's metadata "
-                             f"(and NAME.json beside it); with --compare, write {COMPARISON_FILE} beside SYSTEM")
+                             f"(and NAME.json beside it); with --compare, write SYSTEM-vs-BASELINE.json beside SYSTEM")
     args = parser.parse_args(argv)
     if (args.checkpoint is None) == (args.compare is None):
         parser.error("give either a checkpoint or --compare SYSTEM BASELINE")

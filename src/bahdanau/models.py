@@ -48,6 +48,8 @@ __all__ = [
     "make_model",
     "init_seq2seq",
     "gru_update",
+    "maxout",
+    "init_attention_as_paper",
     "upgrade_state_dict",
 ]
 
@@ -105,6 +107,17 @@ def gru_update(
     candidate = torch.tanh(input_n + reset * hidden_n)  # n
     # (1 - z) * n + z * h: from n towards h by z
     return torch.lerp(candidate, hidden, update)
+
+
+def maxout(pre_activations: torch.Tensor) -> torch.Tensor:
+    """The paper's maxout: the larger of each pair of units (appendix A.2.2).
+
+    ``t_{i,j} = max(t~_{i,2j-1}, t~_{i,2j})``: (..., 2l) -> (..., l).
+    """
+    *batch, two_l = pre_activations.shape
+    # (..., l, 2): units 2j-1 and 2j side by side
+    pairs = pre_activations.view(*batch, two_l // 2, 2)
+    return pairs.amax(dim=-1)  # (..., l)
 
 
 class Seq2SeqEncoder(nn.Module):
@@ -300,8 +313,16 @@ class Seq2SeqAttentionDecoder(nn.Module):
     last-layer hidden state ``s_{i-1}``; the attention returns the context
     ``c_i``, which is concatenated with the embedding of the previous output
     token ``y_{i-1}`` and fed to the GRU; a linear layer maps the new state to
-    logits. (The paper's output layer is a deep maxout over ``s_i``,
-    ``y_{i-1}`` and ``c_i``; like d2l we keep the simpler linear one.)
+    logits (d2l's output layer, ``deep_output=0``).
+
+    ``deep_output=l > 0`` builds the paper's deep output instead (appendix
+    A.2.2): ``t~_i = U_o s_i + V_o E y_{i-1} + C_o c_i`` (size 2l, one
+    ``nn.Linear`` named ``maxout_input`` over ``[s_i ; E y_{i-1} ; c_i]``),
+    ``t_i = maxout(t~_i)`` (size l) and logits ``W_o t_i``. It reads
+    ``s_i``, the state after the step, as the main text's eq. 4 writes
+    ``p(y_i | ...) = g(y_{i-1}, s_i, c_i)``; the appendix writes
+    ``s_{i-1}``, which would leave the GRU's update out of the word being
+    chosen. The ``rnnsearch`` preset uses it.
 
     ``forward(X, state)`` with X (B, T) returns logits (B, T, V) and the new
     state, and sets ``attention_weights`` (B, T, S): one row of weights per
@@ -309,7 +330,9 @@ class Seq2SeqAttentionDecoder(nn.Module):
     loop's body is :meth:`step`. ``dropout`` applies to the target
     embeddings, the attention weights and between stacked GRU layers;
     ``enc_output_size`` is the size of the annotations (2H for a
-    bidirectional encoder).
+    bidirectional encoder). The maxout units get dropout too.
+    ``attention_dropout`` overrides ``dropout`` for the attention weights
+    (d2l drops them out; the paper does not, and ``rnnsearch`` sets 0).
 
     ``self.rnn`` is an ``nn.GRU`` used as the holder of the GRU's parameters:
     the steps apply its equations by hand (:func:`gru_update`), which lets
@@ -328,18 +351,28 @@ class Seq2SeqAttentionDecoder(nn.Module):
         dropout: float = 0.0,
         *,
         enc_output_size: int | None = None,
+        deep_output: int = 0,
+        attention_dropout: float | None = None,
     ):
         super().__init__()
         enc_output_size = enc_output_size or num_hiddens
         self.attention = AdditiveAttention(
-            enc_output_size, num_hiddens, num_hiddens, dropout
+            enc_output_size, num_hiddens, num_hiddens,
+            dropout if attention_dropout is None else attention_dropout,
         )
         self.embedding = nn.Embedding(vocab_size, embed_size)
         self.rnn = nn.GRU(
             embed_size + enc_output_size, num_hiddens, num_layers,
             dropout=_between_layers(dropout, num_layers), batch_first=True,
         )
-        self.dense = nn.Linear(num_hiddens, vocab_size)
+        self.deep_output = deep_output
+        if deep_output:
+            # [U_o V_o C_o] of appendix A.2.2, one matmul for the three
+            self.maxout_input = nn.Linear(
+                num_hiddens + embed_size + enc_output_size, 2 * deep_output
+            )
+        # W_o: from t_i (deep output) or from s_i (d2l's linear output)
+        self.dense = nn.Linear(deep_output or num_hiddens, vocab_size)
         self.dropout = nn.Dropout(dropout)
         # Set by forward (interfaces.ScoredAttentionDecoder): one row per
         # target step of the last call.
@@ -376,20 +409,28 @@ class Seq2SeqAttentionDecoder(nn.Module):
         )  # (3H, H_enc), (3H, E)
         emb_gates = F.linear(embs, W_y, self.rnn.bias_ih_l0)  # (B, T, 3H)
         hidden = list(state.hidden_state.unbind(0))  # L states (B, H)
-        outputs, queries, scores, weights = [], [], [], []
+        outputs, queries, scores, weights, contexts = [], [], [], [], []
         for gates in emb_gates.unbind(dim=1):  # T steps of (B, 3H)
             queries.append(hidden[-1])  # s_{i-1}
-            hidden, step_scores, step_weights = self.step(
+            hidden, step_scores, step_weights, context = self.step(
                 gates, W_c, hidden, state
             )
             outputs.append(hidden[-1])  # s_i
             scores.append(step_scores)
             weights.append(step_weights)
+            contexts.append(context)
         # d2l's attention_weights, and what the step-through view shows.
         self.attention_weights = torch.cat(weights, dim=1)  # (B, T, S)
         self.attention_scores = torch.cat(scores, dim=1)  # (B, T, S)
         self.attention_queries = torch.stack(queries, dim=1)  # (B, T, H)
-        logits = self.dense(torch.stack(outputs, dim=1))  # (B, T, V)
+        outputs = torch.stack(outputs, dim=1)  # (B, T, H): s_i
+        if self.deep_output:
+            # t~_i = U_o s_i + V_o E y_{i-1} + C_o c_i, for all T at once
+            pre_maxout = self.maxout_input(
+                torch.cat((outputs, embs, torch.cat(contexts, dim=1)), -1)
+            )  # (B, T, 2l)
+            outputs = self.dropout(maxout(pre_maxout))  # (B, T, l): t_i
+        logits = self.dense(outputs)  # (B, T, V)
         return logits, state._replace(hidden_state=torch.stack(hidden))
 
     def step(self, emb_gates, W_c, hidden, state):
@@ -400,7 +441,7 @@ class Seq2SeqAttentionDecoder(nn.Module):
         ``W_ih`` that read the context; hidden: each layer's state (B, H)
         before the step, the last one being s_{i-1}. Returns each layer's
         new state (the last one is s_i), the scores e_ij and the weights
-        alpha_ij, both (B, 1, S).
+        alpha_ij, both (B, 1, S), and the context c_i (B, 1, H_enc).
         """
         query = hidden[-1].unsqueeze(1)  # (B, 1, H): s_{i-1}
         # e_ij = v_a^T tanh(W_a s_{i-1} + U_a h_j) (eq. 6), U_a h_j cached
@@ -421,7 +462,7 @@ class Seq2SeqAttentionDecoder(nn.Module):
             hidden_gates = F.linear(hidden[layer], W_hh, b_hh)  # (B, 3H)
             new_state = gru_update(input_gates, hidden_gates, hidden[layer])
             new_hidden.append(new_state)  # (B, H)
-        return new_hidden, scores, weights
+        return new_hidden, scores, weights, context
 
 
 class EncoderDecoder(nn.Module):
@@ -460,6 +501,12 @@ class ModelConfig:
     dropout: float = 0.2
     attention: bool = True
     bidirectional: bool = False
+    # 0: d2l's linear output layer; l > 0: the paper's maxout with l units
+    deep_output: int = 0
+    # dropout on the attention weights; None: the same as ``dropout`` (d2l)
+    attention_dropout: float | None = None
+    # "d2l": Xavier like every other layer; "paper": W_a, U_a ~ N(0, 0.001^2), v_a = 0
+    attention_init: str = "d2l"
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -478,19 +525,43 @@ def make_model(config: ModelConfig) -> EncoderDecoder:
         config.dropout,
         bidirectional=config.bidirectional,
     )
-    if config.attention:
-        decoder_class = Seq2SeqAttentionDecoder
-    else:
-        decoder_class = Seq2SeqDecoder
-    decoder = decoder_class(
+    sizes = (
         config.tgt_vocab_size,
         config.embed_size,
         config.num_hiddens,
         config.num_layers,
         config.dropout,
-        enc_output_size=encoder.output_size,
     )
+    if config.attention:
+        decoder = Seq2SeqAttentionDecoder(
+            *sizes, enc_output_size=encoder.output_size,
+            deep_output=config.deep_output,
+            attention_dropout=config.attention_dropout,
+        )
+    else:
+        if config.deep_output:
+            raise ValueError(
+                "deep_output needs attention=True: the paper's maxout reads"
+                " the context c_i, which only the attention decoder has"
+            )
+        decoder = Seq2SeqDecoder(*sizes, enc_output_size=encoder.output_size)
+    if config.attention_init == "paper":
+        init_attention_as_paper(decoder.attention)
+    elif config.attention_init != "d2l":
+        raise ValueError(f"attention_init must be 'd2l' or 'paper', not {config.attention_init!r}")
     return EncoderDecoder(encoder, decoder)
+
+
+def init_attention_as_paper(attention: AdditiveAttention) -> None:
+    """The paper's initialisation of the alignment model (appendix B.1).
+
+    ``W_a`` and ``U_a`` (``W_q``, ``W_k``) from N(0, 0.001^2) and ``v_a`` (``w_v``) 0: every
+    score ``e_ij`` starts at 0, so every row of weights starts uniform, and the alignment is
+    learned from there rather than from Xavier's random preferences.
+    """
+    nn.init.normal_(attention.W_q.weight, std=0.001)
+    nn.init.normal_(attention.W_k.weight, std=0.001)
+    nn.init.zeros_(attention.w_v.weight)
 
 
 # Weights of the encoder before it became one nn.GRU: a single-layer GRU per

@@ -1,12 +1,17 @@
-"""The models that ship with the package: ``load_pretrained("attention")`` and ``("no-attention")``.
+"""The models that ship with the package: ``load_pretrained("attention")``, ``("no-attention")``
+and ``("rnnsearch")``.
 
-Both were trained by ``python -m bahdanau.train --preset NAME`` on the same data, for the same
-number of epochs, and differ only in the decoder, so the book can *measure* what attention
-buys. Their files live in ``bahdanau/pretrained/`` (package data: ``pip install`` from the
-repository brings them), weights in float16, metadata as JSON inside the file: the preset, the
+All three were trained by ``python -m bahdanau.train --preset NAME`` on the same data, for the
+same number of epochs. ``attention`` and ``no-attention`` differ only in the decoder, so the
+book can *measure* what attention buys; ``rnnsearch`` is the paper's architecture
+(bidirectional encoder, ``s_0 = tanh(W_s <-h_1)``, maxout deep output; see
+``book/notation.md`` for every remaining difference from the paper). Their files live in
+``bahdanau/pretrained/`` (package data: ``pip install`` from the repository brings them), weights
+in float16, metadata as JSON inside the file: the preset, the
 full configuration, the corpus SHA-256, the split seed, the test BLEU (overall and by length,
-each with sacreBLEU's signature), the training time and the machine. ``comparison.json`` beside
-them holds the paired bootstrap of the two (:func:`recorded_comparison`).
+each with sacreBLEU's signature; with unknown-word replacement for the attention models), the
+alignment scores on the gold set (attention models), the training time and the machine.
+``SYSTEM-vs-BASELINE.json`` files beside them hold paired bootstraps (:func:`recorded_comparison`).
 """
 
 from __future__ import annotations
@@ -26,14 +31,16 @@ from .decoding import Translation, translate
 from .training import load_checkpoint
 
 __all__ = [
-    "PRETRAINED", "RECORDED", "Translator", "pretrained_path", "load_pretrained", "recorded_metadata",
+    "PRETRAINED", "RECORDED", "COMPARISONS", "Translator", "pretrained_path", "load_pretrained", "recorded_metadata",
     "recorded_comparison",
 ]
 
-PRETRAINED = ("attention", "no-attention")
+PRETRAINED = ("attention", "no-attention", "rnnsearch")
 # Runs whose metadata ships (NAME.json) without necessarily their weights: d2l's recipe is
 # recorded for comparison, but its 13 MB of weights are not shipped.
 RECORDED = PRETRAINED + ("d2l",)
+# The paired bootstraps that ship (system, baseline): see recorded_comparison.
+COMPARISONS = (("attention", "no-attention"), ("rnnsearch", "no-attention"), ("rnnsearch", "attention"))
 
 
 @dataclass
@@ -59,7 +66,7 @@ class Translator:
         Each result has ``.tokens`` (French, no ``<eos>``), ``.attention`` (output tokens incl.
         ``<eos>`` x source tokens incl. ``<eos>``; None without attention), ``.src_tokens`` and
         ``.unknown`` (the English words the model could not read). ``options`` go to
-        :func:`bahdanau.decoding.translate` (``max_len``, ``length_penalty``, ...).
+        :func:`bahdanau.decoding.translate` (``max_len``, ``length_penalty``, ``replace_unk``, ...).
         """
         return translate(self.model, sentences, self.src_vocab, self.tgt_vocab, beam_size=beam_size, **options)
 
@@ -97,22 +104,27 @@ def recorded_metadata(name: str) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def recorded_comparison() -> dict[str, Any]:
-    """The paired bootstrap of ``attention`` against ``no-attention``, read from ``comparison.json``.
+def recorded_comparison(system: str = "attention", baseline: str = "no-attention") -> dict[str, Any]:
+    """The paired bootstrap of ``system`` against ``baseline``, read from ``SYSTEM-vs-BASELINE.json``.
 
-    Written by ``python -m bahdanau.evaluate --compare attention no-attention --record`` (see
+    Recorded pairs (:data:`COMPARISONS`): ``attention`` and ``rnnsearch`` against
+    ``no-attention``, and ``rnnsearch`` against ``attention``. Each is written by
+    ``python -m bahdanau.evaluate --compare SYSTEM BASELINE --record`` (see
     :func:`bahdanau.evaluate.compare_checkpoints` for its keys): for greedy decoding
     (``test``) and beam search (``test_beam``), each model's BLEU with its 95% interval and
     the difference with its interval and p-value, ``overall`` and ``by_length``.
     :func:`bahdanau.metrics.bleu_by_length_with_intervals` turns ``by_length`` into
     :func:`bahdanau.plotting.plot_bleu_by_length` input, error bars included.
     """
-    path = resources.files("bahdanau") / "pretrained" / "comparison.json"
+    if (system, baseline) not in COMPARISONS:
+        pairs = ", ".join(f"{a} vs {b}" for a, b in COMPARISONS)
+        raise ValueError(f"no recorded comparison of {system!r} with {baseline!r}; recorded: {pairs}")
+    path = resources.files("bahdanau") / "pretrained" / f"{system}-vs-{baseline}.json"
     return json.loads(path.read_text(encoding="utf-8"))
 
 
 def load_pretrained(name: str = "attention") -> Translator:
-    """Load a shipped model (``"attention"`` or ``"no-attention"``) as a :class:`Translator`.
+    """Load a shipped model (``"attention"``, ``"no-attention"`` or ``"rnnsearch"``) as a :class:`Translator`.
 
     Raises ``ValueError`` for an unknown name and :class:`~bahdanau.training.CheckpointError`
     when the file is missing, truncated or modified.

@@ -546,7 +546,7 @@ def _check_token_read(answer: str, problem: dict, right: str, values: Tensor, wh
     ``values`` (S,) holds, per column, the number the learner compares by eye; ``what`` names it,
     e.g. "weight in row 4".
     """
-    src_tokens = reading_translation(problem["sentence"]).src_tokens
+    src_tokens = reading_translation(problem["sentence"], problem["model"]).src_tokens
     token = _source_token(answer, src_tokens)
     if token is None:
         return failed(f"{answer!r} is not a column of the heatmap; the columns are {' '.join(src_tokens)}.")
@@ -560,14 +560,16 @@ def _check_token_read(answer: str, problem: dict, right: str, values: Tensor, wh
 def check_read_alignment(answer: str) -> Feedback:
     """Exercise 1.4: the English token with the largest weight in one output row."""
     problem = READING["alignment"]
-    weights = reading_translation(problem["sentence"]).attention[problem["row"] - 1]  # (S,)
+    # (S,): the weights of that row
+    weights = reading_translation(problem["sentence"], problem["model"]).attention[problem["row"] - 1]
     return _check_token_read(answer, problem, solutions.read_alignment(), weights,
                              f"a weight in row {problem['row']} of")
 
 
 def _check_column_total(answer: str, problem: dict, right: str) -> Feedback:
     """A token read as the darkest column overall: compare the column totals."""
-    totals = reading_translation(problem["sentence"]).attention.sum(dim=0)  # (S,): one total per column
+    # (S,): one total per column
+    totals = reading_translation(problem["sentence"], problem["model"]).attention.sum(dim=0)
     return _check_token_read(answer, problem, right, totals, "a column total of")
 
 
@@ -580,7 +582,7 @@ def check_read_total_attention(answer: str) -> Feedback:
 @checker("a decoder step, counted from 1 (the first output row), e.g. 3", kind=int)
 def check_read_certainty(answer: int) -> Feedback:
     """Exercise 3.4: the decoder step (row, from 1) that holds the single largest weight."""
-    result = reading_translation(READING["certainty"]["sentence"])
+    result = reading_translation(READING["certainty"]["sentence"], READING["certainty"]["model"])
     largest = result.attention.max(dim=1).values  # (T,): the largest weight of each row
     right = solutions.read_certainty()
     if not 1 <= answer <= len(largest):

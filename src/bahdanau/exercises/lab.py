@@ -172,22 +172,25 @@ def compare_scoring(
     return results
 
 
-@functools.cache
-def _shipped_attention_model():
-    return load_pretrained("attention")
-
-
 @functools.lru_cache(maxsize=16)
-def reading_translation(sentence: str) -> Translation:
-    """The shipped attention model's greedy translation of ``sentence`` (loaded once, then cached).
+def reading_translation(sentence: str, model: str = "attention") -> Translation:
+    """A shipped model's greedy translation of ``sentence`` (each model loaded once, then cached).
 
-    ``.attention`` is the heatmap's matrix: (output tokens incl. ``<eos>``, source tokens incl. ``<eos>``).
+    ``model`` is a name for :func:`~bahdanau.load_pretrained`: the reading exercises use
+    ``"rnnsearch"`` where the heatmap is read as an alignment and ``"attention"`` (d2l's)
+    in the decoder-loop chapter. ``.attention`` is the heatmap's matrix: (output tokens incl.
+    ``<eos>``, source tokens incl. ``<eos>``).
     """
-    return _shipped_attention_model().translate(sentence)
+    return _shipped_model(model).translate(sentence)
+
+
+@functools.cache
+def _shipped_model(name: str):
+    return load_pretrained(name)
 
 
 def plot_reading(problem: dict[str, Any], title: str):
     """The heatmap a reading exercise asks about (``problem`` is an entry of ``problems.READING``); returns the Axes."""
-    result = reading_translation(problem["sentence"])
+    result = reading_translation(problem["sentence"], problem["model"])
     tgt_tokens = result.tokens + ["<eos>"] if result.finished else result.tokens
     return plot_attention(result.attention, result.src_tokens, tgt_tokens, title=title)

@@ -49,17 +49,19 @@ BLEU_BY_HAND = dict(pred_seq="je suis content", label_seq="je suis très content
 BEAM_HYPOTHESES = {"A": (-2.4, 3), "B": (-3.6, 6)}
 BEAM_ALPHAS = (0.0, 0.75)
 
-# Every chapter's last exercise: read one heatmap of the shipped attention model (greedy
-# decoding), as the chapter's closing figure does. The answers are read off the weights, so the
-# checkers compute them from the model rather than storing them. Each sentence was chosen so
-# that the answer is clear to the eye (a margin of at least 0.1 in the weights).
+# Every chapter's last exercise: read one heatmap of a shipped model (greedy decoding), as the
+# chapter's closing figure does: the paper's model (rnnsearch) where the heatmap is read as an
+# alignment, d2l's (attention) in the decoder-loop chapter, which follows that model's loop. The
+# answers are read off the weights, so the checkers compute them from the model rather than
+# storing them. Each sentence was chosen so that the answer is clear to the eye (a margin of at
+# least 0.1 in the weights).
 READING = {
     # Chapter 1: which English token did the model look at most while writing output row `row`?
-    "alignment": dict(sentence="i saw a white cat yesterday .", row=4),
+    "alignment": dict(sentence="my sister has a blue car .", row=6, model="rnnsearch"),
     # Chapter 2: which English token received the most attention in total (a column sum)?
-    "total": dict(sentence="they sold their old car ."),
+    "total": dict(sentence="they sold their old car .", model="rnnsearch"),
     # Chapter 3: at which decoder step is the attention most concentrated (the largest weight)?
-    "certainty": dict(sentence="the children are playing in the park ."),
+    "certainty": dict(sentence="the children are playing in the park .", model="attention"),
     # Chapter 4: a failure case. Which English token received the most attention in total?
-    "failure": dict(sentence="i like green tea ."),
+    "failure": dict(sentence="i like green tea .", model="rnnsearch"),
 }

@@ -389,9 +389,9 @@ def attention_entropy(weights: Tensor) -> Tensor:
     return -torch.xlogy(weights, weights).sum(dim=-1)
 
 
-# Reading heatmaps. `reading_translation(sentence)` is the shipped model's
-# greedy translation; its `.attention` has one row per output token (<eos>
-# included), one column per source token.
+# Reading heatmaps. `reading_translation(sentence, model)` is a shipped
+# model's greedy translation; its `.attention` has one row per output token
+# (<eos> included), one column per source token.
 
 
 def read_alignment() -> str:
@@ -400,7 +400,7 @@ def read_alignment() -> str:
     That is, the English token with the largest weight in that row.
     """
     problem = READING["alignment"]
-    result = reading_translation(problem["sentence"])
+    result = reading_translation(problem["sentence"], problem["model"])
     # (S,): the weights of output token number `row`
     row = result.attention[problem["row"] - 1]
     return result.src_tokens[int(row.argmax())]
@@ -408,7 +408,8 @@ def read_alignment() -> str:
 
 def read_total_attention() -> str:
     """Chapter 2: the English token whose column holds the most weight."""
-    result = reading_translation(READING["total"]["sentence"])
+    problem = READING["total"]
+    result = reading_translation(problem["sentence"], problem["model"])
     # (S,): one total per column (rows sum to 1, columns need not)
     totals = result.attention.sum(dim=0)
     return result.src_tokens[int(totals.argmax())]
@@ -419,7 +420,8 @@ def read_certainty() -> int:
 
     The step (counted from 1) whose row holds the single largest weight.
     """
-    result = reading_translation(READING["certainty"]["sentence"])
+    problem = READING["certainty"]
+    result = reading_translation(problem["sentence"], problem["model"])
     # largest weight of each row: (T,)
     row_max = result.attention.max(dim=1).values
     return int(row_max.argmax()) + 1
@@ -431,6 +433,7 @@ def read_failure() -> str:
     The English token with the most attention in total, yet missing from the
     French.
     """
-    result = reading_translation(READING["failure"]["sentence"])
+    problem = READING["failure"]
+    result = reading_translation(problem["sentence"], problem["model"])
     totals = result.attention.sum(dim=0)  # (S,): one total per column
     return result.src_tokens[int(totals.argmax())]
