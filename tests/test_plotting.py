@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import matplotlib
+import matplotlib.legend
 
 matplotlib.use("Agg")  # no display needed; must come before pyplot is used
 
@@ -242,3 +243,43 @@ def test_show_publishes_a_png_and_nothing_else(monkeypatch):
     assert raw and list(data) == ["image/png"]
     assert data["image/png"].startswith(b"\x89PNG")
     assert not plt.fignum_exists(ax.figure.number)  # closed, so Jupyter does not show it again
+
+
+# ----------------------------------------------------------------------------------------------
+# plot_substitution_shift, plot_probe_accuracy
+# ----------------------------------------------------------------------------------------------
+
+
+def test_substitution_shift_draws_one_bar_per_word_and_model():
+    from bahdanau.plotting import plot_substitution_shift
+    from bahdanau.probing import SubstitutionShift
+
+    shift = SubstitutionShift(["i", "run", "."], [0.5, 0.4, 0.3], [0.9, 0.8, 0.2], [0, 1, 2], "je cours .", ["go"])
+    ax = plot_substitution_shift(shift)
+    assert [label.get_text() for label in ax.get_xticklabels()] == ["i", "run", "."]
+    heights = [round(patch.get_height(), 6) for patch in ax.patches]
+    assert heights == [0.5, 0.4, 0.3, 0.9, 0.8, 0.2]
+    assert len(ax.get_legend().get_texts()) == 2 and ax.get_ylabel() and ax.get_title()
+    alone = plot_substitution_shift(SubstitutionShift(["go", "."], [0.5, 0.2], None, None, None, ["run"]))
+    assert len(alone.patches) == 2 and len(alone.get_legend().get_texts()) == 1
+    plt.close("all")
+
+
+def test_probe_accuracy_draws_context_annotation_and_chance_per_length():
+    from bahdanau.plotting import plot_probe_accuracy
+    from bahdanau.probing import ProbeResult
+
+    result = ProbeResult({3: [0.7, 0.4, 1.0], 5: [0.8, 0.3, 0.2, 0.3, 1.0]},
+                         {3: [0.9, 0.6, 1.0], 5: [0.9, 0.7, 0.6, 0.4, 1.0]},
+                         {3: [0.2, 0.1, 0.8], 5: [0.2, 0.1, 0.1, 0.1, 0.8]}, {3: 10, 5: 10}, {3: 5, 5: 5})
+    ax = plot_probe_accuracy(result)
+    assert len(ax.lines) == 6  # three lines per length
+    assert list(ax.lines[3].get_ydata()) == [0.8, 0.3, 0.2, 0.3, 1.0]
+    assert list(ax.lines[0].get_xdata()) == [1, 2, 3]  # positions counted from 1
+    legends = [child for child in ax.get_children() if isinstance(child, matplotlib.legend.Legend)]
+    texts = {text.get_text() for legend in legends for text in legend.get_texts()}
+    assert {"3 words", "5 words", "probe reads c", "most frequent word"} <= texts
+    words_only = plot_probe_accuracy(result, last_position=False)
+    assert list(words_only.lines[3].get_ydata()) == [0.8, 0.3, 0.2, 0.3]
+    assert "left out" in words_only.get_xlabel()
+    plt.close("all")

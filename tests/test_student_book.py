@@ -24,10 +24,11 @@ STUDENT_HTML = ROOT / "_build" / "student" / "_build" / "html"
 
 # Lines of the reference solutions that the book's solution dropdowns show, one or more per chapter.
 SOLUTION_CODE = {
-    "01_why_attention": ["pack_padded_sequence(embs, valid_lens.cpu()", "gru = 3 * (num_hiddens * embed_size"],
+    "01_why_attention": ["gru = 3 * (num_hiddens * embed_size"],
     "02_additive_attention": ["scores = torch.bmm(queries, keys.transpose(1, 2))", "features @ w_v"],
     "03_decoder_loop": ["class LSTMState(NamedTuple)", "torch.zeros_like(hidden_state), enc_valid_lens)"],
-    "04_training_and_evaluation": ["return log_prob_sum / length**alpha", "-torch.xlogy(weights, weights)"],
+    "04_training_and_evaluation": ["return log_prob_sum / length**alpha", "-torch.xlogy(weights, weights)",
+                                   "pack_padded_sequence(embs, valid_lens.cpu()"],
 }
 SOLUTION_TITLE = re.compile(r"Solution to Exercise")
 

@@ -43,10 +43,16 @@ __all__ = [
 
 @runtime_checkable
 class DecoderState(Protocol):
-    """What a decoder carries from one step to the next (its hidden state, the annotations, ...)."""
+    """What a decoder carries from one step to the next.
+
+    Its hidden state, the annotations, ...: whatever the decoder needs.
+    """
 
     def select(self, index: Tensor) -> DecoderState:
-        """The state of batch rows ``index`` (B',), in that order; beam search reorders hypotheses with it."""
+        """The state of batch rows ``index`` (B',), in that order.
+
+        Beam search keeps, drops and reorders hypotheses with it.
+        """
         ...
 
 
@@ -65,23 +71,29 @@ class Encoder(Protocol):
 class Decoder(Protocol):
     """Produces the target one or more steps at a time (d2l's ``Decoder``).
 
-    ``init_state`` runs once per source batch: it turns the encoder's output into the
-    decoder's starting state (the encoder does not know which decoder will read it).
-    ``decoder(X, state)`` with X (B, T) target ids returns the logits (B, T, V) and the
-    state after the last of the T steps.
+    ``init_state`` runs once per source batch: it turns the encoder's
+    output into the decoder's starting state (the encoder does not know
+    which decoder will read it). ``decoder(X, state)`` with X (B, T)
+    target ids returns the logits (B, T, V) and the state after the last
+    of the T steps.
     """
 
-    def init_state(self, enc_all_outputs: Any, enc_valid_lens: Tensor | None = None) -> DecoderState: ...
+    def init_state(
+        self, enc_all_outputs: Any, enc_valid_lens: Tensor | None = None
+    ) -> DecoderState: ...
 
-    def __call__(self, X: Tensor, state: DecoderState) -> tuple[Tensor, DecoderState]: ...
+    def __call__(
+        self, X: Tensor, state: DecoderState
+    ) -> tuple[Tensor, DecoderState]: ...
 
 
 @runtime_checkable
 class AttentionDecoder(Decoder, Protocol):
-    """A decoder with attention: after each call, ``attention_weights`` holds (B, T, S).
+    """A decoder with attention: ``attention_weights`` after each call.
 
-    Row ``t`` of sentence ``b`` is the weights ``alpha_tj`` used to produce target step
-    ``t`` of that call; padded source positions have weight 0.
+    (B, T, S): row ``t`` of sentence ``b`` is the weights ``alpha_tj``
+    used to produce target step ``t`` of that call; padded source
+    positions have weight 0.
     """
 
     attention_weights: Tensor | None

@@ -23,7 +23,19 @@ from matplotlib.ticker import MaxNLocator
 
 from .data import EOS
 
-__all__ = ["plot_attention", "plot_history", "plot_bleu_by_length", "figure_png", "show"]
+__all__ = [
+    "plot_attention",
+    "plot_history",
+    "plot_bleu_by_length",
+    "plot_substitution_shift",
+    "plot_probe_accuracy",
+    "figure_png",
+    "show",
+]
+
+# Okabe–Ito colours: told apart by readers with every common kind of colour blindness.
+_FIXED_COLOUR, _ATTENTION_COLOUR, _CHANCE_COLOUR = "#0072B2", "#D55E00", "#999999"
+_LENGTH_COLOURS = ("#E69F00", "#56B4E9", "#009E73", "#CC79A7", "#0072B2", "#D55E00")
 
 
 def figure_png(figure_or_axes: Any, dpi: int = 110) -> bytes:
@@ -275,4 +287,84 @@ def plot_bleu_by_length(
     ax.set_ylabel("BLEU (error bars: 95% interval)" if any_interval else "BLEU")
     ax.set_title(title if title is not None else "BLEU by source sentence length")
     ax.legend()
+    return ax
+
+
+def plot_substitution_shift(shift: Any, ax: Axes | None = None, title: str | None = None) -> Axes:
+    """Bars: how far the contexts move when the word at each position is replaced.
+
+    Args:
+        shift: a :class:`bahdanau.probing.SubstitutionShift`. Its ``fixed`` shifts are drawn
+            for every word; its ``attention`` shifts, when present, beside them.
+        ax: the Axes to draw on; a new figure sized to the sentence if None.
+        title: the plot's title; a default one if None.
+
+    Returns:
+        The Axes: the x ticks are the sentence's words, the y axis the relative shift
+        ``||c' - c|| / ||c||`` (0 = unchanged).
+    """
+    positions = np.arange(len(shift.tokens))
+    if ax is None:
+        ax = _new_axes((max(5.0, 0.7 * len(positions) + 2.0), 3.6))
+    width = 0.4 if shift.attention is not None else 0.7
+    offset = width / 2 if shift.attention is not None else 0.0
+    ax.bar(positions - offset, shift.fixed, width=width, color=_FIXED_COLOUR,
+           label="fixed context c (no attention)")
+    if shift.attention is not None:
+        ax.bar(positions + offset, shift.attention, width=width, color=_ATTENTION_COLOUR,
+               label="attention context $c_i$ at the step that reads the word")
+    ax.set_xticks(positions, shift.tokens)
+    ax.set_xlabel("word replaced (its position in the sentence)")
+    ax.set_ylabel("relative change of the context")
+    # Headroom above the tallest bar for the legend.
+    tallest = np.nanmax([*shift.fixed, *(shift.attention or [])])
+    ax.set_ylim(0, 1.3 * tallest if np.isfinite(tallest) and tallest > 0 else 1.0)
+    ax.set_title(title if title is not None else "Replacing one word: how far the context moves")
+    ax.legend(loc="upper right", fontsize="small")
+    return ax
+
+
+def plot_probe_accuracy(
+    result: Any, ax: Axes | None = None, title: str | None = None, *, last_position: bool = True
+) -> Axes:
+    """Lines: accuracy of the position probe by word position, one colour per sentence length.
+
+    Args:
+        result: a :class:`bahdanau.probing.ProbeResult`. Solid lines: the probe reading the
+            fixed context ``c``; dashed: reading the annotation ``h_j``; dotted grey: always
+            naming the most frequent word (chance).
+        ax: the Axes to draw on; a new figure if None.
+        title: the plot's title; a default one if None.
+        last_position: draw the last position too. In this corpus it is nearly always the
+            final punctuation, which every probe names, so leaving it out (False) keeps the
+            plot about the words; the x label then says so.
+
+    Returns:
+        The Axes; x is the word's position (1 = first word), y the held-out accuracy in [0, 1].
+    """
+    from matplotlib.lines import Line2D
+
+    if ax is None:
+        ax = _new_axes((9.0, 4.2))
+    for index, length in enumerate(result.from_context):
+        colour = _LENGTH_COLOURS[index % len(_LENGTH_COLOURS)]
+        shown = length if last_position else length - 1
+        positions = np.arange(1, shown + 1)
+        ax.plot(positions, result.from_context[length][:shown], color=colour, marker="o", label=f"{length} words")
+        ax.plot(positions, result.from_annotation[length][:shown], color=colour, linestyle="--", marker=".")
+        ax.plot(positions, result.chance[length][:shown], color=_CHANCE_COLOUR, linestyle=":")
+    # Two legends outside the plot, so that no line is hidden: colours, then line styles.
+    lengths_legend = ax.legend(title="sentence length", loc="upper left", bbox_to_anchor=(1.02, 1.0),
+                               fontsize="small")
+    ax.add_artist(lengths_legend)
+    styles = [Line2D([], [], color="black", marker="o"), Line2D([], [], color="black", linestyle="--"),
+              Line2D([], [], color=_CHANCE_COLOUR, linestyle=":")]
+    ax.legend(styles, ["probe reads c", "probe reads $h_j$", "most frequent word"], loc="lower left",
+              bbox_to_anchor=(1.02, 0.0), fontsize="small")
+    ax.set_xlabel("position j of the word" if last_position
+                  else "position j of the word (the last position, the final punctuation, left out)")
+    ax.set_ylabel("held-out accuracy of the probe")
+    ax.set_ylim(0, 1.05)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_title(title if title is not None else "Which word can a linear probe name from the state?")
     return ax

@@ -61,8 +61,6 @@ class Exercise:
 EXERCISES: tuple[Exercise, ...] = (
     Exercise("01_why_attention", "ex-encoder-shapes", "Predict the encoder's shapes", ("check_encoder_shapes",)),
     Exercise("01_why_attention", "ex-parameter-count", "Count the encoder's parameters", ("check_parameter_count",)),
-    Exercise("01_why_attention", "ex-bidirectional", "The paper's bidirectional encoder",
-             ("check_bidirectional_encoder",)),
     Exercise("02_additive_attention", "ex-weight-by-hand", "One attention weight by hand",
              ("check_attention_weight",)),
     Exercise("02_additive_attention", "ex-additive-weights", "Additive weights from plain tensors",
@@ -78,6 +76,9 @@ EXERCISES: tuple[Exercise, ...] = (
              ("check_length_normalised_score", "check_beam_winner")),
     Exercise("04_training_and_evaluation", "ex-attention-entropy", "An attention diagnostic: entropy",
              ("check_attention_entropy",)),
+    # After chapter 4's primer on packed sequences, which it needs.
+    Exercise("04_training_and_evaluation", "ex-bidirectional", "The paper's bidirectional encoder",
+             ("check_bidirectional_encoder",)),
     # Every chapter closes with a heatmap to read.
     Exercise("01_why_attention", "ex-read-alignment", "Read a heatmap: one row", ("check_read_alignment",)),
     Exercise("02_additive_attention", "ex-read-total", "Read a heatmap: the columns", ("check_read_total_attention",)),

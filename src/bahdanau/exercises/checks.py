@@ -192,7 +192,7 @@ def check_parameter_count(answer) -> Feedback:
 
 @checker("your encoder class, e.g. BidirectionalEncoder (built as cls(vocab_size, embed_size, num_hiddens))")
 def check_bidirectional_encoder(answer) -> Feedback:
-    """Exercise 1.3: a bidirectional encoder whose halves look only one way and ignore padding."""
+    """Exercise 4.4: a bidirectional encoder whose halves look only one way and ignore padding."""
     V, E, H = 20, 8, 6
     encoder = _module(answer, vocab_size=V, embed_size=E, num_hiddens=H)
     X = torch.randint(1, V, (3, 7))  # (B, S)
@@ -558,7 +558,7 @@ def _check_token_read(answer: str, problem: dict, right: str, values: Tensor, wh
 
 @checker("an English token from the heatmap, e.g. 'saw'", kind=str)
 def check_read_alignment(answer: str) -> Feedback:
-    """Exercise 1.4: the English token with the largest weight in one output row."""
+    """Exercise 1.3: the English token with the largest weight in one output row."""
     problem = READING["alignment"]
     # (S,): the weights of that row
     weights = reading_translation(problem["sentence"], problem["model"]).attention[problem["row"] - 1]
@@ -596,5 +596,5 @@ def check_read_certainty(answer: int) -> Feedback:
 
 @checker("an English token from the heatmap, e.g. 'tea'", kind=str)
 def check_read_failure(answer: str) -> Feedback:
-    """Exercise 4.4: the English token that received the most attention in a flawed translation."""
+    """Exercise 4.5: the English token that received the most attention in a flawed translation."""
     return _check_column_total(answer, READING["failure"], solutions.read_failure())
