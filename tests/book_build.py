@@ -34,8 +34,21 @@ def jupyter_book() -> str:
     return found
 
 
+def export_web_models() -> None:
+    """What `make web-models` writes before every build: the shipped models for the browser."""
+    from bahdanau.export_web import WEB_MODELS, export_model
+
+    for name in WEB_MODELS:
+        export_model(name, ROOT / "book" / "_static" / "models")
+
+
 def run_jupyter_book(*args: str, timeout: float = 1800) -> subprocess.CompletedProcess:
-    """Run ``jupyter-book ARGS`` in the repository; stdout and stderr together, colours removed."""
+    """Run ``jupyter-book ARGS`` in the repository; stdout and stderr together, colours removed.
+
+    A ``build`` first exports the browser's models, as ``make book`` does.
+    """
+    if args and args[0] == "build":
+        export_web_models()
     result = subprocess.run(
         [jupyter_book(), *args],
         cwd=ROOT,

@@ -9,24 +9,20 @@ Chromium and its driver are Debian's (``chromium``, ``chromium-driver``); `make 
 `make test`) installs them (``BAHDANAU_CHROMIUM`` and ``BAHDANAU_CHROMEDRIVER`` choose others,
 e.g. in CI). A browser that is missing or does not start is a failure, never a skip. The browser may
 not reach the internet (``--host-resolver-rules``), so that the test sees the same page offline
-and in CI; the only network errors it tolerates are those of resources on other hosts (MathJax
-from its CDN).
+and in CI. Nothing on a page needs another host (MathJax is the book's own copy), so a failed
+request is an error like any other (tests/test_offline.py checks the requests themselves).
 """
 
 from __future__ import annotations
 
 import base64
-import contextlib
-import functools
 import os
 import re
-import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urldefrag, urlparse
 
@@ -34,6 +30,8 @@ import pytest
 import yaml
 from book_build import ROOT, require_html
 from book_toc import chapter_notebooks, toc_files
+
+from bahdanau.bench_web import serve
 
 # Debian's packages, or another Chrome-compatible browser and its driver (as in the Makefile).
 CHROMIUM = Path(os.environ.get("BAHDANAU_CHROMIUM") or "/usr/bin/chromium")
@@ -58,8 +56,6 @@ KNOWN_CONSOLE_ERRORS = [
     re.compile(r"Uncaught SyntaxError: Identifier 'THEBE_JS_URL' has already been declared"),
     # pydata-sphinx-theme 0.17 on a reader's first visit (nothing stored yet): it resets to "auto".
     re.compile(r'"Got invalid theme mode: \. Resetting to auto\."'),
-    # Another host (MathJax's CDN): unreachable by design here, see --host-resolver-rules.
-    re.compile(r"^https?://(?!127\.0\.0\.1[:/])\S+ - Failed to load resource: net::ERR_NAME_NOT_RESOLVED"),
 ]
 
 
@@ -68,23 +64,7 @@ KNOWN_CONSOLE_ERRORS = [
 # ----------------------------------------------------------------------------------------------
 
 
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002 - the base class's signature
-        pass  # pytest would show every request of a failing test
-
-
-@contextlib.contextmanager
-def serve(directory: Path) -> Iterator[str]:
-    """Serve ``directory`` on a free port of 127.0.0.1 in a thread; yields the base URL (ending in /)."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(directory)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+# serve(directory): the built book on a free port of 127.0.0.1 (as the browser benchmark serves it).
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,415 @@
+"""The live views in the built book (book/_static/bahdanau-views.js), in headless Chromium.
+
+Two views run the shipped models in the reader's browser (book/_static/bahdanau-web.js):
+*translate your own* (the landing page, chapters 1 and 4) and *step through the decoder*
+(chapter 3). Checked: typing gives the French of what was typed and a heatmap of the right size
+whose cells tell their weight on focus; the latest input wins over a slower, older answer; the
+model switch of chapter 1; the step slider moved with the keyboard; a message in the view, and no
+console error, for every bad input (empty, whitespace, too long, unknown words, emoji and other
+scripts, 10,000 pasted characters); the same views from file:// as over http; and, without
+JavaScript, pages that keep their static figures (the placeholders are empty in the HTML).
+
+The browser, the local server and the console filter are test_browser.py's.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from book_build import HTML, require_html
+from test_browser import browser, serve, unexplained  # noqa: F401 - browser is a fixture
+
+TRANSLATE_PAGES = {
+    "book/index": ["rnnsearch"],
+    "notebooks/01_why_attention": ["attention", "rnnsearch"],
+    "notebooks/04_training_and_evaluation": ["rnnsearch"],
+}
+STEPS_PAGE = "notebooks/03_decoder_loop"
+EMPTY_MESSAGE = "Type an English sentence above: the French appears as you type."
+SETTLE_SECONDS = 60  # the first translation loads a 5 MB model file
+
+# The view's state, read in the page: the French, the heatmap, the messages.
+READ_VIEW = """
+const root = document.querySelector(arguments[0]);
+const table = root.querySelector('table.bw-heatmap');
+const figure = root.querySelector('.bw-figure');
+return {
+  state: root.dataset.state, model: root.dataset.model || null,
+  status: root.querySelector('.bw-status').textContent,
+  french: (root.querySelector('.bw-french b') || {textContent: null}).textContent,
+  notes: Array.from(root.querySelectorAll('.bw-note')).map(n => n.textContent),
+  rows: table ? Array.from(table.querySelectorAll('tbody th')).map(th => th.dataset.token) : [],
+  columns: table ? Array.from(table.querySelectorAll('thead th[data-token]')).map(th => th.dataset.token) : [],
+  cells: table ? table.querySelectorAll('td').length : 0,
+  weights: table ? Array.from(table.querySelectorAll('td')).map(td => Number(td.dataset.weight)) : [],
+  heatmapShown: !!figure && !figure.hidden,
+};
+"""
+
+# What the model itself says for a text: the reference the views must show.
+TRANSLATE = """
+const [text, model, done] = arguments;
+window.bahdanauWeb.translate(text, {model}).then(
+  r => done({tokens: r.tokens, srcTokens: r.srcTokens, rows: r.attention.length, truncated: r.truncated,
+             unknown: r.unknown, steps: r.steps.map(s => ({token: s.token, query: Array.from(s.query)}))}),
+  e => done({error: String(e)}));
+"""
+
+
+@pytest.fixture(scope="session")
+def site(build):
+    with serve(require_html(build)) as base_url:
+        yield base_url
+
+
+def view_selector(kind: str) -> str:
+    return f'.bahdanau-live[data-view="{kind}"]'
+
+
+def settled(driver, selector: str) -> bool:
+    """The view's latest request has been drawn (and no typing is waiting for its pause)."""
+    return driver.execute_script(
+        "const r = document.querySelector(arguments[0]);"
+        "return !!r && !!r.dataset.pending && r.dataset.done === r.dataset.pending;", selector)
+
+
+def wait_settled(driver, selector: str, timeout: float = SETTLE_SECONDS) -> dict:
+    deadline = time.monotonic() + timeout
+    while not settled(driver, selector):
+        assert time.monotonic() < deadline, f"the view {selector} did not settle in {timeout} s"
+        time.sleep(0.05)
+    return driver.execute_script(READ_VIEW, selector)
+
+
+def open_page(driver, url: str, selector: str) -> dict:
+    driver.get_log("browser")  # drop the previous page's messages
+    driver.get(url)
+    return wait_settled(driver, selector)
+
+
+def console_errors(driver) -> list[str]:
+    return unexplained([entry["message"] for entry in driver.get_log("browser") if entry["level"] == "SEVERE"])
+
+
+def model_says(driver, text: str, model: str) -> dict:
+    driver.set_script_timeout(SETTLE_SECONDS)
+    result = driver.execute_async_script(TRANSLATE, text, model)
+    assert "error" not in result, result
+    return result
+
+
+def text_box(driver, selector: str):
+    return driver.find_element("css selector", f"{selector} input.bw-text")
+
+
+def type_text(driver, selector: str, text: str) -> dict:
+    """Clear the box and type ``text`` key by key, as a reader does; the view's state once settled."""
+    box = text_box(driver, selector)
+    box.clear()  # fires no input event: the typing below does
+    box.send_keys(text)
+    return wait_settled(driver, selector)
+
+
+def paste(driver, selector: str, text: str) -> dict:
+    """Put ``text`` in the box at once, as a paste does (an input event), then wait."""
+    driver.execute_script(
+        "const box = document.querySelector(arguments[0] + ' input.bw-text');"
+        "box.value = arguments[1]; box.dispatchEvent(new Event('input', {bubbles: true}));", selector, text)
+    time.sleep(0.05)
+    return wait_settled(driver, selector)
+
+
+def model_limit(driver, model: str) -> int:
+    driver.set_script_timeout(SETTLE_SECONDS)
+    return driver.execute_async_script(
+        "const done = arguments[1]; window.bahdanauWeb.load(arguments[0]).then(m => done(m.maxSrcLen));", model)
+
+
+# ----------------------------------------------------------------------------------------------
+# Translate your own sentence
+# ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("page", list(TRANSLATE_PAGES))
+def test_typing_shows_the_french_and_its_heatmap(browser, site, page):  # noqa: F811
+    selector = view_selector("translate")
+    first = open_page(browser, f"{site}{page}.html", selector)
+    assert first["state"] == "result" and first["heatmapShown"], first  # the default sentence
+    box = text_box(browser, selector)
+    label = browser.find_element("css selector", f"{selector} label[for='{box.get_attribute('id')}']")
+    assert label.text == "English"
+    model = TRANSLATE_PAGES[page][0]
+    text = "i have a red car ."
+    shown = type_text(browser, selector, text)
+    expected = model_says(browser, text, model)
+    assert shown["french"] == " ".join(expected["tokens"])
+    assert shown["columns"] == expected["srcTokens"] == ["i", "have", "a", "red", "car", ".", "<eos>"]
+    assert len(shown["rows"]) == expected["rows"] == len(expected["tokens"]) + 1  # <eos> included
+    assert shown["rows"][-1] == "<eos>"
+    assert shown["cells"] == len(shown["rows"]) * len(shown["columns"])
+    assert all(abs(sum(shown["weights"][i:i + 7]) - 1) < 0.01 for i in range(0, shown["cells"], 7))
+    assert not console_errors(browser)
+
+
+def test_a_focused_cell_tells_its_weight_and_arrows_move_on(browser, site):  # noqa: F811
+    selector = view_selector("translate")
+    open_page(browser, f"{site}notebooks/04_training_and_evaluation.html", selector)
+    shown = type_text(browser, selector, "i have a red car .")
+    cell = browser.find_element("css selector", f"{selector} table.bw-heatmap td[tabindex='0']")
+    browser.execute_script("arguments[0].focus()", cell)
+    readout = browser.find_element("css selector", f"{selector} .bw-readout")
+    label = cell.get_attribute("aria-label")
+    assert re.fullmatch(r"\S+ ← i: [01]\.\d\d", label), label
+    assert readout.text == label
+    assert float(label.rsplit(": ", 1)[1]) == pytest.approx(shown["weights"][0], abs=0.006)
+    cell.send_keys("\ue014")  # ArrowRight: the next cell of the row takes the focus
+    focused = browser.switch_to.active_element
+    assert focused.get_attribute("aria-label").split(":")[0] == f"{shown['rows'][0]} ← have"
+    assert readout.text == focused.get_attribute("aria-label")
+    assert [cell.get_attribute("tabindex"), focused.get_attribute("tabindex")] == ["-1", "0"]  # one tab stop
+
+
+def test_hovering_a_cell_tells_its_weight(browser, site):  # noqa: F811
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    selector = view_selector("translate")
+    open_page(browser, f"{site}notebooks/04_training_and_evaluation.html", selector)
+    cells = browser.find_elements("css selector", f"{selector} table.bw-heatmap td")
+    ActionChains(browser).move_to_element(cells[3]).perform()
+    assert browser.find_element("css selector", f"{selector} .bw-readout").text == cells[3].get_attribute("aria-label")
+
+
+def test_the_latest_input_wins(browser, site):  # noqa: F811
+    selector = view_selector("translate")
+    open_page(browser, f"{site}notebooks/01_why_attention.html", selector)
+    # The first request answers last: 1.5 s late. Its answer must not replace the newer one.
+    browser.execute_script("""
+        const web = window.bahdanauWeb, original = web.translate;
+        let calls = 0;
+        web.translate = (text, options) => {
+          const delay = calls++ === 0 ? 1500 : 0;
+          return original.call(web, text, options).then(r => new Promise(ok => setTimeout(() => ok(r), delay)));
+        };""")
+    box = text_box(browser, selector)
+    box.clear()
+    box.send_keys("the cat is on the table .")
+    time.sleep(0.5)  # past the typing pause: the slow request is on its way
+    final = "she is reading a book ."
+    box.clear()
+    shown = type_text(browser, selector, final)
+    time.sleep(2)  # the slow, stale answer has arrived by now
+    shown = browser.execute_script(READ_VIEW, selector)
+    assert shown["columns"][:-1] == final.split()
+    assert shown["french"] == " ".join(model_says(browser, final, "attention")["tokens"])
+    # Typing fast, key after key, with no pause: the output is that of the final text.
+    box.clear()
+    for text in ("i", " am", " at", " home", " ."):
+        box.send_keys(text)
+    shown = wait_settled(browser, selector)
+    assert shown["columns"] == ["i", "am", "at", "home", ".", "<eos>"]
+    assert shown["french"] == " ".join(model_says(browser, "i am at home .", "attention")["tokens"])
+    assert not console_errors(browser)
+
+
+def test_chapter_1_switches_model_on_the_same_sentence(browser, site):  # noqa: F811
+    from selenium.webdriver.support.ui import Select
+
+    selector = view_selector("translate")
+    first = open_page(browser, f"{site}notebooks/01_why_attention.html", selector)
+    element = browser.find_element("css selector", f"{selector} select")
+    label = browser.find_element("css selector", f"{selector} label[for='{element.get_attribute('id')}']")
+    assert label.text == "Model"
+    select = Select(element)
+    assert [option.get_attribute("value") for option in select.options] == ["attention", "rnnsearch"]
+    assert first["model"] == "attention" and first["columns"][:-1] == "i have a red car .".split()
+    select.select_by_value("rnnsearch")
+    switched = wait_settled(browser, selector)
+    assert switched["model"] == "rnnsearch"
+    assert switched["columns"] == first["columns"]  # the same sentence
+    assert switched["weights"] != first["weights"]  # another model, another heatmap
+    assert switched["french"] == " ".join(model_says(browser, "i have a red car .", "rnnsearch")["tokens"])
+    assert not console_errors(browser)
+
+
+# ----------------------------------------------------------------------------------------------
+# Step through the decoder
+# ----------------------------------------------------------------------------------------------
+
+
+def read_step(driver) -> dict:
+    return driver.execute_script("""
+        const root = document.querySelector('.bahdanau-live[data-view="steps"]');
+        return {step: Number(root.dataset.step), title: root.querySelector('.bw-step-title').textContent,
+                details: root.querySelector('.bw-step-details').textContent,
+                token: root.querySelector('.bw-token').textContent,
+                bars: root.querySelectorAll('svg.bw-bars rect').length,
+                charts: Array.from(root.querySelectorAll('.bw-chart figcaption')).map(c => c.textContent),
+                tableRows: root.querySelectorAll('table.bw-numbers tbody tr').length};""")
+
+
+def test_step_slider_moves_with_the_keyboard(browser, site):  # noqa: F811
+    selector = view_selector("steps")
+    open_page(browser, f"{site}{STEPS_PAGE}.html", selector)
+    sentence = "he is reading a book in the garden ."
+    assert text_box(browser, selector).get_attribute("value") == sentence
+    expected = model_says(browser, sentence, "attention")
+    slider = browser.find_element("css selector", f"{selector} input[type='range']")
+    label = browser.find_element("css selector", f"{selector} label[for='{slider.get_attribute('id')}']")
+    assert label.text == "Step"
+    assert int(slider.get_attribute("max")) == len(expected["steps"]) > 2
+    first = read_step(browser)
+    source = len(sentence.split()) + 1
+    assert first["step"] == 1 and first["title"].startswith(f"Step 1 of {len(expected['steps'])}: after '<bos>'")
+    assert first["token"] == expected["steps"][0]["token"]
+    assert first["bars"] == 2 * source and first["tableRows"] == source  # e_ij and alpha_ij per source token
+    assert first["charts"] == ["score e1j per source token", "weight α1j per source token (0 to 1)"]
+    slider.send_keys("\ue014")  # ArrowRight
+    second = read_step(browser)
+    assert second["step"] == 2 and int(slider.get_attribute("value")) == 2
+    assert second["token"] == expected["steps"][1]["token"]
+    assert f"after '{expected['steps'][0]['token']}'" in second["title"]
+    # s_1's first 8 values, as the notebook prints s_{i-1} (to 3 decimals).
+    preview = ", ".join(f"{value:+.3f}" for value in expected["steps"][1]["query"][:8])
+    assert f"query s1 = [{preview}, …]" in second["details"], second["details"]
+    slider.send_keys("\ue010")  # End: the last step writes <eos>
+    last = read_step(browser)
+    assert last["step"] == len(expected["steps"]) and last["token"] == "<eos>"
+    assert not console_errors(browser)
+
+
+def test_step_view_follows_a_new_sentence(browser, site):  # noqa: F811
+    selector = view_selector("steps")
+    open_page(browser, f"{site}{STEPS_PAGE}.html", selector)
+    shown = type_text(browser, selector, "i have a red car .")
+    expected = model_says(browser, "i have a red car .", "attention")
+    slider = browser.find_element("css selector", f"{selector} input[type='range']")
+    assert int(slider.get_attribute("max")) == len(expected["steps"])
+    assert read_step(browser)["step"] == 1
+    assert shown["status"] == "French: " + " ".join(expected["tokens"])
+
+
+# ----------------------------------------------------------------------------------------------
+# Bad input: a message in the view, never an exception
+# ----------------------------------------------------------------------------------------------
+
+LONG_SENTENCE = " ".join(["the cat is on the table and"] * 10) + " ."  # 71 tokens
+PASTED = ("tom went to the market and bought some bread , cheese and wine . " * 160)[:10_000]
+
+
+def check_message(shown: dict, expected: str) -> None:
+    messages = [shown["status"], *shown["notes"]]
+    assert any(expected in message for message in messages), messages
+
+
+@pytest.mark.parametrize("kind", ["translate", "steps"])
+@pytest.mark.parametrize("text", ["", "   \t  "], ids=["empty", "whitespace"])
+def test_empty_input_gets_a_message(browser, site, kind, text):  # noqa: F811
+    page = STEPS_PAGE if kind == "steps" else "notebooks/04_training_and_evaluation"
+    selector = view_selector(kind)
+    open_page(browser, f"{site}{page}.html", selector)
+    shown = paste(browser, selector, text)
+    assert shown["state"] == "message" and shown["status"] == EMPTY_MESSAGE
+    assert not shown["heatmapShown"] and shown["cells"] == 0
+    assert not console_errors(browser)
+
+
+@pytest.mark.parametrize("kind", ["translate", "steps"])
+def test_too_long_a_sentence_is_cut_with_a_note(browser, site, kind):  # noqa: F811
+    page = STEPS_PAGE if kind == "steps" else "notebooks/04_training_and_evaluation"
+    model = "attention" if kind == "steps" else "rnnsearch"
+    selector = view_selector(kind)
+    open_page(browser, f"{site}{page}.html", selector)
+    limit = model_limit(browser, model)
+    assert len(LONG_SENTENCE.split()) > limit
+    shown = paste(browser, selector, LONG_SENTENCE)
+    check_message(shown, f"longer than the model reads: it was translated up to its first {limit} tokens")
+    if kind == "translate":
+        assert len(shown["columns"]) == limit + 1 and shown["cells"] == (limit + 1) * len(shown["rows"])
+    else:
+        assert read_step(browser)["tableRows"] == limit + 1
+    assert not console_errors(browser)
+
+
+@pytest.mark.parametrize("text, unknown, note", [
+    ("i'm afraid tom doesn't like the zorglub .", ["zorglub"],
+     "Unknown words (the model read them as <unk>): zorglub."),
+    ("i love 🍕 and 日本 .", ["🍕", "日本"], "emoji and letters of other scripts are read as <unk>"),
+    ("она читает книгу", ["она", "читает", "книгу"], "The model knows none of these words"),
+], ids=["unknown-word", "emoji-and-kanji", "cyrillic"])
+def test_unknown_words_are_named(browser, site, text, unknown, note):  # noqa: F811
+    selector = view_selector("translate")
+    open_page(browser, f"{site}notebooks/04_training_and_evaluation.html", selector)
+    shown = paste(browser, selector, text)
+    assert shown["state"] == "result" and shown["heatmapShown"]
+    assert model_says(browser, text, "rnnsearch")["unknown"] == unknown
+    named = next(note for note in shown["notes"] if note.startswith("Unknown words"))
+    assert all(word in named for word in unknown), named
+    check_message(shown, note)
+    assert not console_errors(browser)
+
+
+@pytest.mark.parametrize("text", [PASTED, "a" * 10_000], ids=["10000-characters", "one-10000-letter-word"])
+def test_pasted_10000_characters(browser, site, text):  # noqa: F811
+    selector = view_selector("translate")
+    open_page(browser, f"{site}notebooks/04_training_and_evaluation.html", selector)
+    assert len(text) == 10_000
+    shown = paste(browser, selector, text)
+    assert shown["state"] == "result" and shown["heatmapShown"]
+    labels = browser.execute_script(
+        "return Array.from(document.querySelectorAll(arguments[0] + ' table.bw-heatmap th'))"
+        ".map(th => th.textContent.length);", selector)
+    assert max(labels) < 60, "a long token is shortened in the heatmap's labels"
+    cell = browser.find_element("css selector", f"{selector} table.bw-heatmap td")
+    assert len(cell.get_attribute("aria-label")) < 60
+    if " " in text:
+        check_message(shown, "longer than the model reads")
+    else:
+        check_message(shown, "Unknown words (the model read them as <unk>): " + "a" * 17 + "…")
+    assert not console_errors(browser)
+
+
+@pytest.mark.parametrize("failure, message", [
+    ("window.bahdanauWeb.translate = () => Promise.reject(new Error('the model file is broken'));",
+     "The model could not translate this: the model file is broken"),
+    ("delete window.bahdanauWeb;",
+     "The model could not translate this: the models' script (bahdanau-web.js) did not load"),
+    ("window.bahdanauWeb.translate = () => Promise.resolve({tokens: null});", "The model could not translate this"),
+], ids=["model-fails", "script-missing", "malformed-answer"])
+def test_a_failing_model_gives_a_message_not_an_exception(browser, site, failure, message):  # noqa: F811
+    for kind, page in (("translate", "notebooks/04_training_and_evaluation"), ("steps", STEPS_PAGE)):
+        selector = view_selector(kind)
+        open_page(browser, f"{site}{page}.html", selector)
+        browser.execute_script(failure)
+        shown = paste(browser, selector, "i have a red car .")
+        assert shown["state"] == "message" and shown["status"].startswith(message), shown["status"]
+        assert not console_errors(browser)
+
+
+# ----------------------------------------------------------------------------------------------
+# From disk, and without JavaScript
+# ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("page, kind", [("notebooks/01_why_attention", "translate"), (STEPS_PAGE, "steps")])
+def test_views_work_from_file_urls(browser, build, page, kind):  # noqa: F811
+    html = require_html(build)
+    selector = view_selector(kind)
+    shown = open_page(browser, (html / f"{page}.html").as_uri(), selector)
+    assert shown["state"] == "result", shown
+    if kind == "translate":
+        assert shown["french"] and shown["cells"] == len(shown["rows"]) * len(shown["columns"]) > 0
+    else:
+        assert read_step(browser)["bars"] > 0
+    assert not console_errors(browser)
+
+
+@pytest.mark.parametrize("page", [*TRANSLATE_PAGES, STEPS_PAGE])
+def test_without_javascript_the_page_is_unchanged(build, page):
+    """The placeholders are empty in the HTML: without scripts a page shows its static figures."""
+    text = (require_html(build) / f"{page}.html").read_text(encoding="utf-8")
+    placeholders = re.findall(r'<div class="bahdanau-live"[^>]*>(.*?)</div>', text, re.DOTALL)
+    assert len(placeholders) == 1 and placeholders[0].strip() == ""
+    assert "_static/bahdanau-views.js" in text and "_static/bahdanau-web.js" in text
+    assert (HTML / "_static" / "bahdanau-views.css").is_file()
