@@ -392,7 +392,8 @@ def test_a_failing_model_gives_a_message_not_an_exception(browser, site, failure
 # ----------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("page, kind", [("notebooks/01_why_attention", "translate"), (STEPS_PAGE, "steps")])
+@pytest.mark.parametrize("page, kind", [("index", "translate"), ("notebooks/01_why_attention", "translate"),
+                                        (STEPS_PAGE, "steps")])
 def test_views_work_from_file_urls(browser, build, page, kind):  # noqa: F811
     html = require_html(build)
     selector = view_selector(kind)
