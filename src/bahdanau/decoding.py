@@ -56,6 +56,7 @@ __all__ = [
     "LENGTH_PENALTIES",
     "length_penalty_factor",
     "default_max_len",
+    "MAX_SRC_LEN",
     "unknown_words",
     "replace_unknowns",
     "translate",
@@ -564,6 +565,11 @@ def replace_unknowns(translation: Translation) -> Translation:
     return dataclasses.replace(translation, tokens=tokens, copied=copied)
 
 
+# translate's default limit on the input: longer sentences are cut to their first words. The
+# browser port reads it from the exported model's config (bahdanau.export_web).
+MAX_SRC_LEN = 50
+
+
 def translate(
     model: Seq2Seq,
     sentences: str | Sequence[str],
@@ -572,7 +578,7 @@ def translate(
     *,
     beam_size: int = 1,
     max_len: int | None = None,
-    max_src_len: int = 50,
+    max_src_len: int = MAX_SRC_LEN,
     length_penalty: float = 0.75,
     penalty: str = "d2l",
     replace_unk: bool = False,

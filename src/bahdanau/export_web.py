@@ -44,17 +44,16 @@ from typing import Any
 import torch
 
 from .data import BOS_INDEX, EOS_INDEX, PAD_INDEX, UNK_INDEX, Vocab
+from .decoding import MAX_SRC_LEN, default_max_len
 from .models import EncoderDecoder, ModelConfig, make_model
 from .pretrained import PRETRAINED, pretrained_path
 from .training import load_checkpoint
 
-__all__ = ["WEB_MODELS", "MAX_SRC_LEN", "model_file_name", "tensor_dtype", "quantise_rows", "dequantise",
+__all__ = ["WEB_MODELS", "model_file_name", "tensor_dtype", "quantise_rows", "dequantise",
            "export_model", "read_exported", "load_exported", "main"]
 
 # The models bahdanau-web.js can run: the attention decoders (no-attention has no c_i to show).
 WEB_MODELS = tuple(name for name in PRETRAINED if name != "no-attention")
-# bahdanau.decoding.translate's default max_src_len: longer inputs are cut to their first words.
-MAX_SRC_LEN = 50
 # One int8 step is scale = max |w| / 127 of its row.
 INT8_MAX = 127
 # The fixed text around the JSON: load_exported reads the file back by cutting them off.
@@ -135,8 +134,8 @@ def _web_config(name: str, model_config: ModelConfig, metadata: dict[str, Any]) 
         **model_config.to_dict(),
         "pad": PAD_INDEX, "bos": BOS_INDEX, "eos": EOS_INDEX, "unk": UNK_INDEX,
         "max_src_len": MAX_SRC_LEN,
-        # default_max_len(src_len) = 2 * src_len + 5, src_len without <eos>
-        "max_len_per_src_token": 2, "max_len_extra": 5,
+        # The output limit, default_max_len(src_len) = a * src_len + b (src_len without <eos>).
+        "max_len_per_src_token": default_max_len(1) - default_max_len(0), "max_len_extra": default_max_len(0),
         "test_bleu": test.get("test_bleu"),
         "description": metadata.get("description", ""),
         "quantisation": "embeddings int8, one float32 scale per row; other matrices float16; vectors float32",
