@@ -3,8 +3,10 @@
 #   make test   set up .venv (if needed), install Chromium (if needed), lint, and run every test
 # and a few more:
 #   make student-book   the book without the exercises' solutions, in _build/student/_build/html
+#   make assignments    one Otter-Grader assignment per chapter, in _build/assignments
+#   make grade SUBMISSIONS=DIR   grade a folder of submitted notebooks into _build/grades
 #   make unit   the fast loop: the unit tests alone (no book, notebook or browser tests, no slow ones)
-#   make lint   ruff over src, tests and notebooks (pyproject.toml; notebooks/ruff.toml: 78 columns)
+#   make lint   ruff over src, tests, notebooks and book (pyproject.toml; notebooks/ruff.toml: 78 columns)
 #   make setup  the Python packages only (.venv); make browser: Chromium and chromedriver only
 # Only `make test` needs the browser: `make book`, `make student-book` and `make unit` never
 # install it.
@@ -24,7 +26,7 @@ CHROMIUM     := $(or $(BAHDANAU_CHROMIUM),/usr/bin/chromium)
 CHROMEDRIVER := $(or $(BAHDANAU_CHROMEDRIVER),/usr/bin/chromedriver)
 SUDO         := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: setup browser lint unit book student-book test clean web-models
+.PHONY: setup browser lint unit book student-book assignments grade test clean web-models
 
 setup: $(STAMP)
 
@@ -53,9 +55,11 @@ book: setup web-models
 
 # The student edition: the same strict build with sphinx-exercise's hide_solutions set, from a
 # generated copy of _config.yml, so the exercises and their checkers stay and the solutions go.
-student-book: setup web-models
+# The student edition's download buttons then serve the student notebooks of `make assignments`.
+student-book: setup web-models assignments
 	$(PY) book/student_config.py _build/student/_config.yml
 	$(VENV)/bin/jupyter-book build . --all --warningiserror --nitpick --keep-going --config _build/student/_config.yml --path-output _build/student
+	$(PY) book/student_edition.py _build/assignments _build/student/_build/html
 	@echo "The student edition is in _build/student/_build/html/index.html"
 
 # The shipped models for the browser (book/_static/bahdanau-web.js): build outputs, copied by
@@ -63,8 +67,18 @@ student-book: setup web-models
 web-models: setup
 	$(PY) -m bahdanau.export_web attention rnnsearch book/_static/models
 
+# One Otter-Grader assignment per chapter, from the chapter notebooks (book/grading/make_assignments.py):
+# the student notebook, the instructor notebook and the autograder zip, points from book/instructors.md.
+assignments: setup
+	$(PY) book/grading/make_assignments.py _build/assignments
+
+# Grade every notebook under SUBMISSIONS locally (Otter's `otter run`, no Docker): _build/grades/grades.csv.
+grade: assignments
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=path/to/folder/of/notebooks"; exit 2; }
+	$(PY) book/grading/grade.py "$(SUBMISSIONS)" --assignments _build/assignments --out _build/grades
+
 lint: setup
-	$(VENV)/bin/ruff check src tests notebooks
+	$(VENV)/bin/ruff check src tests notebooks book
 
 # Everything in tests/ but the book, notebook and browser tests and the tests marked slow
 # (training, re-measured BLEU, the whole corpus read, PyPI asked): about 35 s on 2 cores.

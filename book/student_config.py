@@ -5,9 +5,14 @@ Usage (what `make student-book` runs)::
     python book/student_config.py _build/student/_config.yml
     jupyter-book build . --all --warningiserror --nitpick --keep-going \
         --config _build/student/_config.yml --path-output _build/student
+    python book/student_edition.py _build/assignments _build/student/_build/html
 
 sphinx-exercise's ``hide_solutions`` removes every ``{solution}`` directive from the HTML, so the
-exercises and their checker cells stay and the reference solutions are not published.
+exercises and their checker cells stay and the reference solutions are not published. The
+launch buttons (Colab, Binder) open the notebooks of the repository's ``student`` branch, which
+holds the student notebooks of `make assignments` (published by .github/workflows/student.yml),
+instead of those of ``main``, which contain the solutions. book/student_edition.py then puts the
+same student notebooks behind the download button.
 """
 
 from __future__ import annotations
@@ -19,12 +24,17 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 
+# The branch that .github/workflows/student.yml publishes the student notebooks to.
+STUDENT_BRANCH = "student"
+
 
 def student_config() -> dict:
-    """The book's configuration, with solutions hidden and the title marked."""
+    """The book's configuration, with solutions hidden, the title marked and the launch buttons
+    opening the student branch; everything else (the repository's URL included) is unchanged."""
     config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
     config["title"] = f"{config['title']} (student edition)"
     config.setdefault("sphinx", {}).setdefault("config", {})["hide_solutions"] = True
+    config.setdefault("repository", {})["branch"] = STUDENT_BRANCH
     return config
 
 

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from book_build import BUILD_ARGS, run_jupyter_book
 
 from bahdanau.download import DownloadError, fra_eng_path
+
+# The instructors' tools (make_assignments, grade) are scripts of the repository, not modules
+# of the package: tests import them from their folder.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "book" / "grading"))
 
 
 @pytest.fixture(scope="session")
@@ -40,3 +45,17 @@ def build() -> subprocess.CompletedProcess:
     test_book.py reads its log and HTML, test_browser.py serves the HTML to a browser.
     """
     return run_jupyter_book(*BUILD_ARGS)
+
+
+@pytest.fixture(scope="session")
+def assignments() -> Path:
+    """`make assignments`, once per session: _build/assignments with its manifest.json.
+
+    Always regenerated, so no test reads assignments left by an older version of the notebooks.
+    """
+    root = Path(__file__).resolve().parents[1]
+    out = root / "_build" / "assignments"
+    result = subprocess.run([sys.executable, str(root / "book" / "grading" / "make_assignments.py"), str(out)],
+                            capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return out

@@ -7,8 +7,12 @@ drives the loss down and that decoding gives back exactly what was learnt.
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from collections.abc import Iterator
 from functools import cache
+from pathlib import Path
+from types import ModuleType
 
 import pytest
 import torch
@@ -16,6 +20,31 @@ import torch
 from bahdanau.data import Vocab, make_loader, tokenize
 from bahdanau.models import EncoderDecoder, ModelConfig, make_model
 from bahdanau.training import fit, set_seed
+
+ROOT = Path(__file__).resolve().parents[1]
+SOLUTIONS_PATH = ROOT / "book" / "grading" / "solutions.py"
+
+
+@cache
+def load_solutions() -> ModuleType:
+    """The reference solutions of the exercises, book/grading/solutions.py (outside the package).
+
+    Loaded once by path and registered as ``bahdanau_solutions`` in sys.modules, so that its
+    classes pickle and ``inspect.getsource`` finds them.
+    """
+    name = "bahdanau_solutions"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, SOLUTIONS_PATH)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[name]
+        raise
+    return module
+
 
 TOY_TEXT = [
     ("Go.", "Va !"),
@@ -105,8 +134,9 @@ def teacher_forced_log_prob(model: EncoderDecoder, src_words: list[str], tgt_ids
 def overfit_lstm_model() -> EncoderDecoder:
     """The LSTM attention decoder of the exercises (a learner's class: it inherits from nothing of
     the package's), with the package's encoder, trained on the toy batch until it knows it by heart."""
-    from bahdanau.exercises.solutions import LSTMAttentionDecoder
     from bahdanau.models import Seq2SeqEncoder
+
+    LSTMAttentionDecoder = load_solutions().LSTMAttentionDecoder
 
     set_seed(0)
     model = EncoderDecoder(Seq2SeqEncoder(len(SRC_VOCAB), 32, 32, 1), LSTMAttentionDecoder(len(TGT_VOCAB), 32, 32, 1))

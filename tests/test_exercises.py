@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
 import math
 import re
@@ -12,13 +13,14 @@ from types import SimpleNamespace
 import nbformat
 import pytest
 import torch
-from helpers import SRC_VOCAB, TGT_VOCAB, TOY_PAIRS, one_cpu_thread  # noqa: F401 (fixture)
+from helpers import SRC_VOCAB, TGT_VOCAB, TOY_PAIRS, load_solutions, one_cpu_thread  # noqa: F401 (fixture)
 from torch import nn
 
 from bahdanau import Seq2SeqAttentionDecoder, Seq2SeqEncoder, exercises
-from bahdanau.exercises import Feedback, problems, solutions
+from bahdanau.exercises import Feedback, problems
 
 ROOT = Path(__file__).resolve().parents[1]
+solutions = load_solutions()  # book/grading/solutions.py: not part of the package
 
 # Each checker with its reference answer.
 REFERENCE_ANSWERS = {
@@ -71,6 +73,11 @@ class OneWayEncoder(Seq2SeqEncoder):
         super().__init__(vocab_size, embed_size, num_hiddens, num_layers=1)
 
 
+def additive_weights_without_tanh(queries, keys, valid_lens, W_q, W_k, w_v):
+    scores = ((queries @ W_q.T).unsqueeze(2) + (keys @ W_k.T).unsqueeze(1)) @ w_v
+    return torch.softmax(scores.masked_fill(torch.arange(keys.shape[1]) >= valid_lens[:, None, None], -1e9), -1)
+
+
 def masked_weights_without_normalising(queries, keys, valid_lens, W_q, W_k, w_v):
     scores = torch.tanh((queries @ W_q.T).unsqueeze(2) + (keys @ W_k.T).unsqueeze(1)) @ w_v
     real = torch.arange(keys.shape[1]) < valid_lens[:, None, None]
@@ -83,6 +90,32 @@ class ScaledDotProductAttention(solutions.DotProductAttention):
                                valid_lens=valid_lens)
 
 
+class StoresTheWeights(solutions.DotProductAttention):
+    """The interface the notebook's text describes: forward returns the context, the weights are stored."""
+
+    def forward(self, *, queries, keys, values, valid_lens=None):
+        context, self.attention_weights = super().forward(queries=queries, keys=keys, values=values,
+                                                          valid_lens=valid_lens)
+        return context
+
+
+class ScaledAndStored(ScaledDotProductAttention):
+    def forward(self, *, queries, keys, values, valid_lens=None):
+        context, self.attention_weights = super().forward(queries=queries, keys=keys, values=values,
+                                                          valid_lens=valid_lens)
+        return context
+
+
+class ForgetsToStoreTheWeights(solutions.DotProductAttention):
+    def forward(self, *, queries, keys, values, valid_lens=None):
+        return super().forward(queries=queries, keys=keys, values=values, valid_lens=valid_lens)[0]
+
+
+class IgnoresTheMask(solutions.DotProductAttention):
+    def forward(self, *, queries, keys, values, valid_lens=None):
+        return super().forward(queries=queries, keys=keys, values=values, valid_lens=None)
+
+
 class ReturnsTheWeights(solutions.DotProductAttention):
     def forward(self, *, queries, keys, values, valid_lens=None):
         return super().forward(queries=queries, keys=keys, values=values, valid_lens=valid_lens)[1]
@@ -92,6 +125,20 @@ class ReturnsTheWeightsFirst(solutions.DotProductAttention):
     def forward(self, *, queries, keys, values, valid_lens=None):
         context, weights = super().forward(queries=queries, keys=keys, values=values, valid_lens=valid_lens)
         return weights, context
+
+
+class LSTMWithFrozenRNN(solutions.LSTMAttentionDecoder):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rnn.requires_grad_(False)
+
+
+class LSTMWithDetachedOutput(solutions.LSTMAttentionDecoder):
+    """Stops the gradient between the dense layer and the LSTM (only the dense layer learns)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.dense.register_forward_pre_hook(lambda module, inputs: tuple(x.detach() for x in inputs))
 
 
 def raises(*args):
@@ -114,24 +161,32 @@ WRONG_ANSWERS = {
         (lambda q, k, v, W_q, W_k, w_v: torch.softmax(torch.tanh((q @ W_q.T).unsqueeze(2) + (k @ W_k.T).unsqueeze(1))
                                                       @ w_v, dim=-1), "padded position"),
         (masked_weights_without_normalising, "must sum to 1; yours sum to"),
+        (additive_weights_without_tanh, "without the tanh"),
         (lambda *args: torch.ones(3).view(5), "raised RuntimeError"),
         (lambda *args: [0.5, 0.5], "returned a list"),
     ],
     "check_dot_product_attention": [
-        (ScaledDotProductAttention, "sqrt(d)"),
         (lambda: None, "expected an nn.Module"),
-        (ReturnsTheWeights, "should return two things, (context, weights)"),
+        (ReturnsTheWeights, "forward returned the weights (B, Q, K)"),
+        (ForgetsToStoreTheWeights, "set self.attention_weights to the weights"),
+        (IgnoresTheMask, "padded position"),
         (ReturnsTheWeightsFirst, "the context should have the values' size"),
         (nn.Identity(), "raised TypeError: Identity.forward() got an unexpected keyword argument"),
     ],
     "check_decoder_shapes": [(((3, 5, 40), (3, 6, 5), (2, 3, 32)), "(B, T, S)"), (((3, 5, 30), (3, 5, 6), (2, 3, 32)),
                                                                                   "target vocabulary")],
     "check_fixed_decoder": [(exercises.BuggyAttentionDecoder, "padded position")],
-    "check_lstm_decoder": [(Seq2SeqAttentionDecoder, "no nn.LSTM"), (exercises.BuggyAttentionDecoder, "no nn.LSTM")],
-    "check_bleu_by_hand": [(0.8409, "brevity penalty"), (43.17, "wrong scale"), ("0.43", "expected a number")],
+    "check_lstm_decoder": [(Seq2SeqAttentionDecoder, "no nn.LSTM"), (exercises.BuggyAttentionDecoder, "no nn.LSTM"),
+                           (LSTMWithFrozenRNN, "no gradient reaches your LSTM"),
+                           (LSTMWithDetachedOutput, "no gradient reaches your LSTM")],
+    "check_bleu_by_hand": [(0.8409, "brevity penalty"), (43.17, "wrong scale"), ("0.43", "expected a number"),
+                           (0.5 ** 0.5 * math.exp(1 - 5 / 3), "raised to (1/2)^n"),
+                           (0.5 ** 0.25 * math.exp(1 - 3 / 5), "not the other way round")],
     "check_length_normalised_score": [
         (lambda log_p, length, alpha: log_p * length**alpha, "divide by len ** alpha"),
         (lambda log_p, length, alpha: log_p / length, "at alpha = 0 the score is the plain log-probability"),
+        (lambda log_p, length, alpha: log_p / length**alpha if alpha == 0 else log_p / length, "alpha is missing"),
+        (lambda log_p, length, alpha: -log_p / length**alpha if alpha else log_p, "the sign is wrong"),
         (raises, "raised ValueError: not implemented"),
     ],
     "check_beam_winner": [
@@ -143,12 +198,15 @@ WRONG_ANSWERS = {
         (lambda w: -(w * w.log()).sum(-1), "0 * log 0 must count as 0"),
         (lambda w: -torch.special.xlogy(w, w).sum(-1) / math.log(2), "log base 2"),
         (lambda w: -torch.special.xlogy(w, w).sum(0), "one entropy per row"),
+        (lambda w: -torch.special.xlogy(w, w).sum(-1) / math.log(10), "log base 10"),
+        (lambda w: torch.special.xlogy(w, w).sum(-1), "the sign is wrong"),
     ],
     # "white" is the word the French *chat* does not translate; "car" a lighter column.
-    "check_read_alignment": [("car", "look for the darker one"), ("dog", "is not a column"), (4, "got a int")],
-    "check_read_total_attention": [("car", "look for the darker one"), ("sold car", "is not a column")],
-    "check_read_certainty": [(1, "another row has"), (0, "rows 1 to"), ("2", "got a str")],
-    "check_read_failure": [("green", "look for the darker one"), ("vert", "is not a column")],
+    "check_read_alignment": [("car", "look along row 6"), ("dog", "is not a column"), (4, "got a int")],
+    "check_read_total_attention": [("car", "add up each column's cells"), ("sold car", "is not a column")],
+    "check_read_certainty": [(1, "another row holds a darker cell"), (0, "rows 1 to"), ("2", "got a str"),
+                             (True, "not one of them")],
+    "check_read_failure": [("green", "add up each column's cells"), ("vert", "is not a column")],
 }
 
 
@@ -286,6 +344,243 @@ def test_compare_scoring_trains_one_model_per_scorer():
         assert re.fullmatch(r"\s*\w+: +[\d.]+ s per epoch, BLEU +[\d.]+", str(result))
 
 
+def test_decoder_with_attention_takes_a_module_that_stores_its_weights():
+    """compare_scoring's decoder accepts both interfaces: (context, weights), or context and attention_weights."""
+    for attention in (solutions.DotProductAttention(), StoresTheWeights()):
+        torch.manual_seed(0)
+        decoder = exercises.decoder_with_attention(attention, 12, 8, 16)
+        encoder = Seq2SeqEncoder(20, 8, 16, 1)
+        src, tgt = torch.randint(3, 20, (2, 6)), torch.randint(3, 12, (2, 4))
+        valid_lens = torch.tensor([6, 3])
+        logits, _ = decoder(tgt, decoder.init_state(encoder(src, valid_lens), valid_lens))
+        assert logits.shape == (2, 4, 12) and decoder.attention_weights.shape == (2, 4, 6)
+        assert float(decoder.attention_weights[1, :, 3:].detach().abs().max()) == 0.0
+
+
+# ---------------------------------------------------------------------------------------------
+# Seeds, every correct answer, and feedback that never gives the answer away
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("name", sorted(REFERENCE_ANSWERS))
+def test_reference_solution_passes_at_other_seeds(name, seed):
+    feedback = getattr(exercises, name)(REFERENCE_ANSWERS[name], seed=seed)
+    assert feedback.passed, f"seed {seed}: {feedback}"
+    assert_fits_the_books_code_column(feedback)
+
+
+@pytest.mark.parametrize("name", ["check_lstm_decoder", "check_bidirectional_encoder", "check_dot_product_attention"])
+def test_checkers_work_with_gradients_turned_off(name):
+    """Chapter 2's notebook calls torch.set_grad_enabled(False) for the whole kernel."""
+    previous = torch.is_grad_enabled()
+    torch.set_grad_enabled(False)
+    try:
+        feedback = getattr(exercises, name)(REFERENCE_ANSWERS[name])
+        assert not torch.is_grad_enabled(), "the checker must leave the notebook's setting alone"
+    finally:
+        torch.set_grad_enabled(previous)
+    assert feedback.passed, str(feedback)
+
+
+def recording(function, calls: list):
+    """``function``, keeping the arguments of every call in ``calls``."""
+
+    @functools.wraps(function)
+    def wrapper(*args):
+        calls.append([a.clone() if isinstance(a, torch.Tensor) else a for a in args])
+        return function(*args)
+
+    return wrapper
+
+
+def test_other_seeds_mean_other_random_inputs_and_sizes():
+    shapes, first_values = set(), set()
+    for seed in range(5):
+        calls = []
+        assert exercises.check_additive_weights(recording(solutions.additive_attention_weights, calls),
+                                                seed=seed).passed
+        queries = calls[0][0]
+        shapes.add(tuple(queries.shape))
+        first_values.add(float(queries.flatten()[0]))
+    assert len(shapes) >= 3 and len(first_values) == 5
+    calls_default, calls_zero = [], []
+    exercises.check_additive_weights(recording(solutions.additive_attention_weights, calls_default))
+    exercises.check_additive_weights(recording(solutions.additive_attention_weights, calls_zero), seed=0)
+    assert all(torch.equal(a, b) for a, b in zip(calls_default[0], calls_zero[0]))
+
+
+@pytest.mark.parametrize("answer,recognised", [
+    (solutions.DotProductAttention(), "Luong's unscaled dot score"),
+    (ScaledDotProductAttention(), "the scaled dot product s^T h_j / sqrt(d)"),
+    (StoresTheWeights(), "Luong's unscaled dot score"),
+    (ScaledAndStored(), "the scaled dot product"),
+    (StoresTheWeights, "Luong's unscaled dot score"),
+], ids=["returns-unscaled", "returns-scaled", "stores-unscaled", "stores-scaled", "class"])
+def test_dot_product_checker_accepts_both_scalings_and_both_interfaces(answer, recognised):
+    for seed in (0, 1, 2):
+        feedback = exercises.check_dot_product_attention(answer, seed=seed)
+        assert feedback.passed, str(feedback)
+        assert feedback.message.startswith(recognised), feedback.message
+
+
+class XavierLSTMAttentionDecoder(solutions.LSTMAttentionDecoder):
+    """The reference decoder with another initialisation: Xavier matrices, zero biases."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for parameter in self.parameters():
+            nn.init.xavier_uniform_(parameter) if parameter.dim() > 1 else nn.init.zeros_(parameter)
+
+
+@pytest.mark.parametrize("factory,seed", [
+    (functools.partial(solutions.LSTMAttentionDecoder, dropout=0.2), 1),
+    (functools.partial(solutions.LSTMAttentionDecoder, dropout=0.2), 3),
+    (functools.partial(solutions.LSTMAttentionDecoder, dropout=0.5), 2),
+    (XavierLSTMAttentionDecoder, 0),
+    (XavierLSTMAttentionDecoder, 4),
+    (functools.partial(XavierLSTMAttentionDecoder, dropout=0.2), 2),
+], ids=["dropout-0.2-seed-1", "dropout-0.2-seed-3", "dropout-0.5-seed-2", "xavier-seed-0", "xavier-seed-4",
+        "xavier-dropout-0.2-seed-2"])
+def test_lstm_checker_is_robust_to_dropout_and_initialisation(factory, seed):
+    feedback = exercises.check_lstm_decoder(factory, seed=seed)
+    assert feedback.passed, str(feedback)
+    before, after = map(float, re.search(r"loss ([\d.]+) -> ([\d.]+)", feedback.message).groups())
+    assert after < before / 4, "the reference should pass with a wide margin"
+
+
+def reading_cases():
+    """(checker, problem, the answer, every other answer, the value that wins), for the reading exercises."""
+    cases = []
+    for name, key, right in [("check_read_alignment", "alignment", solutions.read_alignment()),
+                             ("check_read_total_attention", "total", solutions.read_total_attention()),
+                             ("check_read_failure", "failure", solutions.read_failure())]:
+        problem = problems.READING[key]
+        result = exercises.reading_translation(problem["sentence"], problem["model"])
+        values = result.attention[problem["row"] - 1] if key == "alignment" else result.attention.sum(dim=0)
+        others = [token for token in dict.fromkeys(result.src_tokens) if token != right]
+        cases.append((name, right, others, float(values.max())))
+    return cases
+
+
+@pytest.mark.parametrize("name,right,others,winning", reading_cases(), ids=lambda x: x if isinstance(x, str)
+                         and x.startswith("check_") else "")
+def test_a_wrong_token_never_learns_the_answer(name, right, others, winning):
+    assert len(others) >= 4
+    for token in others:
+        message = getattr(exercises, name)(token).message
+        for leak in (repr(right), f'"{right}"', f"{winning:.2f}", f"{winning:.3f}"):
+            assert leak not in message, f"{token!r}: {message}"
+
+
+def test_a_wrong_step_never_learns_the_answer():
+    right = solutions.read_certainty()
+    problem = problems.READING["certainty"]
+    attention = exercises.reading_translation(problem["sentence"], problem["model"]).attention
+    winning = float(attention.max())
+    for step in range(1, attention.shape[0] + 1):
+        if step == right:
+            continue
+        message = exercises.check_read_certainty(step).message
+        assert f"{winning:.2f}" not in message and f"row {right}" not in message and f"step {right}" not in message
+
+
+def number_formats(value: float) -> list[str]:
+    return [f"{value:.2f}", f"{value:.3f}", f"{value:.4f}", f"{value:g}", repr(value)]
+
+
+@pytest.mark.parametrize("name,right,wrong", [
+    ("check_parameter_count", solutions.parameter_count(), [1952, 2000, 1248, 800, 2049, 0, 4096, 1024.5, -1]),
+    ("check_attention_weight", solutions.attention_weight_by_hand(), [0.443, 0.6532, 0.131, 0.5, 0.95, 1.5, 0, -0.2]),
+    ("check_bleu_by_hand", solutions.bleu_by_hand(), [0.8409, 43.17, 0.3, 0.5, 0.6, 0.9, 1.0, 0.0]),
+])
+def test_a_wrong_number_never_learns_the_answer(name, right, wrong):
+    leaks = number_formats(float(right)) + ([str(right), f"{right:,}"] if isinstance(right, int) else [])
+    for given in wrong:
+        message = getattr(exercises, name)(given).message
+        assert not [leak for leak in leaks if leak in message], f"{given}: {message}"
+        assert "expected" not in message
+
+
+@pytest.mark.parametrize("wrong", [
+    ((4, 7, 8), (2, 4, 16)), ((7, 4, 16), (4, 2, 16)), ((4, 7), (2, 4, 16)), ((4, 7, 16, 1), (1, 2, 3)),
+    ((4, 7, 32), (2, 4, 16)), ((4, 7, 16), (2, 4, 8)),
+])
+def test_a_wrong_shape_never_learns_the_answer(wrong):
+    message = exercises.check_encoder_shapes(wrong).message
+    for shape in solutions.encoder_shapes():
+        assert str(shape) not in message, message
+
+
+def test_a_wrong_decoder_shape_never_learns_the_answer():
+    for wrong in [((3, 5, 40), (3, 6, 5), (2, 3, 32)), ((3, 5, 30), (3, 5, 6), (3, 2, 32)), ((5, 3, 40), (1,), (1,))]:
+        message = exercises.check_decoder_shapes(wrong).message
+        right = solutions.decoder_shapes()
+        assert not [str(shape) for shape, given in zip(right, wrong) if str(shape) in message
+                    and shape != tuple(given)], message
+
+
+def test_wrong_winners_never_learn_the_answer():
+    for wrong in [("A", "A"), ("B", "B"), ("B", "A"), ["b", "a"]]:
+        feedback = exercises.check_beam_winner(wrong)
+        assert not feedback.passed
+        assert not re.search(r"\b[AB]\b", feedback.message), feedback.message
+    assert exercises.check_beam_winner(["a", "b"]).passed  # case and list forgiven
+
+
+@pytest.mark.parametrize("wrong", [
+    lambda q, k, v, W_q, W_k, w_v: solutions.additive_attention_weights(q, k, v, W_q, W_k, 1.5 * w_v),
+    lambda q, k, v, W_q, W_k, w_v: solutions.additive_attention_weights(q, k, v, W_q.flip(0), W_k, w_v),
+    lambda q, k, v, W_q, W_k, w_v: solutions.additive_attention_weights(q, k.flip(1), v, W_q, W_k, w_v),
+])
+def test_wrong_additive_weights_never_learn_the_answer(wrong):
+    for seed in (0, 1, 2):
+        calls = []
+        message = exercises.check_additive_weights(recording(wrong, calls), seed=seed).message
+        b, q, k = map(int, re.search(r"key (\d+) for batch (\d+), query (\d+)", message).group(2, 3, 1))
+        right = float(solutions.additive_attention_weights(*calls[0])[b, q, k])
+        assert not [leak for leak in number_formats(right) if leak in message], message
+        assert "expected" not in message
+
+
+@pytest.mark.parametrize("wrong", [
+    lambda log_p, length, alpha: log_p / (length**alpha + 1),
+    lambda log_p, length, alpha: log_p / length**(2 * alpha),
+    lambda log_p, length, alpha: log_p / length,
+    lambda log_p, length, alpha: -log_p / length**alpha,
+])
+def test_a_wrong_score_never_learns_the_answer(wrong):
+    for seed in (0, 1, 2):
+        calls = []
+        message = exercises.check_length_normalised_score(recording(wrong, calls), seed=seed).message
+        right = solutions.length_normalised_score(*calls[-1])
+        assert "expected" not in message
+        # the call itself names log p, which is the answer at alpha = 0: look after it
+        after_the_call = message.split(")", 1)[1]
+        assert not [leak for leak in number_formats(right) if leak in after_the_call], message
+
+
+@pytest.mark.parametrize("wrong", [
+    lambda w: 1.1 * solutions.attention_entropy(w),
+    lambda w: solutions.attention_entropy(w) + 0.3,
+    lambda w: solutions.attention_entropy(w) - 2.0,
+    lambda w: -torch.xlogy(w, w)[..., :-1].sum(-1),
+])
+def test_a_wrong_entropy_never_learns_the_answer(wrong):
+    for seed in (0, 1, 2):
+        calls = []
+        message = exercises.check_attention_entropy(recording(wrong, calls), seed=seed).message
+        b, t = map(int, re.search(r"batch (\d+), step (\d+)", message).groups())
+        right = float(solutions.attention_entropy(calls[0][0])[b, t])
+        assert "expected" not in message and "has entropy" not in message
+        assert not [leak for leak in number_formats(right) if leak in message], message
+
+
+def test_a_negative_entropy_is_named():
+    message = exercises.check_attention_entropy(lambda w: solutions.attention_entropy(w) - 2.0).message
+    assert "is negative" in message
+
+
 # ---------------------------------------------------------------------------------------------
 # The notebooks and the instructors' page
 # ---------------------------------------------------------------------------------------------
@@ -404,3 +699,55 @@ def test_every_solution_is_checked_for_line_length():
     assert {"LSTMState", "LSTMAttentionDecoder", "read_failure", "DotProductAttention"} <= names
     long_lines = [n for n, line in enumerate(Path(solutions.__file__).read_text().splitlines(), 1) if len(line) > 78]
     assert not long_lines, f"solutions.py: lines over 78 characters: {long_lines}"
+
+
+# ---------------------------------------------------------------------------------------------
+# The package every student installs holds no solution and no answer
+# ---------------------------------------------------------------------------------------------
+
+PACKAGE = ROOT / "src" / "bahdanau"
+
+
+def solution_code_lines() -> set[str]:
+    """The non-trivial lines of book/grading/solutions.py: stripped, >= 25 characters, no comment,
+    no docstring, no import."""
+    import ast
+
+    text = Path(solutions.__file__).read_text()
+    docstrings = set()
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef)) and ast.get_docstring(node) is not None:
+            docstrings.update(range(node.body[0].lineno, node.body[0].end_lineno + 1))
+    lines = {line.strip() for number, line in enumerate(text.splitlines(), 1) if number not in docstrings}
+    return {line for line in lines if len(line) >= 25 and not line.startswith(("#", "from ", "import "))}
+
+
+def test_the_package_has_no_solutions_module():
+    assert not hasattr(exercises, "solutions") and "solutions" not in exercises.__all__
+    assert not (PACKAGE / "exercises" / "solutions.py").exists()
+    with pytest.raises(ModuleNotFoundError):
+        __import__("bahdanau.exercises.solutions")
+    for path in (PACKAGE / "exercises").glob("*.py"):
+        assert not re.search(r"^\s*(from|import)\s.*solutions", path.read_text(), re.MULTILINE), path.name
+
+
+def test_no_solution_line_is_in_the_exercises_package():
+    """The checkers compute their answers their own way. (A line that the package's other modules
+    also hold, such as the decoder's own init_state line in BuggyAttentionDecoder, is the package's
+    code, not a solution.)"""
+    others = "\n".join(path.read_text() for path in PACKAGE.glob("*.py"))
+    for path in (PACKAGE / "exercises").glob("*.py"):
+        text = path.read_text()
+        copied = [line for line in solution_code_lines() if line in text and line not in others]
+        assert not copied, f"{path.name} holds lines of the solutions: {copied}"
+
+
+def test_no_answer_is_written_in_the_exercises_package():
+    text = "\n".join(path.read_text() for path in (PACKAGE / "exercises").glob("*.py"))
+    count, weight, score = solutions.parameter_count(), solutions.attention_weight_by_hand(), solutions.bleu_by_hand()
+    literals = [str(count), f"{weight:.3f}", f"{score:.3f}", str(solutions.beam_winners()),
+                *(str(shape) for shape in solutions.encoder_shapes() + solutions.decoder_shapes())]
+    for token in (solutions.read_alignment(), solutions.read_total_attention(), solutions.read_failure()):
+        literals += [repr(token), f'"{token}"']
+    found = [literal for literal in literals if literal in text]
+    assert not found, f"answers written in bahdanau.exercises: {found}"

@@ -234,15 +234,16 @@ class AttentionState(NamedTuple):
     # (B, S, H): W_k h_j, computed once per source batch
     enc_keys: torch.Tensor
     hidden_state: torch.Tensor  # (L, B, H): s_{i-1}
-    enc_valid_lens: torch.Tensor  # (B,)
+    enc_valid_lens: torch.Tensor | None  # (B,), or None: nothing is padded
 
     def select(self, index: torch.Tensor) -> AttentionState:
         """Keep (and reorder) batch entries ``index`` (for beam search)."""
+        valid_lens = self.enc_valid_lens
         return AttentionState(
             self.enc_outputs[index],
             self.enc_keys[index],
             self.hidden_state[:, index],
-            self.enc_valid_lens[index],
+            None if valid_lens is None else valid_lens[index],
         )
 
 

@@ -3,22 +3,26 @@
 In a notebook::
 
     from bahdanau import exercises
-    answer = ((4, 7, 16), (2, 4, 16))
+    answer = ((1, 2, 3), (4, 5, 6))  # your prediction
     exercises.check_encoder_shapes(answer)   # -> Correct: ... / Not yet: ...
 
 Each ``check_*`` function takes one answer (a number, a tuple of shapes, a function, a module
 or a class) and returns a :class:`Feedback`; it never raises, whatever the answer does.
 :data:`EXERCISES` lists the exercises by chapter (the book's instructors' page shows it as a
-table); the reference solutions are in :mod:`bahdanau.exercises.solutions`, the exercises'
-numbers in :mod:`bahdanau.exercises.problems`, and the helpers a learner needs (a buggy
-decoder, a scorer comparison) in :mod:`bahdanau.exercises.lab`.
+table); the exercises' numbers are in :mod:`bahdanau.exercises.problems`, and the helpers a
+learner needs (a buggy decoder, a scorer comparison) in :mod:`bahdanau.exercises.lab`.
+
+The package holds no reference solution: each checker works the right answer out from the
+package's own code, and its messages say where to look, never what the answer is. The
+solutions the book shows live outside the package, in ``book/grading/solutions.py``.
+Every checker takes a keyword-only ``seed`` (default 0) for other random inputs.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import problems, solutions
+from . import problems
 from .checks import *  # noqa: F403 (the check_* functions, listed in checks.__all__)
 from .checks import __all__ as _CHECK_FUNCTIONS
 from .feedback import Feedback
@@ -43,7 +47,6 @@ __all__ = [
     "plot_reading",
     "reading_translation",
     "problems",
-    "solutions",
     *_CHECK_FUNCTIONS,
 ]
 

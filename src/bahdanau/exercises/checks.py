@@ -1,10 +1,14 @@
 """One checker per exercise. Each takes the learner's answer and returns a :class:`Feedback`.
 
-A checker compares with the reference solution in :mod:`bahdanau.exercises.solutions` and, when
-the answer is wrong, says what is wrong and where: which shape, which padded position got
-weight, which mistake a number matches (the raw score instead of the weight, a forgotten bias,
-a forgotten brevity penalty). Answers that are functions or modules are run on small random
-inputs (the same at every call); nothing here trains for more than a second.
+A checker works the right answer out itself, from the exercise's data in
+:mod:`bahdanau.exercises.problems` and the package's own code (the encoder and model for
+shapes, :class:`~bahdanau.attention.AdditiveAttention` for weights, :func:`~bahdanau.metrics.bleu`,
+:func:`~bahdanau.decoding.length_penalty_factor`, the shipped models' heatmaps). When the answer is
+wrong it says what is wrong and where to look: which shape, which padded position got weight,
+which mistake a number matches (the raw score instead of the weight, a forgotten bias, a
+forgotten brevity penalty). It never gives the right value away. Answers that are functions or
+modules are run on small random inputs (the same at every call for a given ``seed``); nothing
+here trains for more than a second or two.
 
 Shapes: B batch, Q queries, K keys, S source length, T target length, H hidden size,
 V vocabulary size, L layers.
@@ -13,6 +17,8 @@ V vocabulary size, L layers.
 from __future__ import annotations
 
 import math
+import random
+from collections import Counter
 from collections.abc import Callable, Sequence
 
 import torch
@@ -20,13 +26,15 @@ from torch import Tensor, nn
 
 from ..attention import AdditiveAttention, masked_softmax
 from ..bench import time_pair
-from ..models import EncoderDecoder, Seq2SeqEncoder
-from . import solutions
-from .feedback import Feedback, checker, failed, passed
+from ..decoding import length_penalty_factor
+from ..metrics import bleu
+from ..models import EncoderDecoder, ModelConfig, Seq2SeqEncoder, make_model
+from .feedback import Feedback, checker, current_seed, failed, passed
 from .lab import reading_translation
 from .problems import (
     BEAM_ALPHAS,
     BEAM_HYPOTHESES,
+    BLEU_BY_HAND,
     DECODER_SHAPES,
     ENCODER_SHAPES,
     PARAMETER_COUNT,
@@ -62,25 +70,43 @@ TOLERANCE = 1e-4  # for tensors computed two ways; numbers worked out by hand ge
 # ---------------------------------------------------------------------------------------------
 
 
+def _sizes() -> random.Random | None:
+    """Where the sizes of random inputs come from: None at seed 0 (the book's fixed sizes),
+    else a generator seeded by the checker's ``seed``, so other seeds also mean other sizes."""
+    seed = current_seed()
+    return None if seed == 0 else random.Random(seed)
+
+
+def _size(rng: random.Random | None, default: int, low: int, high: int) -> int:
+    """``default`` at seed 0, else a size drawn from ``low..high``."""
+    return default if rng is None else rng.randint(low, high)
+
+
 def _as_shape(value) -> tuple[int, ...]:
     """A shape given as a tuple, a list or a torch.Size, as a tuple of ints."""
     if not isinstance(value, (tuple, list, torch.Size)) or not all(isinstance(n, int) for n in value):
-        raise TypeError(f"{value!r} is not a shape such as (4, 7, 16)")
+        raise TypeError(f"{value!r} is not a shape such as (1, 2, 3)")
     return tuple(value)
 
 
 def _check_shapes(answer, names: Sequence[str], expected: Sequence[tuple[int, ...]], hints: dict) -> Feedback:
     """Compare a tuple of shapes with the expected ones, one name per shape.
 
-    ``hints`` maps (index, wrong shape) to an explanation of that particular mistake.
+    ``hints`` maps (index, wrong shape) to an explanation of that particular mistake; other
+    mistakes get a hint about what to look at, never the right shape.
     """
     if not isinstance(answer, (tuple, list)) or len(answer) != len(expected):
         return failed(f"give a tuple of {len(expected)} shapes: ({', '.join(names)}).")
     for index, (name, given, right) in enumerate(zip(names, answer, expected)):
         given = _as_shape(given)
         if given != right:
-            hint = hints.get((index, given), "")
-            return failed(f"the shape of {name} is not {given}. {hint}".strip())
+            hint = hints.get((index, given))
+            if hint is None and len(given) != len(right):
+                hint = f"It has {len(right)} dimensions; write its shape in letters first."
+            elif hint is None:
+                wrong = next(i for i, (g, r) in enumerate(zip(given, right)) if g != r)
+                hint = f"Dimension {wrong} is off: write the shape in letters first, then the sizes."
+            return failed(f"the shape of {name} is not {given}. {hint}")
     return passed(f"{', '.join(f'{n} {s}' for n, s in zip(names, expected))}.")
 
 
@@ -93,8 +119,8 @@ def _as_number(answer) -> float:
 
 
 def _module(answer, *args, **kwargs) -> nn.Module:
-    """An instance from a class (built with ``args``) or the instance itself, in eval mode."""
-    module = answer(*args, **kwargs) if isinstance(answer, type) else answer
+    """The instance itself, or one built with ``args`` from a class (or a factory), in eval mode."""
+    module = answer if isinstance(answer, nn.Module) or not callable(answer) else answer(*args, **kwargs)
     if not isinstance(module, nn.Module):
         raise TypeError(f"expected an nn.Module, got {type(module).__name__}")
     return module.eval()
@@ -144,9 +170,22 @@ def _output_and_weights_problem(output, output_shape: tuple[int, ...], descripti
     return _weights_on_padding(weights, valid_lens) or _rows_not_summing_to_one(weights)
 
 
+def _close(given: float, value: float, tolerance: float = 1e-3) -> bool:
+    return math.isclose(given, value, abs_tol=tolerance)
+
+
 # ---------------------------------------------------------------------------------------------
 # Chapter 1
 # ---------------------------------------------------------------------------------------------
+
+
+def _encoder_output_shapes() -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Run the exercise's encoder once on a batch of ones and read the two shapes off."""
+    p = ENCODER_SHAPES
+    built = Seq2SeqEncoder(**{name: p[name] for name in ("vocab_size", "embed_size", "num_hiddens", "num_layers")})
+    with torch.no_grad():
+        annotations, last_states = built(torch.ones(p["batch_size"], p["src_len"], dtype=torch.long), None)
+    return tuple(annotations.shape), tuple(last_states.shape)
 
 
 @checker("a tuple of two shapes (enc_outputs, hidden_state), e.g. ((1, 2, 3), (4, 5, 6))", kind=(tuple, list))
@@ -160,9 +199,9 @@ def check_encoder_shapes(answer) -> Feedback:
         (0, (B, S, L * H)): "Only the last layer's outputs are returned.",
         (1, (B, L, H)): "The hidden state keeps PyTorch's layout: layers first, then the batch.",
         (1, (B, H)): "Every layer has its own final state.",
-        (1, (1, B, H)): "Every layer (L = 2) has its own final state.",
+        (1, (1, B, H)): f"Every layer (L = {L}) has its own final state.",
     }
-    return _check_shapes(answer, ("enc_outputs", "hidden_state"), solutions.encoder_shapes(), hints)
+    return _check_shapes(answer, ("enc_outputs", "hidden_state"), _encoder_output_shapes(), hints)
 
 
 @checker("a whole number, the count of parameters", kind=(int, float, Tensor))
@@ -170,21 +209,23 @@ def check_parameter_count(answer) -> Feedback:
     """Exercise 1.2: the number of parameters of a one-layer encoder (see ``problems.PARAMETER_COUNT``)."""
     p = PARAMETER_COUNT
     V, E, H = p["vocab_size"], p["embed_size"], p["num_hiddens"]
-    encoder = Seq2SeqEncoder(V, E, H, p["num_layers"])
-    right = sum(parameter.numel() for parameter in encoder.parameters())
+    counted = Seq2SeqEncoder(V, E, H, p["num_layers"])
+    embedding = counted.embedding.weight.numel()
+    recurrent = sum(tensor.numel() for tensor in counted.rnn.parameters())
+    total = embedding + recurrent
     given = _as_number(answer)
-    if given == right:
-        return passed(f"{right} = {V * E} (embedding) + {right - V * E} (GRU: 3 weight blocks x (H*E + H*H + 2H)).")
+    if given == total:
+        return passed(f"{total} = {embedding} (embedding) + {recurrent} (GRU: 3 weight blocks x (H*E + H*H + 2H)).")
     mistakes = {
-        right - 3 * 2 * H: (
+        total - 3 * 2 * H: (
             "you forgot the biases: each of the 3 weight blocks has two bias vectors of size H in PyTorch."
         ),
-        right - 3 * H: "PyTorch's GRU has two bias vectors per weight block (b_ih and b_hh), not one.",
-        right - V * E: "you forgot the embedding table: one E-vector per word of the vocabulary.",
-        V * E + (right - V * E) // 3: (
+        total - 3 * H: "PyTorch's GRU has two bias vectors per weight block (b_ih and b_hh), not one.",
+        recurrent: "you forgot the embedding table: one E-vector per word of the vocabulary.",
+        embedding + recurrent // 3: (
             "a GRU has three blocks of weights (reset gate, update gate, candidate state), each its own."
         ),
-        V * E + 4 * (right - V * E) // 3: "that would be an LSTM (four weight blocks); a GRU has three.",
+        embedding + 4 * recurrent // 3: "that would be an LSTM (four weight blocks); a GRU has three.",
     }
     return failed(mistakes.get(given, f"{given:g} is not it. Count the embedding, then 3 weight blocks x (input "
                                       "matrix + recurrent matrix + biases)."))
@@ -193,23 +234,27 @@ def check_parameter_count(answer) -> Feedback:
 @checker("your encoder class, e.g. BidirectionalEncoder (built as cls(vocab_size, embed_size, num_hiddens))")
 def check_bidirectional_encoder(answer) -> Feedback:
     """Exercise 4.4: a bidirectional encoder whose halves look only one way and ignore padding."""
-    V, E, H = 20, 8, 6
-    encoder = _module(answer, vocab_size=V, embed_size=E, num_hiddens=H)
-    X = torch.randint(1, V, (3, 7))  # (B, S)
-    valid_lens = torch.tensor([7, 5, 3])
+    rng = _sizes()
+    V, E = 20, 8
+    H, S = _size(rng, 6, 3, 8), _size(rng, 7, 6, 9)
+    encoder = _module(answer, V, E, H)  # (vocab_size, embed_size, num_hiddens), whatever the learner named them
+    X = torch.randint(1, V, (3, S))  # (B, S)
+    # sentence 0 is full, sentences 1 and 2 are padded
+    valid_lens = torch.tensor([S, S - 2, 3 if rng is None else rng.randint(1, S - 3)])
 
-    def run(src: Tensor) -> tuple[Tensor, Tensor]:
+    def run(src: Tensor) -> tuple[Tensor, ...]:
         with torch.no_grad():
             outputs, hidden_state = encoder(src, valid_lens)
         return outputs, hidden_state
 
     outputs, hidden_state = run(X)
-    if tuple(outputs.shape) != (3, 7, 2 * H):
-        return failed(f"the annotations should have shape (B, S, 2H) = (3, 7, {2 * H}), got {tuple(outputs.shape)}.")
+    if tuple(outputs.shape) != (3, S, 2 * H):
+        return failed(f"the annotations should have shape (B, S, 2H) = (3, {S}, {2 * H}), "
+                      f"got {tuple(outputs.shape)}.")
     if tuple(hidden_state.shape) != (1, 3, H):
         return failed(f"the state should have shape (L, B, H) = (1, 3, {H}), got {tuple(hidden_state.shape)}.")
 
-    j = 3  # a position of sentence 0 (7 real tokens)
+    j = 3 if rng is None else rng.randint(1, S - 2)  # a position of sentence 0 (S real tokens)
     later, earlier = X.clone(), X.clone()
     later[0, j + 1 :] = (X[0, j + 1 :] % (V - 1)) + 1  # other tokens after j
     earlier[0, :j] = (X[0, :j] % (V - 1)) + 1  # other tokens before j
@@ -226,14 +271,17 @@ def check_bidirectional_encoder(answer) -> Feedback:
     if float((with_later[0, j, H:] - outputs[0, j, H:]).abs().max()) < TOLERANCE:
         return failed(f"the backward half at position {j} ignores the tokens after it: is it really a backward GRU?")
 
+    real = S - 2  # sentence 1's real tokens
     padded = X.clone()
-    padded[1, 5:] = (X[1, 5:] % (V - 1)) + 1  # sentence 1 has 5 real tokens: change its padding
+    padded[1, real:] = (X[1, real:] % (V - 1)) + 1  # change its padding
     with_padding, state_padding = run(padded)
-    value, (position, feature) = _largest(with_padding[1, :5] - outputs[1, :5])
+    value, (position, feature) = _largest(with_padding[1, :real] - outputs[1, :real])
     if value > TOLERANCE:
         half = "forward" if feature < H else "backward"
-        return failed(f"changing the padding of sentence 1 (positions 5, 6) changed the {half} half at position "
-                      f"{position} by {value:.2f}: the backward direction must start at the last real token.")
+        where = ", ".join(str(i) for i in range(real, S))
+        return failed(f"changing the padding of sentence 1 (positions {where}) changed the {half} half at "
+                      f"position {position} by {value:.2f}: the backward direction must start at the last real "
+                      "token.")
     state_change = float((state_padding[:, 1] - hidden_state[:, 1]).abs().max())
     if state_change > TOLERANCE:
         return failed(f"changing the padding of sentence 1 changed its state by {state_change:.2f}.")
@@ -247,23 +295,34 @@ def check_bidirectional_encoder(answer) -> Feedback:
 # ---------------------------------------------------------------------------------------------
 
 
+def _weight_by_hand_candidates() -> tuple[Tensor, ...]:
+    """The scores e_j of all three keys (the padded one too) and the weights of the real keys."""
+    p = WEIGHT_BY_HAND
+    hidden = torch.tanh(p["keys"] @ p["W_k"].T + (p["W_q"] @ p["query"])[None, :])  # (3, h)
+    e = (hidden * p["w_v"]).sum(dim=1)  # (3,)
+    alpha = masked_softmax(e.view(1, 1, -1), torch.tensor([p["valid_len"]])).view(-1)  # (3,), 0 for the padding
+    return e, alpha
+
+
 @checker("a number between 0 and 1, the weight alpha_1", kind=(int, float, Tensor))
 def check_attention_weight(answer) -> Feedback:
     """Exercise 2.1: one attention weight by hand (see ``problems.WEIGHT_BY_HAND``)."""
     p = WEIGHT_BY_HAND
     given = _as_number(answer)
-    right = solutions.attention_weight_by_hand()
-    if math.isclose(given, right, abs_tol=1e-3):
-        return passed(f"alpha_1 = {right:.3f}.")
-    scores = torch.tanh(p["W_q"] @ p["query"] + p["keys"] @ p["W_k"].T) @ p["w_v"]  # all 3 keys, padding too
+    e, alpha = _weight_by_hand_candidates()
+    if _close(given, float(alpha[0])):
+        return passed(f"alpha_1 = {float(alpha[0]):.3f}.")
+    without_tanh = (p["keys"] @ p["W_k"].T + p["W_q"] @ p["query"]) @ p["w_v"]
     mistakes = [
-        (float(scores[0]), "that is the raw score e_1; the weight is the softmax of the scores."),
-        (float(torch.softmax(scores, 0)[0]), "you included the masked (padded) key 3 in the softmax; only the "
-                                              f"first {p['valid_len']} keys are real."),
-        (1 - right, "that is the weight of key 2; the exercise asks for key 1."),  # two real keys: 1 - alpha_1
+        (float(e[0]), "that is the raw score e_1; the weight is the softmax of the scores."),
+        (float(torch.softmax(e, 0)[0]), "you included the masked (padded) key 3 in the softmax; only the "
+                                        f"first {p['valid_len']} keys are real."),
+        (float(alpha[1]), "that is the weight of key 2; the exercise asks for key 1."),
+        (float(masked_softmax(without_tanh.view(1, 1, -1), torch.tensor([p["valid_len"]]))[0, 0, 0]),
+         "you left out the tanh: e_j = w_v^T tanh(W_q q + W_k k_j)."),
     ]
     for value, message in mistakes:
-        if math.isclose(given, value, abs_tol=1e-3):
+        if _close(given, value):
             return failed(message)
     if not 0 <= given <= 1:
         return failed(f"{given:g} cannot be a weight: attention weights lie between 0 and 1.")
@@ -272,59 +331,114 @@ def check_attention_weight(answer) -> Feedback:
     )
 
 
+def _additive_reference(queries: Tensor, keys: Tensor, valid_lens: Tensor, W_q: Tensor, W_k: Tensor,
+                        w_v: Tensor, *, tanh: bool = True) -> Tensor:
+    """The weights (B, Q, K) from the package's AdditiveAttention holding the given matrices.
+
+    With ``tanh=False``, the weights a learner gets who forgot the tanh (for the diagnosis).
+    """
+    h, query_size = W_q.shape
+    layer = AdditiveAttention(key_size=W_k.shape[1], query_size=query_size, num_hiddens=h)
+    with torch.no_grad():
+        for linear, matrix in ((layer.W_q, W_q), (layer.W_k, W_k), (layer.w_v, w_v.view(1, h))):
+            linear.weight.copy_(matrix)
+        if not tanh:
+            flat = layer.w_v(layer.W_q(queries).unsqueeze(2) + layer.W_k(keys).unsqueeze(1)).squeeze(-1)
+            return masked_softmax(flat, valid_lens)
+        return layer(queries=queries, keys=keys, values=keys, valid_lens=valid_lens)[1]
+
+
 @checker("your function additive_attention_weights(queries, keys, valid_lens, W_q, W_k, w_v)")
 def check_additive_weights(answer: Callable) -> Feedback:
     """Exercise 2.2: additive scores and the masked softmax, as one function of plain tensors."""
-    B, Q, K, query_size, key_size, h = 2, 3, 6, 4, 5, 7
+    rng = _sizes()
+    B, Q, K = _size(rng, 2, 1, 4), _size(rng, 3, 1, 4), _size(rng, 6, 3, 8)
+    query_size, key_size, h = _size(rng, 4, 2, 6), _size(rng, 5, 2, 6), _size(rng, 7, 2, 8)
+    if rng is None:
+        valid_lens = torch.tensor([4, 2])
+    else:  # at least one sentence with padding
+        valid_lens = torch.randint(1, K + 1, (B,))
+        valid_lens[rng.randrange(B)] = rng.randint(1, K - 1)
     args = dict(
-        queries=torch.randn(B, Q, query_size), keys=torch.randn(B, K, key_size), valid_lens=torch.tensor([4, 2]),
+        queries=torch.randn(B, Q, query_size), keys=torch.randn(B, K, key_size), valid_lens=valid_lens,
         W_q=torch.randn(h, query_size), W_k=torch.randn(h, key_size), w_v=torch.randn(h),
     )
-    weights = answer(*args.values())
+    weights = answer(*(tensor.clone() for tensor in args.values()))
     if not isinstance(weights, Tensor):
         return failed(f"your function returned a {type(weights).__name__}, not a tensor of weights.")
     if tuple(weights.shape) != (B, Q, K):
         return failed(f"the weights should have shape (B, Q, K) = {(B, Q, K)}, got {tuple(weights.shape)}.")
     if not torch.isfinite(weights).all():
         return failed("some weights are nan or inf (masking with -inf a row with no real key?).")
-    problem = _weights_on_padding(weights, args["valid_lens"]) or _rows_not_summing_to_one(weights)
+    problem = _weights_on_padding(weights, valid_lens) or _rows_not_summing_to_one(weights)
     if problem:
         return failed(problem + ".")
-    right = solutions.additive_attention_weights(*args.values())
-    value, (b, q, k) = _largest(weights.detach() - right)
+    weights = weights.detach().to(torch.float32)
+    reference = _additive_reference(**args)
+    value, (b, q, k) = _largest(weights - reference)
     if value > TOLERANCE:
-        return failed(f"the weight of key {k} for batch {b}, query {q} is {float(weights[b, q, k]):.3f}, expected "
-                      f"{float(right[b, q, k]):.3f}: check e = w_v^T tanh(W_q q + W_k k) (matrices act on the left).")
+        if torch.allclose(weights, _additive_reference(**args, tanh=False), atol=TOLERANCE):
+            return failed("your weights are those of scores without the tanh: e = w_v^T tanh(W_q q + W_k k).")
+        return failed(f"the weight of key {k} for batch {b}, query {q} is {float(weights[b, q, k]):.3f}, which "
+                      "is off: check e = w_v^T tanh(W_q q + W_k k) (matrices act on the left, so W_q q is "
+                      "queries @ W_q.T) and the softmax over the keys.")
     return passed("right shape, no weight on padding, each row sums to 1, and the values match.")
+
+
+def _attention_outputs(attention: nn.Module, returned) -> tuple[object, object, str]:
+    """(context, weights, where the weights come from) for either interface: forward returning
+    ``(context, weights)``, or the context alone with the weights stored in ``attention_weights``."""
+    if isinstance(returned, tuple) and len(returned) == 2:
+        return returned[0], returned[1], "the weights you return"
+    if isinstance(returned, tuple):
+        raise TypeError(f"forward returned {len(returned)} things; return the context, or (context, weights)")
+    return returned, getattr(attention, "attention_weights", None), "self.attention_weights"
 
 
 @checker("your attention module (or class), e.g. DotProductAttention()")
 def check_dot_product_attention(answer) -> Feedback:
     """Exercise 2.3: dot-product (Luong) scoring with ``AdditiveAttention``'s call interface.
 
-    When correct, the message also reports its speed against additive attention for one decoder
-    step at the size of the shipped model (B=128, K=10, H=256).
+    Luong's unscaled score ``s^T h_j`` and the scaled dot product ``s^T h_j / sqrt(d)`` both
+    pass; so does a forward that returns ``(context, weights)`` as ``AdditiveAttention`` does,
+    or the context alone with the weights stored in ``attention_weights``. When correct, the
+    message also reports its speed against additive attention for one decoder step at the size
+    of the shipped model (B=128, K=10, H=256).
     """
+    rng = _sizes()
     attention = _module(answer)
-    queries, keys, values = torch.randn(2, 3, 8), torch.randn(2, 5, 8), torch.randn(2, 5, 4)
-    valid_lens = torch.tensor([5, 3])
+    B, Q, K, D = _size(rng, 2, 2, 3), _size(rng, 3, 1, 4), _size(rng, 5, 3, 7), _size(rng, 8, 2, 9)
+    D_v = 4 if rng is None else rng.choice([n for n in range(2, 8) if n != K])  # D_v != K: tells them apart
+    queries, keys, values = torch.randn(B, Q, D), torch.randn(B, K, D), torch.randn(B, K, D_v)
+    # sentence 0 without padding, the others with some
+    valid_lens = torch.tensor([5, 3] if rng is None else [K] + [rng.randint(1, K - 1) for _ in range(B - 1)])
     with torch.no_grad():
         returned = attention(queries=queries, keys=keys, values=values, valid_lens=valid_lens)
-    if not isinstance(returned, tuple) or len(returned) != 2:
-        return failed("forward should return two things, (context, weights), as AdditiveAttention does.")
-    context, weights = returned
-    problem = _output_and_weights_problem(context, (2, 3, 4), "the context should have the values' size, (B, Q, D_v)",
-                                          weights, (2, 3, 5), valid_lens, weights_name="the weights you return")
+    context, weights, weights_name = _attention_outputs(attention, returned)
+    if weights_name == "self.attention_weights" and weights is None and isinstance(context, Tensor) \
+            and tuple(context.shape) == (B, Q, K):
+        return failed("forward returned the weights (B, Q, K); it should return the context (B, Q, D_v) and store "
+                      "the weights in self.attention_weights, or return (context, weights).")
+    problem = _output_and_weights_problem(context, (B, Q, D_v), "the context should have the values' size, "
+                                          "(B, Q, D_v)", weights, (B, Q, K), valid_lens, weights_name=weights_name)
     if problem:
         return failed(problem + ".")
-    right = masked_softmax(queries @ keys.transpose(1, 2), valid_lens)  # (B, Q, K)
-    if not torch.allclose(weights, right, atol=TOLERANCE):
-        scaled = masked_softmax(queries @ keys.transpose(1, 2) / math.sqrt(8), valid_lens)
-        if torch.allclose(weights, scaled, atol=TOLERANCE):
-            return failed("you divided the scores by sqrt(d): that is the Transformer's scaled dot product; "
-                          "Luong's 'dot' score is s^T h_j, unscaled.")
-        return failed("the weights differ from softmax(s^T h_j) over the real keys.")
-    if not torch.allclose(context, right @ values, atol=TOLERANCE):
+    weights, context = weights.to(torch.float32), context.to(torch.float32)
+    dots = torch.einsum("bqd,bkd->bqk", queries, keys)  # (B, Q, K): s^T h_j for every pair
+    scorings = {
+        "Luong's unscaled dot score s^T h_j": dots,
+        "the scaled dot product s^T h_j / sqrt(d)": dots / math.sqrt(D),
+    }
+    recognised = None
+    for name, scores in scorings.items():
+        expected_weights = masked_softmax(scores, valid_lens)
+        if torch.allclose(weights, expected_weights, atol=TOLERANCE):
+            recognised = name
+            break
+    if recognised is None:
+        return failed("the weights are neither softmax(s^T h_j) nor softmax(s^T h_j / sqrt(d)) over the real keys: "
+                      "check which axes your product contracts.")
+    if not torch.allclose(context, torch.einsum("bqk,bkv->bqv", expected_weights, values), atol=TOLERANCE):
         return failed("the weights are right but the context is not their weighted average of the values.")
     B, K, H = 128, 10, 256
     step_queries, step_keys = torch.randn(B, 1, H), torch.randn(B, K, H)
@@ -333,19 +447,33 @@ def check_dot_product_attention(answer) -> Feedback:
         cached_keys = additive_attention.project_keys(step_keys)  # once per sentence, as our decoder does
         # Interleaved, median of many calls: a single timing on a busy laptop can be off by 10x.
         yours, additive = time_pair(
-            lambda: attention(queries=step_queries, keys=step_keys, values=step_keys),
+            lambda: attention(queries=step_queries, keys=step_keys, values=step_keys, valid_lens=None),
             lambda: additive_attention(queries=step_queries, keys=step_keys, values=step_keys,
                                        projected_keys=cached_keys),
             repeats=30,
         )
-    return passed(f"weights and context are right. One step at B={B}, K={K}, H={H}: {1000 * yours:.3f} ms, against "
-                  f"{1000 * additive:.3f} ms for additive attention with its keys projected in advance "
-                  f"({additive / max(yours, 1e-9):.1f}x).")
+    return passed(f"{recognised}; weights and context are right. One step at B={B}, K={K}, H={H}: "
+                  f"{1000 * yours:.3f} ms, against {1000 * additive:.3f} ms for additive attention with its keys "
+                  f"projected in advance ({additive / max(yours, 1e-9):.1f}x).")
 
 
 # ---------------------------------------------------------------------------------------------
 # Chapter 3
 # ---------------------------------------------------------------------------------------------
+
+
+def _model_output_shapes() -> tuple[tuple[int, ...], ...]:
+    """Build the exercise's model, run one teacher-forced call, read the three shapes off."""
+    p = DECODER_SHAPES
+    fields = ("src_vocab_size", "tgt_vocab_size", "embed_size", "num_hiddens", "num_layers")
+    built = make_model(ModelConfig(**{name: p[name] for name in fields})).eval()
+    sources = torch.ones(p["batch_size"], p["src_len"], dtype=torch.long)
+    targets = torch.ones(p["batch_size"], p["tgt_len"], dtype=torch.long)
+    with torch.no_grad():
+        first = built.decoder.init_state(built.encoder(sources, None), None)
+        scores, last = built.decoder(targets, first)
+    heatmap = built.decoder.attention_weights
+    return tuple(scores.shape), tuple(heatmap.shape), tuple(last.hidden_state.shape)
 
 
 @checker("a tuple of three shapes (logits, attention_weights, hidden_state), e.g. ((1, 2, 3), (4, 5, 6), (7, 8, 9))",
@@ -362,38 +490,43 @@ def check_decoder_shapes(answer) -> Feedback:
         (1, (B, T, 1)): "Each step has one weight per source position.",
         (2, (B, L, H)): "The hidden state keeps PyTorch's layout: layers first, then the batch.",
         (2, (B, T, H)): "The state is the last step's only, for every layer: (L, B, H).",
-        (2, (1, B, H)): "Every layer (L = 2) has its own state.",
+        (2, (1, B, H)): f"Every layer (L = {L}) has its own state.",
     }
-    return _check_shapes(answer, ("logits", "attention_weights", "hidden_state"), solutions.decoder_shapes(), hints)
+    return _check_shapes(answer, ("logits", "attention_weights", "hidden_state"), _model_output_shapes(), hints)
+
+
+SRC_VOCAB_SIZE, TGT_VOCAB_SIZE, DECODER_HIDDENS = 20, 12, 16  # the decoder checkers' small models
 
 
 def _decoder_model(answer, num_layers: int) -> tuple[EncoderDecoder, nn.Module]:
-    src_vocab, tgt_vocab, H = 20, 12, 16
-    encoder = Seq2SeqEncoder(src_vocab, 8, H, num_layers)
-    decoder = _module(answer, tgt_vocab, 8, H, num_layers)
-    return EncoderDecoder(encoder, decoder).eval(), decoder
+    gru_side = Seq2SeqEncoder(SRC_VOCAB_SIZE, 8, DECODER_HIDDENS, num_layers)
+    decoder = _module(answer, TGT_VOCAB_SIZE, 8, DECODER_HIDDENS, num_layers)
+    return EncoderDecoder(gru_side, decoder).eval(), decoder
 
 
 def _padding_problem(model: EncoderDecoder, decoder: nn.Module) -> Feedback | None:
     """Run a padded batch; None if the shapes are right and padding has no effect, else why not."""
-    src = torch.randint(3, 20, (2, 9))  # (B, S)
-    valid_lens = torch.tensor([5, 9])  # sentence 0 has padding at 5..8
-    tgt_in = torch.randint(3, 12, (2, 4))  # (B, T)
+    rng = _sizes()
+    S, T = _size(rng, 9, 5, 10), _size(rng, 4, 2, 5)
+    real = 5 if rng is None else rng.randint(2, S - 1)  # sentence 0 has padding at real..S-1
+    src = torch.randint(3, SRC_VOCAB_SIZE, (2, S))  # (B, S)
+    valid_lens = torch.tensor([real, S])
+    tgt_in = torch.randint(3, TGT_VOCAB_SIZE, (2, T))  # (B, T)
     with torch.no_grad():
         logits = model(src, tgt_in, valid_lens)
         weights = getattr(decoder, "attention_weights", None)
         other_padding = src.clone()
-        other_padding[0, 5:] = torch.randint(3, 20, (4,))
+        other_padding[0, real:] = torch.randint(3, SRC_VOCAB_SIZE, (S - real,))
         logits_other = model(other_padding, tgt_in, valid_lens)
-    problem = _output_and_weights_problem(logits, (2, 4, 12), "the logits should have shape (B, T, V)",
-                                          weights, (2, 4, 9), valid_lens)
+    problem = _output_and_weights_problem(logits, (2, T, TGT_VOCAB_SIZE), "the logits should have shape (B, T, V)",
+                                          weights, (2, T, S), valid_lens)
     if problem:
         return failed(problem + ".")
     change = float((logits_other - logits).abs().max())
     if change > TOLERANCE:
         return failed(f"changing the padded source tokens of sentence 0 changed its logits by {change:.3f}.")
     with torch.no_grad():
-        alone = model(src[:1, :5], tgt_in[:1], valid_lens[:1])  # sentence 0 in a batch of its own: no padding
+        alone = model(src[:1, :real], tgt_in[:1], valid_lens[:1])  # sentence 0 in a batch of its own: no padding
     change = float((alone[0] - logits[0]).abs().max())
     if change > TOLERANCE:
         return failed(f"sentence 0 gets other logits alone than in a padded batch (they differ by {change:.3f}).")
@@ -410,23 +543,45 @@ def check_fixed_decoder(answer) -> Feedback:
     return passed("padded source positions get weight 0, so changing them leaves the logits unchanged.")
 
 
-def _overfit_loss(model: EncoderDecoder, steps: int = 60) -> tuple[float, float]:
-    """Train on one fixed batch of 4 random sentences; the loss before and after ``steps`` Adam steps."""
-    src, valid_lens = torch.randint(3, 20, (4, 6)), torch.tensor([6, 5, 4, 3])
-    tgt = torch.randint(3, 12, (4, 6))
+OVERFIT_STEPS = 60  # Adam steps on one tiny batch (well under a second)
+
+
+def _learning_problem(model: EncoderDecoder, decoder: nn.Module) -> tuple[str | None, float, float]:
+    """Train on one fixed batch of 4 random sentences for :data:`OVERFIT_STEPS` Adam steps.
+
+    Returns (what is wrong or None, the loss before, the loss after), both losses measured in
+    eval mode (dropout off), so that neither dropout nor the initialisation decides the verdict.
+    """
+    src, valid_lens = torch.randint(3, SRC_VOCAB_SIZE, (4, 6)), torch.tensor([6, 5, 4, 3])
+    tgt = torch.randint(3, TGT_VOCAB_SIZE, (4, 6))
     tgt_in, tgt_out = tgt[:, :-1], tgt[:, 1:]
-    optimizer = torch.optim.Adam(model.parameters(), lr=0.02)
-    model.train()
-    losses = []
-    for _ in range(steps):
+
+    def loss_of() -> Tensor:
         logits = model(src, tgt_in, valid_lens)  # (B, T, V)
-        loss = nn.functional.cross_entropy(logits.flatten(0, 1), tgt_out.flatten())
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        losses.append(loss.item())
+        return nn.functional.cross_entropy(logits.flatten(0, 1), tgt_out.flatten())
+
     model.eval()
-    return losses[0], losses[-1]
+    with torch.no_grad():
+        before = float(loss_of())
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.02)
+    lstm_parameters = [p for m in decoder.modules() if isinstance(m, nn.LSTM) for p in m.parameters()]
+    model.train()
+    for step in range(OVERFIT_STEPS):
+        optimizer.zero_grad()
+        loss_of().backward()
+        if step == 0 and not any(p.grad is not None and bool(p.grad.abs().sum() > 0) for p in lstm_parameters):
+            model.eval()
+            return ("no gradient reaches your LSTM's weights: is its output detached, or are its parameters "
+                    "frozen?"), before, before
+        optimizer.step()
+    model.eval()
+    with torch.no_grad():
+        after = float(loss_of())
+    if not after < before / 2:
+        return (f"in {OVERFIT_STEPS} steps on one tiny batch the loss (eval mode) went from {before:.2f} to "
+                f"{after:.2f} only; it should fall below half: are the gradients reaching every part, and does "
+                "each step feed the LSTM its own new state?"), before, after
+    return None, before, after
 
 
 @checker("your LSTM decoder class (built as cls(vocab_size, embed_size, num_hiddens, num_layers))")
@@ -438,12 +593,11 @@ def check_lstm_decoder(answer) -> Feedback:
     problem = _padding_problem(model, decoder)
     if problem is not None:
         return problem
-    first, last = _overfit_loss(model)
-    if not last < 0.1:
-        return failed(f"in 60 steps on one tiny batch the loss went from {first:.2f} to {last:.2f} only "
-                      "(it should fall below 0.1): are the gradients reaching the LSTM?")
-    return passed(f"shapes, per-step weights and padding are right, and it learnt a tiny batch (loss {first:.2f} "
-                  f"-> {last:.3f}).")
+    problem, before, after = _learning_problem(model, decoder)
+    if problem is not None:
+        return failed(problem)
+    return passed(f"shapes, per-step weights and padding are right, and it learns a tiny batch (loss {before:.2f} "
+                  f"-> {after:.3f}).")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -451,82 +605,135 @@ def check_lstm_decoder(answer) -> Feedback:
 # ---------------------------------------------------------------------------------------------
 
 
+def _clipped_precisions(prediction: list[str], reference: list[str], k: int) -> list[float]:
+    """p_1 .. p_k of d2l's BLEU (clipped n-gram precisions), for the diagnoses."""
+    precisions = []
+    for n in range(1, min(k, len(prediction)) + 1):
+        grams = Counter(tuple(prediction[i : i + n]) for i in range(len(prediction) - n + 1))
+        available = Counter(tuple(reference[i : i + n]) for i in range(len(reference) - n + 1))
+        precisions.append(sum(min(c, available[g]) for g, c in grams.items()) / sum(grams.values()))
+    return precisions
+
+
 @checker("a number between 0 and 1, the BLEU score", kind=(int, float, Tensor))
 def check_bleu_by_hand(answer) -> Feedback:
     """Exercise 4.1: d2l's sentence BLEU of ``problems.BLEU_BY_HAND`` by hand."""
     given = _as_number(answer)
-    right = solutions.bleu_by_hand()
-    if math.isclose(given, right, abs_tol=1e-3):
-        return passed(f"BLEU = {right:.3f}: brevity penalty {math.exp(1 - 5 / 3):.3f} x p_1^(1/2) x p_2^(1/4).")
-    if math.isclose(given, 100 * right, abs_tol=0.1):
+    right = bleu(**BLEU_BY_HAND)
+    prediction, reference = BLEU_BY_HAND["pred_seq"].split(), BLEU_BY_HAND["label_seq"].split()
+    len_pred, len_label = len(prediction), len(reference)
+    brevity_penalty = math.exp(min(0.0, 1 - len_label / len_pred))
+    if _close(given, right):
+        return passed(f"BLEU = {right:.3f}: brevity penalty {brevity_penalty:.3f} x p_1^(1/2) x p_2^(1/4).")
+    precisions = _clipped_precisions(prediction, reference, BLEU_BY_HAND["k"])
+    if _close(given, 100 * right, 0.1):
         return failed("right number, wrong scale: d2l's sentence BLEU lies between 0 and 1, not 0 and 100.")
-    brevity_penalty = math.exp(1 - 5 / 3)
-    if math.isclose(given, right / brevity_penalty, abs_tol=1e-3):
-        return failed("you forgot the brevity penalty: the prediction (3 tokens) is shorter than the reference (5).")
-    if math.isclose(given, brevity_penalty * 0.5 ** 0.5, abs_tol=1e-3):
+    if _close(given, right / brevity_penalty):
+        return failed(f"you forgot the brevity penalty: the prediction ({len_pred} tokens) is shorter than the "
+                      f"reference ({len_label}).")
+    if _close(given, right / brevity_penalty * math.exp(1 - len_pred / len_label)):
+        return failed("the brevity penalty is exp(1 - len_label / len_pred), not the other way round.")
+    if _close(given, brevity_penalty * math.prod(p ** 0.5 for p in precisions)):
         return failed("p_n is raised to (1/2)^n: p_1 to 1/2 and p_2 to 1/4.")
+    if _close(given, brevity_penalty * math.prod(precisions)):
+        return failed("each p_n is raised to a power, (1/2)^n: p_1 to 1/2 and p_2 to 1/4.")
     return failed(f"{given:.3f} is not it. Multiply the brevity penalty by p_1^(1/2) and p_2^(1/4).")
+
+
+def _ranking_score(log_p: float, tokens: int, alpha: float) -> float:
+    """How bahdanau.decoding ranks a finished hypothesis (d2l's length penalty)."""
+    return log_p / length_penalty_factor(tokens, alpha, "d2l")
 
 
 @checker("your function score(log_prob_sum, length, alpha)")
 def check_length_normalised_score(answer: Callable) -> Feedback:
     """Exercise 4.2: beam search's ``log p / len ** alpha`` (``bahdanau.decoding``)."""
-    cases = [(-2.4, 3, 0.0), (-2.4, 3, 0.75), (-3.6, 6, 0.75), (-5.0, 10, 1.0), (-1.2, 1, 0.5)]
+    rng = _sizes()
+    if rng is None:
+        cases = [(-2.4, 3, 0.0), (-2.4, 3, 0.75), (-3.6, 6, 0.75), (-5.0, 10, 1.0), (-1.2, 1, 0.5)]
+    else:
+        cases = [(-round(rng.uniform(0.1, 12.0), 2), rng.randint(2, 15), alpha)
+                 for alpha in (0.0, round(rng.uniform(0.2, 1.5), 2), round(rng.uniform(0.2, 1.5), 2), 1.0)]
     for log_prob_sum, length, alpha in cases:
         given = _as_number(answer(log_prob_sum, length, alpha))
-        right = solutions.length_normalised_score(log_prob_sum, length, alpha)
-        if math.isclose(given, right, rel_tol=1e-6, abs_tol=1e-9):
+        target = _ranking_score(log_prob_sum, length, alpha)
+        if math.isclose(given, target, rel_tol=1e-6, abs_tol=1e-9):
             continue
-        where = f"score({log_prob_sum}, {length}, {alpha}) returned {given:.4f}, expected {right:.4f}"
+        where = f"score({log_prob_sum}, {length}, {alpha}) returned {given:.4f}"
         if alpha == 0:
             return failed(f"{where}: at alpha = 0 the score is the plain log-probability.")
         if math.isclose(given, log_prob_sum * length**alpha, rel_tol=1e-6):
             return failed(f"{where}: divide by len ** alpha; multiplying punishes long hypotheses even more.")
-        if math.isclose(given, -right, rel_tol=1e-6):
+        if math.isclose(given, -target, rel_tol=1e-6):
             return failed(f"{where}: the sign is wrong; scores are log-probabilities, so they are <= 0.")
-        return failed(f"{where}.")
+        if math.isclose(given, log_prob_sum / length, rel_tol=1e-6):
+            return failed(f"{where}: that divides by len itself; the exponent alpha is missing.")
+        return failed(f"{where}, which is not log p / len ** alpha: check the exponent and what you divide.")
     return passed("score = log p / len ** alpha, as bahdanau.decoding ranks finished hypotheses.")
 
 
 @checker("a tuple with the winner at each alpha, e.g. ('A', 'A')", kind=(tuple, list))
 def check_beam_winner(answer) -> Feedback:
     """Exercise 4.2, second part: which of ``problems.BEAM_HYPOTHESES`` wins at each alpha."""
-    right = solutions.beam_winners()
-    if len(answer) != len(right) or not all(name in BEAM_HYPOTHESES for name in answer):
+    names = [name.strip().strip("'\"").upper() if isinstance(name, str) else name for name in answer]
+    if len(names) != len(BEAM_ALPHAS) or not all(name in BEAM_HYPOTHESES for name in names):
         return failed(f"give one of {sorted(BEAM_HYPOTHESES)} for each alpha in {BEAM_ALPHAS}.")
-    for alpha, given, winner in zip(BEAM_ALPHAS, answer, right):
-        if given != winner:
+    winners = []
+    for alpha, given in zip(BEAM_ALPHAS, names):
+        scores = {name: _ranking_score(*BEAM_HYPOTHESES[name], alpha) for name in BEAM_HYPOTHESES}
+        if scores[given] < max(scores.values()):
             return failed(f"not at alpha = {alpha}: compute both scores log p / len ** {alpha}; the larger "
                           "(closer to 0) wins.")
-    return passed(f"{' then '.join(right)}: the longer hypothesis wins only once its length is normalised.")
+        winners.append(given)
+    return passed(f"{' then '.join(winners)}: the longer hypothesis wins only once its length is normalised.")
+
+
+def _entropy_test_weights() -> Tensor:
+    """Attention weights (B, T, S) with a one-hot row, a uniform row and masked keys."""
+    rng = _sizes()
+    B, T, S = _size(rng, 2, 2, 3), _size(rng, 3, 3, 5), _size(rng, 5, 4, 7)  # row (0, 2) on: no zero weight
+    weights = torch.softmax(torch.randn(B, T, S), dim=-1)
+    hot = 0 if rng is None else rng.randrange(S)
+    weights[0, 0] = nn.functional.one_hot(torch.tensor(hot), S).float()  # certain: entropy 0
+    weights[0, 1] = torch.cat((torch.full((S - 1,), 1 / (S - 1)), torch.zeros(1)))  # uniform, 1 masked: ln(S-1)
+    real = 3 if rng is None else rng.randint(1, S - 1)
+    weights[B - 1] = masked_softmax(torch.randn(1, T, S), torch.tensor([real]))[0]  # masked positions per row
+    return weights
 
 
 @checker("your function entropy(weights) -> one entropy per row")
 def check_attention_entropy(answer: Callable) -> Feedback:
     """Exercise 4.3: the entropy of each output step's attention weights, natural log, 0 ln 0 = 0."""
-    weights = torch.softmax(torch.randn(2, 3, 5), dim=-1)  # (B, T, S)
-    weights[0, 0] = torch.tensor([1.0, 0.0, 0.0, 0.0, 0.0])  # certain: entropy 0
-    weights[0, 1] = torch.tensor([0.25, 0.25, 0.25, 0.25, 0.0])  # uniform over 4 real keys, 1 masked: ln 4
-    weights[1] = masked_softmax(torch.randn(1, 3, 5), torch.tensor([3]))[0]  # 2 masked positions per row
+    weights = _entropy_test_weights()
     given = answer(weights.clone())
     if not isinstance(given, Tensor):
         given = torch.as_tensor(given, dtype=torch.float32)
-    right = solutions.attention_entropy(weights)
-    if tuple(given.shape) != tuple(right.shape):
+    given = given.detach()
+    target = torch.xlogy(weights, weights).sum(dim=-1).neg()  # (B, T); xlogy(0, 0) is 0
+    if tuple(given.shape) != tuple(target.shape):
         return failed(f"weights of shape (B, T, S) = {tuple(weights.shape)} need one entropy per row, shape "
-                      f"{tuple(right.shape)}; yours has shape {tuple(given.shape)}.")
+                      f"(B, T); yours has shape {tuple(given.shape)}.")
     if not torch.isfinite(given).all():
         return failed("some entropies are nan: a masked position has weight 0, and 0 * log 0 must count as 0 "
                       "(torch.xlogy does that).")
-    if torch.allclose(given, right / math.log(2), atol=TOLERANCE):
+    given = given.to(target.dtype)
+    if torch.allclose(given, target / math.log(2), atol=TOLERANCE):
         return failed("you used log base 2; use the natural log (torch.log).")
-    if torch.allclose(given, -right, atol=TOLERANCE):
+    if torch.allclose(given, target / math.log(10), atol=TOLERANCE):
+        return failed("you used log base 10; use the natural log (torch.log).")
+    if torch.allclose(given, -target, atol=TOLERANCE):
         return failed("the sign is wrong: entropy is -sum alpha ln alpha, which is >= 0.")
-    value, index = _largest(given - right)
+    value, (b, t) = _largest(given - target)
     if value > TOLERANCE:
-        return failed(f"row {index} of the weights has entropy {float(right[index]):.3f}, yours gives "
-                      f"{float(given[index]):.3f}.")
-    return passed(f"entropy 0 for a one-hot row, ln 4 = {math.log(4):.3f} for 4 equal weights, masked keys add 0.")
+        yours = float(given[b, t])
+        if yours < -TOLERANCE:
+            return failed(f"row (batch {b}, step {t}) of your entropies is negative ({yours:.3f}): entropy is "
+                          "-sum alpha ln alpha, and each -alpha ln alpha is >= 0.")
+        return failed(f"row (batch {b}, step {t}) of your entropies, {yours:.3f}, is off: sum -alpha ln alpha "
+                      "over that row's S weights, natural log.")
+    S = weights.shape[-1]
+    return passed(f"entropy 0 for a one-hot row, ln {S - 1} = {math.log(S - 1):.3f} for {S - 1} equal weights, "
+                  "masked keys add 0.")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -540,61 +747,62 @@ def _source_token(answer: str, src_tokens: list[str]) -> str | None:
     return token if token in src_tokens else None
 
 
-def _check_token_read(answer: str, problem: dict, right: str, values: Tensor, what: str) -> Feedback:
-    """Compare a token read off a heatmap with ``right``.
+def _check_token_read(answer: str, problem: dict, values: Tensor, what: str, look: str) -> Feedback:
+    """Compare a token read off a heatmap with the column of the largest entry of ``values``.
 
-    ``values`` (S,) holds, per column, the number the learner compares by eye; ``what`` names it,
-    e.g. "weight in row 4".
+    ``values`` (S,) holds, per column, the number the learner compares by eye; ``what`` names it
+    with a ``{value}`` to fill in, e.g. "weight {value} in row 4"; ``look`` says where to look
+    again when the answer is wrong.
     """
     src_tokens = reading_translation(problem["sentence"], problem["model"]).src_tokens
     token = _source_token(answer, src_tokens)
     if token is None:
         return failed(f"{answer!r} is not a column of the heatmap; the columns are {' '.join(src_tokens)}.")
-    if token == right:
-        return passed(f"{right!r}: {what} {float(values.max()):.2f}, more than any other column.")
-    return failed(f"{token!r} has {what} {float(values[src_tokens.index(token)]):.2f}, but another column has "
-                  f"{float(values.max()):.2f}: look for the darker one.")
+    mine = float(values[src_tokens.index(token)])
+    described = what.format(value=f"{mine:.2f}")
+    if mine >= float(values.max()):
+        return passed(f"{token!r}: {described}, more than any other column.")
+    return failed(f"{token!r} has {described}, and another column has more: {look}")
 
 
 @checker("an English token from the heatmap, e.g. 'saw'", kind=str)
 def check_read_alignment(answer: str) -> Feedback:
     """Exercise 1.3: the English token with the largest weight in one output row."""
-    problem = READING["alignment"]
-    # (S,): the weights of that row
-    weights = reading_translation(problem["sentence"], problem["model"]).attention[problem["row"] - 1]
-    return _check_token_read(answer, problem, solutions.read_alignment(), weights,
-                             f"a weight in row {problem['row']} of")
+    problem, row = READING["alignment"], READING["alignment"]["row"]
+    weights = reading_translation(problem["sentence"], problem["model"]).attention[row - 1]  # (S,): that row
+    return _check_token_read(answer, problem, weights, f"weight {{value}} in row {row}",
+                             f"look along row {row} (counted from 1 at the top) for its darkest cell.")
 
 
-def _check_column_total(answer: str, problem: dict, right: str) -> Feedback:
+def _check_column_total(answer: str, problem: dict) -> Feedback:
     """A token read as the darkest column overall: compare the column totals."""
-    # (S,): one total per column
-    totals = reading_translation(problem["sentence"], problem["model"]).attention.sum(dim=0)
-    return _check_token_read(answer, problem, right, totals, "a column total of")
+    totals = reading_translation(problem["sentence"], problem["model"]).attention.sum(dim=0)  # (S,): per column
+    return _check_token_read(answer, problem, totals, "a column total of {value}",
+                             "add up each column's cells (rows sum to 1, columns need not) and compare.")
 
 
-@checker("an English token from the heatmap, e.g. 'old'", kind=str)
+@checker("an English token from the heatmap, e.g. 'saw'", kind=str)
 def check_read_total_attention(answer: str) -> Feedback:
     """Exercise 2.4: the English token whose column holds the most weight in total."""
-    return _check_column_total(answer, READING["total"], solutions.read_total_attention())
+    return _check_column_total(answer, READING["total"])
 
 
 @checker("a decoder step, counted from 1 (the first output row), e.g. 3", kind=int)
 def check_read_certainty(answer: int) -> Feedback:
     """Exercise 3.4: the decoder step (row, from 1) that holds the single largest weight."""
     result = reading_translation(READING["certainty"]["sentence"], READING["certainty"]["model"])
-    largest = result.attention.max(dim=1).values  # (T,): the largest weight of each row
-    right = solutions.read_certainty()
-    if not 1 <= answer <= len(largest):
-        return failed(f"the heatmap has rows 1 to {len(largest)}; step {answer} is not one of them.")
-    if answer == right:
-        return passed(f"step {right} (the French word {result.tokens[right - 1]!r}) puts weight "
-                      f"{float(largest[right - 1]):.2f} on one English token.")
-    return failed(f"the largest weight in row {answer} is {float(largest[answer - 1]):.2f}; another row has "
-                  f"{float(largest.max()):.2f}.")
+    row_peaks = result.attention.max(dim=1).values  # (T,): the largest weight of each row
+    if isinstance(answer, bool) or not 1 <= answer <= len(row_peaks):
+        return failed(f"the heatmap has rows 1 to {len(row_peaks)}; step {answer} is not one of them.")
+    mine = float(row_peaks[answer - 1])
+    if mine >= float(row_peaks.max()):
+        word = result.tokens[answer - 1] if answer <= len(result.tokens) else "<eos>"
+        return passed(f"step {answer} (the French word {word!r}) puts weight {mine:.2f} on one English token.")
+    return failed(f"the largest weight in row {answer} is {mine:.2f}, and another row holds a darker cell: compare "
+                  "each row's darkest cell.")
 
 
-@checker("an English token from the heatmap, e.g. 'tea'", kind=str)
+@checker("an English token from the heatmap, e.g. 'saw'", kind=str)
 def check_read_failure(answer: str) -> Feedback:
     """Exercise 4.5: the English token that received the most attention in a flawed translation."""
-    return _check_column_total(answer, READING["failure"], solutions.read_failure())
+    return _check_column_total(answer, READING["failure"])

@@ -15,6 +15,7 @@ the checker has an opinion into messages:
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import re
 import textwrap
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 
 import torch
 
-__all__ = ["Feedback", "checker", "passed", "failed"]
+__all__ = ["Feedback", "checker", "passed", "failed", "current_seed"]
 
 # The rendered book's code column holds 78 characters: a printed or displayed
 # Feedback never has a longer line.
@@ -97,6 +98,16 @@ def failed(message: str) -> Feedback:
     return Feedback(False, message)
 
 
+# The seed of the checker running now (0 for the book's calls), for the
+# checkers that also draw the sizes of their random inputs from it.
+_SEED: contextvars.ContextVar[int] = contextvars.ContextVar("seed", default=0)
+
+
+def current_seed() -> int:
+    """The ``seed`` the running checker was called with (0 by default)."""
+    return _SEED.get()
+
+
 def _describe_error(error: BaseException) -> str:
     text = str(error).strip().splitlines()[0] if str(error).strip() else ""
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
@@ -111,18 +122,23 @@ def checker(
     Args:
         expected: what the answer should be, as the "replace None with ..."
             hint says it, e.g.
-            ``"a tuple of two shapes, e.g. ((4, 7, 16), (2, 4, 16))"``.
+            ``"a tuple of two shapes, e.g. ((1, 2, 3), (4, 5, 6))"``.
         kind: the accepted type(s) of the answer; ``callable`` answers are
             checked by the checker itself.
 
     The wrapped checker runs with PyTorch's random generator forked and
     seeded, so its random test inputs are the same at every call and the
-    learner's own random state is left untouched.
+    learner's own random state is left untouched, and with gradients enabled
+    (the notebook's setting is restored afterwards). It takes a keyword-only
+    ``seed`` (default 0, what the book's cells use): another seed gives other
+    random inputs, and for some checkers other sizes, e.g.
+    ``check_additive_weights(answer, seed=3)`` (the autograder's hidden
+    tests do that).
     """
 
     def decorate(check: Callable[..., Feedback]) -> Callable[..., Feedback]:
         @functools.wraps(check)
-        def wrapper(answer, *args, **kwargs) -> Feedback:
+        def wrapper(answer, *args, seed: int = 0, **kwargs) -> Feedback:
             if answer is None:
                 return Feedback(
                     False, f"replace None with {expected}.", answered=False
@@ -130,14 +146,19 @@ def checker(
             if kind is not None and not isinstance(answer, kind):
                 got = type(answer).__name__
                 return failed(f"expected {expected}, got a {got}.")
+            token = _SEED.set(int(seed))
             try:
-                with torch.random.fork_rng(devices=[]):
-                    torch.manual_seed(0)
+                # Gradients on whatever the notebook set (a chapter turns them
+                # off): a checker that trains a learner's module needs them.
+                with torch.random.fork_rng(devices=[]), torch.enable_grad():
+                    torch.manual_seed(int(seed))
                     return check(answer, *args, **kwargs)
             # The learner's code failed: report it, never a traceback.
             except Exception as error:
                 described = _describe_error(error)
                 return failed(f"running your answer raised {described}")
+            finally:
+                _SEED.reset(token)
 
         wrapper.expected = expected
         return wrapper

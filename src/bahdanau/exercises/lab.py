@@ -57,7 +57,8 @@ class PluggableAttentionDecoder(nn.Module):
     """A GRU attention decoder that scores with any attention module given to it (chapter 2).
 
     ``attention(queries=..., keys=..., values=..., valid_lens=...)`` must return the context
-    (B, Q, H) and the weights (B, Q, S), as :class:`~bahdanau.attention.AdditiveAttention` does.
+    (B, Q, H) and the weights (B, Q, S), as :class:`~bahdanau.attention.AdditiveAttention` does,
+    or return the context only and store the weights in its ``attention_weights``.
     The loop is the plain one (the attention sees the keys at every step, nothing cached), so
     that different scoring functions compete on equal terms. It keeps the
     :class:`~bahdanau.interfaces.AttentionDecoder` protocol: ``attention_weights`` (B, T, S).
@@ -66,41 +67,51 @@ class PluggableAttentionDecoder(nn.Module):
     def __init__(self, attention: nn.Module, vocab_size: int, embed_size: int, num_hiddens: int):
         super().__init__()
         self.attention = attention
-        self.embedding = nn.Embedding(vocab_size, embed_size)
+        self.embedding = nn.Embedding(num_embeddings=vocab_size, embedding_dim=embed_size)
         self.rnn = nn.GRU(embed_size + num_hiddens, num_hiddens, batch_first=True)
-        self.dense = nn.Linear(num_hiddens, vocab_size)
-        self.attention_weights: Tensor | None = None
+        self.dense = nn.Linear(in_features=num_hiddens, out_features=vocab_size)
+        self.attention_weights: None | Tensor = None  # (B, T, S) after a forward
         self.apply(init_seq2seq)
 
     def init_state(self, enc_all_outputs, enc_valid_lens=None) -> PluggableState:
-        enc_outputs, hidden_state = enc_all_outputs  # (B, S, H), (1, B, H)
-        return PluggableState(enc_outputs, hidden_state, enc_valid_lens)
+        annotations, last_state = enc_all_outputs  # (B, S, H), (1, B, H)
+        return PluggableState(annotations, last_state, enc_valid_lens)
 
     def forward(self, X: Tensor, state: PluggableState) -> tuple[Tensor, PluggableState]:
-        enc_outputs, hidden_state, enc_valid_lens = state
-        outputs, step_weights = [], []
+        annotations, s, valid_lens = state  # s: (1, B, H), the GRU's state
+        per_step: list[Tensor] = []
+        heatmap_rows: list[Tensor] = []
         for emb in self.embedding(X).unbind(dim=1):  # T steps of (B, E)
-            query = hidden_state[-1].unsqueeze(1)  # (B, 1, H): s_{i-1}
-            context, weights = self.attention(queries=query, keys=enc_outputs, values=enc_outputs,
-                                              valid_lens=enc_valid_lens)  # (B, 1, H), (B, 1, S)
-            output, hidden_state = self.rnn(torch.cat((context, emb.unsqueeze(1)), dim=-1), hidden_state)
-            outputs.append(output)  # (B, 1, H)
-            step_weights.append(weights)
-        self.attention_weights = torch.cat(step_weights, dim=1)  # (B, T, S)
-        return self.dense(torch.cat(outputs, dim=1)), state._replace(hidden_state=hidden_state)  # (B, T, V)
+            returned = self.attention(queries=s[-1][:, None, :], keys=annotations, values=annotations,
+                                      valid_lens=valid_lens)  # the query is s_{i-1}, (B, 1, H)
+            context, weights = _context_and_weights(self.attention, returned)  # (B, 1, H), (B, 1, S)
+            output, s = self.rnn(torch.cat((context, emb.unsqueeze(1)), dim=-1), s)
+            per_step.append(output)  # (B, 1, H)
+            heatmap_rows.append(weights)
+        self.attention_weights = torch.cat(heatmap_rows, dim=1)  # (B, T, S): one row per step
+        return self.dense(torch.cat(per_step, dim=1)), state._replace(hidden_state=s)  # (B, T, V)
+
+
+def _context_and_weights(attention: nn.Module, returned) -> tuple[Tensor, ...]:
+    """(context, weights) from an attention module's call, whichever of the two interfaces it has."""
+    if isinstance(returned, tuple):
+        context, weights = returned
+        return context, weights
+    return returned, attention.attention_weights
 
 
 class PluggableState(NamedTuple):
     """What :class:`PluggableAttentionDecoder` carries: the annotations, s_{i-1}, the source lengths."""
 
-    enc_outputs: Tensor  # (B, S, H)
-    hidden_state: Tensor  # (1, B, H)
-    enc_valid_lens: Tensor | None  # (B,)
+    enc_outputs: Tensor  # the annotations h_j, (B, S, H)
+    hidden_state: Tensor  # s_{i-1}, (1, B, H)
+    enc_valid_lens: Tensor | None  # the source lengths, (B,), or None
 
     def select(self, index: Tensor) -> PluggableState:
         """Keep (and reorder) batch rows ``index`` (interfaces.DecoderState)."""
-        valid_lens = self.enc_valid_lens[index] if self.enc_valid_lens is not None else None
-        return PluggableState(self.enc_outputs[index], self.hidden_state[:, index], valid_lens)
+        lengths = None if self.enc_valid_lens is None else self.enc_valid_lens[index]
+        kept = self.hidden_state[:, index]  # (1, B', H)
+        return PluggableState(self.enc_outputs[index], kept, lengths)
 
 
 def decoder_with_attention(attention: nn.Module, vocab_size: int, embed_size: int,
@@ -153,14 +164,14 @@ def compare_scoring(
     results = []
     for name, scorer in scorers.items():
         set_seed(seed)  # the same initial weights for every model, up to the scorer
-        encoder = Seq2SeqEncoder(len(corpus.src_vocab), num_hiddens, num_hiddens, 1)
+        source_side = Seq2SeqEncoder(len(corpus.src_vocab), num_hiddens, num_hiddens, 1)
         # Both through the same plain decoder loop, so that only the scoring differs.
         if scorer is None:
             attention = AdditiveAttention(num_hiddens, num_hiddens, num_hiddens)
         else:
             attention = copy.deepcopy(scorer)
         model = EncoderDecoder(
-            encoder, decoder_with_attention(attention, len(corpus.tgt_vocab), num_hiddens, num_hiddens)
+            source_side, decoder_with_attention(attention, len(corpus.tgt_vocab), num_hiddens, num_hiddens)
         )
         started = time.perf_counter()
         fit(model, loader, epochs=epochs, lr=lr, pad_index=corpus.tgt_vocab.pad, seed=seed, device="cpu",
@@ -191,6 +202,6 @@ def _shipped_model(name: str):
 
 def plot_reading(problem: dict[str, Any], title: str):
     """The heatmap a reading exercise asks about (``problem`` is an entry of ``problems.READING``); returns the Axes."""
-    result = reading_translation(problem["sentence"], problem["model"])
-    tgt_tokens = result.tokens + ["<eos>"] if result.finished else result.tokens
-    return plot_attention(result.attention, result.src_tokens, tgt_tokens, title=title)
+    shown = reading_translation(problem["sentence"], problem["model"])
+    tgt_tokens = shown.tokens + ["<eos>"] if shown.finished else shown.tokens
+    return plot_attention(shown.attention, shown.src_tokens, tgt_tokens, title=title)

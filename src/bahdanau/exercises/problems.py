@@ -1,7 +1,7 @@
 """The data of the exercises: sizes, small matrices and sentences, written once.
 
-The notebooks quote these numbers in the exercise text, the reference solutions compute
-their answers from them, and the checkers compare against those answers.
+The notebooks quote these numbers in the exercise text, and the checkers work the right
+answers out from them with the package's own code; no answer is stored here.
 """
 
 from __future__ import annotations

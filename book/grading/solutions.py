@@ -5,6 +5,10 @@ The book's solution dropdowns show these with ``literalinclude``, and
 solution can never stop passing. Read them after trying; the checkers accept
 any correct answer, not only these.
 
+They live outside the package, so the wheel every student installs holds no
+solution; the checkers work their answers out on their own. Load this file
+by its path, e.g. with importlib.util.spec_from_file_location.
+
 Shapes: B batch, Q queries, K keys, S source length, T target length,
 E embedding size, H hidden size, V vocabulary size, L layers.
 """
@@ -18,16 +22,9 @@ import torch
 from torch import Tensor, nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from ..attention import AdditiveAttention, masked_softmax
-from ..metrics import bleu
-from ..models import (
-    ModelConfig,
-    Seq2SeqAttentionDecoder,
-    Seq2SeqEncoder,
-    make_model,
-)
-from .lab import reading_translation
-from .problems import (
+from bahdanau.attention import AdditiveAttention, masked_softmax
+from bahdanau.exercises.lab import reading_translation
+from bahdanau.exercises.problems import (
     BEAM_ALPHAS,
     BEAM_HYPOTHESES,
     BLEU_BY_HAND,
@@ -35,6 +32,13 @@ from .problems import (
     ENCODER_SHAPES,
     READING,
     WEIGHT_BY_HAND,
+)
+from bahdanau.metrics import bleu
+from bahdanau.models import (
+    ModelConfig,
+    Seq2SeqAttentionDecoder,
+    Seq2SeqEncoder,
+    make_model,
 )
 
 __all__ = [
@@ -252,7 +256,7 @@ class LSTMState(NamedTuple):
     cell_state: Tensor  # (L, B, H)
     enc_valid_lens: Tensor | None  # (B,)
 
-    def select(self, index: Tensor) -> LSTMState:
+    def select(self, index: Tensor) -> "LSTMState":
         """Keep (and reorder) batch rows ``index``.
 
         That is what beam search needs (interfaces.DecoderState).

@@ -1,0 +1,226 @@
+"""The instructors' page (book/instructors.md) agrees with the assignments and the rubrics (issue 16).
+
+`make assignments` (book/grading/make_assignments.py) writes _build/assignments/manifest.json:
+every chapter's questions with their points, the open questions graded by hand included. The
+page shows the same questions and points, the per-chapter totals, and the open questions'
+prompts and rubrics, which come from book/grading/rubrics.yml.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGE = ROOT / "book" / "instructors.md"
+RUBRICS = ROOT / "book" / "grading" / "rubrics.yml"
+ASSIGNMENTS = ROOT / "_build" / "assignments"
+CHAPTERS = ["01_why_attention", "02_additive_attention", "03_decoder_loop", "04_training_and_evaluation"]
+
+EXERCISE = re.compile(r"^(`{3,}|:{3,})\{exercise\}[ \t]*(.*)\n:label:[ \t]*(\S+)", re.MULTILINE)
+
+
+@pytest.fixture(scope="session")
+def manifest(assignments) -> dict:
+    """_build/assignments/manifest.json, as conftest's ``assignments`` fixture writes it."""
+    return json.loads((assignments / "manifest.json").read_text(encoding="utf-8"))
+
+
+def page() -> str:
+    return PAGE.read_text(encoding="utf-8")
+
+
+def tables(text: str) -> list[list[dict[str, str]]]:
+    """Every markdown table of the text, as a list of records (column -> cell text)."""
+    found, block = [], []
+    for line in [*text.splitlines(), ""]:
+        if line.startswith("|"):
+            block.append([cell.strip() for cell in line.strip().strip("|").split("|")])
+            continue
+        if block:
+            header, rows = block[0], block[2:]
+            assert all(len(row) == len(header) for row in rows), f"a ragged table under {header}"
+            found.append([dict(zip(header, row, strict=True)) for row in rows])
+            block = []
+    return found
+
+
+def table_with(*columns: str) -> list[dict[str, str]]:
+    """The one table of the page that has these columns."""
+    matching = [table for table in tables(page()) if table and set(columns) <= set(table[0])]
+    assert len(matching) == 1, f"expected one table with the columns {columns}, found {len(matching)}"
+    return matching[0]
+
+
+def exercises_table() -> list[dict[str, str]]:
+    return table_with("Chapter", "Exercise", "Points", "Checker")
+
+
+def open_questions_table() -> list[dict[str, str]]:
+    return table_with("Chapter", "After the exercise", "Question", "Name", "Points", "Time")
+
+
+def totals_table() -> list[dict[str, str]]:
+    return table_with("Chapter", "Assignment", "Autograded", "By hand", "Total")
+
+
+def notebook_exercises() -> dict[str, tuple[str, str]]:
+    """Exercise label -> (chapter, title), from the {exercise} directives of the notebooks."""
+    found = {}
+    for chapter in CHAPTERS:
+        for cell in nbformat.read(ROOT / "notebooks" / f"{chapter}.ipynb", as_version=4).cells:
+            if cell.cell_type == "markdown":
+                for _, title, label in EXERCISE.findall(cell.source):
+                    found[label] = (chapter, title.strip())
+    return found
+
+
+def rubrics() -> list[dict]:
+    return yaml.safe_load(RUBRICS.read_text(encoding="utf-8"))
+
+
+def number(chapter: str) -> str:
+    return str(int(chapter.split("_", 1)[0]))
+
+
+def question_name(label: str) -> str:
+    return label.removeprefix("ex-").replace("-", "_")
+
+
+# ---------------------------------------------------------------------------------------------
+# book/grading/rubrics.yml and the page, without the assignments
+# ---------------------------------------------------------------------------------------------
+
+def test_rubrics_yml_is_well_formed():
+    entries, labels = rubrics(), notebook_exercises()
+    assert isinstance(entries, list) and len(entries) == 3, "three open questions"
+    autograded = {question_name(label) for label in labels}
+    names = [entry.get("name") for entry in entries]
+    assert len(set(names)) == len(names), f"question names repeat: {names}"
+    keys = {"exercise", "name", "prompt", "points", "time", "rubric", "model_answer"}
+    for entry in entries:
+        assert set(entry) == keys, f"{entry.get('name')}: keys {sorted(entry)}, expected {sorted(keys)}"
+        name = entry["name"]
+        assert entry["exercise"] in labels, f"{name}: no exercise labelled {entry['exercise']} in notebooks/"
+        assert re.fullmatch(r"[a-z][a-z0-9_]*", name) and name not in autograded, name
+        assert name.startswith(question_name(entry["exercise"])), f"{name} is not named after its exercise"
+        assert isinstance(entry["points"], int) and entry["points"] > 0, name
+        assert re.fullmatch(r"\d+ min", entry["time"]), f"{name}: time {entry['time']!r}"
+        for text in ("prompt", "model_answer"):
+            assert isinstance(entry[text], str) and len(entry[text].split()) >= 10, f"{name}: {text} too short"
+        assert entry["rubric"], f"{name} has no rubric"
+        for criterion in entry["rubric"]:
+            assert set(criterion) == {"points", "criterion"}, f"{name}: {criterion}"
+            assert isinstance(criterion["points"], int) and criterion["points"] > 0, f"{name}: {criterion}"
+            assert isinstance(criterion["criterion"], str) and criterion["criterion"].strip(), name
+        total = sum(criterion["points"] for criterion in entry["rubric"])
+        assert total == entry["points"], f"{name}: the criteria give {total} points, the question {entry['points']}"
+
+
+def test_the_page_lists_every_open_question_as_rubrics_yml_does():
+    labels = notebook_exercises()
+    rows = {row["Name"]: row for row in open_questions_table()}
+    entries = rubrics()
+    assert sorted(rows) == sorted(f"`{entry['name']}`" for entry in entries)
+    for entry in entries:
+        row = rows[f"`{entry['name']}`"]
+        chapter, title = labels[entry["exercise"]]
+        assert row["Chapter"] == number(chapter), entry["name"]
+        assert row["After the exercise"] == title, entry["name"]
+        assert row["Question"] == entry["prompt"], entry["name"]
+        assert int(row["Points"]) == entry["points"], entry["name"]
+        assert row["Time"] == entry["time"], entry["name"]
+
+
+def test_the_page_keeps_the_rubrics_and_model_answers_out():
+    """The page is public (the student edition shows it too): a rubric's criteria would answer its
+    question, so the criteria and the model answers are printed in the instructor notebooks only."""
+    text = " ".join(page().split())
+    for entry in rubrics():
+        assert " ".join(entry["model_answer"].split())[:80] not in text, entry["name"]
+        for criterion in entry["rubric"]:
+            assert " ".join(criterion["criterion"].split())[:80] not in text, entry["name"]
+    assert "instructor notebooks only" in text
+
+
+def test_the_pages_totals_add_up():
+    autograded, manual = {}, {}
+    for row in exercises_table():
+        autograded[row["Chapter"]] = autograded.get(row["Chapter"], 0) + int(row["Points"])
+    for row in open_questions_table():
+        manual[row["Chapter"]] = manual.get(row["Chapter"], 0) + int(row["Points"])
+    totals = totals_table()
+    assert [row["Chapter"] for row in totals] == [number(chapter) for chapter in CHAPTERS]
+    for row in totals:
+        chapter = row["Chapter"]
+        assert int(row["Autograded"]) == autograded.get(chapter, 0), chapter
+        assert int(row["By hand"]) == manual.get(chapter, 0), chapter
+        assert int(row["Total"]) == int(row["Autograded"]) + int(row["By hand"]), chapter
+
+
+def test_the_page_explains_the_grading_steps():
+    text = page()
+    for step in ("make assignments", "make grade SUBMISSIONS=", "_build/grades/grades.csv", 'grader.check("',
+                 "-autograder.zip", "blob/student/notebooks/", ".github/workflows/student.yml",
+                 "book/grading/solutions.py", "make student-book", "book/student_edition.py"):
+        assert step in text, f"the page does not mention {step}"
+
+
+# ---------------------------------------------------------------------------------------------
+# The page against _build/assignments/manifest.json (slow: writing the assignments takes a
+# minute when `make assignments` has not run)
+# ---------------------------------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_the_manifest_has_every_chapter(manifest):
+    assert [assignment["chapter"] for assignment in manifest["assignments"]] == CHAPTERS
+
+
+@pytest.mark.slow
+def test_every_autograded_question_is_in_the_exercises_table(manifest):
+    rows = exercises_table()
+    questions = [(a["chapter"], q) for a in manifest["assignments"] for q in a["questions"] if not q["manual"]]
+    assert len(questions) == len(rows), f"{len(questions)} autograded questions, {len(rows)} rows on the page"
+    labels = notebook_exercises()
+    for chapter, question in questions:
+        assert question["name"] == question_name(question["label"]), question
+        assert labels[question["label"]] == (chapter, question["title"]), question
+        matching = [row for row in rows if row["Chapter"] == number(chapter) and row["Exercise"] == question["title"]]
+        assert len(matching) == 1, f"{question['title']!r} (chapter {number(chapter)}) is not in the table once"
+        assert int(matching[0]["Points"]) == question["points"], (
+            f"{question['name']}: {question['points']} points in the assignment, "
+            f"{matching[0]['Points']} on the page"
+        )
+
+
+@pytest.mark.slow
+def test_every_manual_question_is_in_the_open_questions_table(manifest):
+    rows = {row["Name"]: row for row in open_questions_table()}
+    questions = [(a["chapter"], q) for a in manifest["assignments"] for q in a["questions"] if q["manual"]]
+    assert sorted(f"`{q['name']}`" for _, q in questions) == sorted(rows)
+    for chapter, question in questions:
+        row = rows[f"`{question['name']}`"]
+        assert row["Chapter"] == number(chapter), question["name"]
+        assert row["After the exercise"] == question["title"], question["name"]
+        assert int(row["Points"]) == question["points"], question["name"]
+        if "prompt" in question:
+            assert row["Question"] == question["prompt"], question["name"]
+
+
+@pytest.mark.slow
+def test_the_pages_totals_equal_the_manifests(manifest):
+    rows = {row["Chapter"]: row for row in totals_table()}
+    for assignment in manifest["assignments"]:
+        row, points = rows[number(assignment["chapter"])], assignment["points"]
+        assert row["Assignment"] == assignment["title"], assignment["chapter"]
+        assert int(row["Autograded"]) == points["autograded"], assignment["chapter"]
+        assert int(row["By hand"]) == points["manual"], assignment["chapter"]
+        assert int(row["Total"]) == points["total"], assignment["chapter"]
+        by_kind = {kind: sum(q["points"] for q in assignment["questions"] if q["manual"] == (kind == "manual"))
+                   for kind in ("autograded", "manual")}
+        assert by_kind == {"autograded": points["autograded"], "manual": points["manual"]}, assignment["chapter"]
