@@ -1,10 +1,11 @@
 # Two commands for a fresh machine:
-#   make book   set up .venv (if needed) and build the book into _build/html
+#   make book   set up .venv (if needed) and build the book into _build/html (Chinese: _build/html/zh)
 #   make test   set up .venv (if needed), install Chromium (if needed), lint, and run every test
 # and a few more:
 #   make student-book   the book without the exercises' solutions, in _build/student/_build/html
 #   make assignments    one Otter-Grader assignment per chapter, in _build/assignments
 #   make grade SUBMISSIONS=DIR   grade a folder of submitted notebooks into _build/grades
+#   make translations   refresh the Chinese edition's catalogues (locales/zh_CN) after an English edit
 #   make unit   the fast loop: the unit tests alone (no book, notebook or browser tests, no slow ones)
 #   make lint   ruff over src, tests, notebooks and book (pyproject.toml; notebooks/ruff.toml: 78 columns)
 #   make setup  the Python packages only (.venv); make browser: Chromium and chromedriver only
@@ -26,7 +27,7 @@ CHROMIUM     := $(or $(BAHDANAU_CHROMIUM),/usr/bin/chromium)
 CHROMEDRIVER := $(or $(BAHDANAU_CHROMEDRIVER),/usr/bin/chromedriver)
 SUDO         := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: setup browser lint unit book student-book assignments grade test clean web-models
+.PHONY: setup browser lint unit book student-book assignments grade translations test clean web-models
 
 setup: $(STAMP)
 
@@ -39,6 +40,9 @@ $(STAMP): requirements.txt pyproject.toml
 	@# d2l pins numpy 1.23.5 (no wheels for Python >= 3.12): install it without its pins;
 	@# its runtime imports are in requirements.txt.
 	$(PIP) install --quiet --disable-pip-version-check --no-deps d2l==1.0.3
+	@# jieba splits Chinese words for the Chinese edition's search; it ships as a source archive
+	@# only (pure Python), so it cannot be in requirements.txt's wheel-only check for newer Pythons.
+	$(PIP) install --quiet --disable-pip-version-check "jieba>=0.42"
 	$(PIP) install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $(STAMP)
 
@@ -49,9 +53,23 @@ $(CHROMIUM) $(CHROMEDRIVER) &:
 
 # Strict: any warning fails the build. --all rebuilds every page, so that no warning hides in
 # a page left unchanged since the last build. The book renders the notebooks' stored outputs.
+# Then the Chinese edition (简体中文): the same sources, every message translated from
+# locales/zh_CN (gettext catalogues), built from a generated copy of _config.yml with
+# `language: zh_CN` (Jupyter Book 1 has no -D option) and copied to _build/html/zh.
 book: setup web-models
 	$(VENV)/bin/jupyter-book build . --all --warningiserror --nitpick --keep-going
-	@echo "The book is in _build/html/index.html"
+	$(PY) book/zh_config.py _build/zh/_config.yml
+	$(VENV)/bin/jupyter-book build . --all --warningiserror --nitpick --keep-going --config _build/zh/_config.yml --toc _build/zh/_toc.yml --path-output _build/zh
+	rm -rf _build/html/zh && cp -r _build/zh/_build/html _build/html/zh
+	@echo "The book is in _build/html/index.html, the Chinese edition in _build/html/zh/index.html"
+
+# After an English edit: extract the book's messages (Sphinx's gettext builder) and update the
+# catalogues locales/zh_CN/LC_MESSAGES/**/*.po. A changed paragraph becomes a fuzzy or empty
+# message, which tests/test_translations.py reports until it is translated.
+translations: setup
+	$(VENV)/bin/jupyter-book build . --all --builder custom --custom-builder gettext --path-output _build/gettext-build
+	$(VENV)/bin/sphinx-intl update -p _build/gettext-build/_build/gettext -l zh_CN -d locales
+	$(PY) book/translations.py || true
 
 # The student edition: the same strict build with sphinx-exercise's hide_solutions set, from a
 # generated copy of _config.yml, so the exercises and their checkers stay and the solutions go.

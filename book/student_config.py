@@ -21,6 +21,7 @@ import sys
 from pathlib import Path
 
 import yaml
+from book_config import book_config
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -31,7 +32,7 @@ STUDENT_BRANCH = "student"
 def student_config() -> dict:
     """The book's configuration, with solutions hidden, the title marked and the launch buttons
     opening the student branch; everything else (the repository's URL included) is unchanged."""
-    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    config = book_config()
     config["title"] = f"{config['title']} (student edition)"
     config.setdefault("sphinx", {}).setdefault("config", {})["hide_solutions"] = True
     config.setdefault("repository", {})["branch"] = STUDENT_BRANCH

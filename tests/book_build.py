@@ -1,4 +1,4 @@
-"""The strict book build, shared by the tests that read the built site (test_book.py, test_browser.py).
+"""The strict book builds, shared by the tests that read the built site (test_book.py, test_browser.py).
 
 The session-scoped ``build`` fixture in conftest.py runs :func:`run_build` once per test session.
 """
@@ -61,8 +61,36 @@ def run_jupyter_book(*args: str, timeout: float = 1800) -> subprocess.CompletedP
     return result
 
 
+ZH_CONFIG = ROOT / "_build" / "zh" / "_config.yml"
+ZH_OUTPUT = ROOT / "_build" / "zh"
+
+
+def run_zh_build(timeout: float = 1800) -> subprocess.CompletedProcess:
+    """What `make book` runs after the English build: the strict Chinese build, into _build/html/zh.
+
+    ``book/zh_config.py`` writes the Chinese edition's configuration; the HTML is then copied
+    into the English site's ``zh`` folder, where the language links expect it.
+    """
+    subprocess.run([sys.executable, str(ROOT / "book" / "zh_config.py"), str(ZH_CONFIG)], check=True, cwd=ROOT)
+    result = run_jupyter_book(*BUILD_ARGS, "--config", str(ZH_CONFIG), "--toc", str(ZH_CONFIG.parent / "_toc.yml"),
+                              "--path-output", str(ZH_OUTPUT), timeout=timeout)
+    if result.returncode == 0:
+        shutil.rmtree(HTML / "zh", ignore_errors=True)
+        shutil.copytree(ZH_OUTPUT / "_build" / "html", HTML / "zh")
+    return result
+
+
+def run_both_builds() -> subprocess.CompletedProcess:
+    """The English build, then the Chinese one: one result, both logs, the first failure's code."""
+    english = run_jupyter_book(*BUILD_ARGS)
+    chinese = run_zh_build()
+    english.stdout += "\n" + chinese.stdout
+    english.returncode = english.returncode or chinese.returncode
+    return english
+
+
 def require_html(build: subprocess.CompletedProcess) -> Path:
     """The built site, or a failure quoting the build log when the build did not finish."""
-    if build.returncode != 0 or not (HTML / "index.html").is_file():
+    if build.returncode != 0 or not (HTML / "index.html").is_file() or not (HTML / "zh" / "index.html").is_file():
         pytest.fail(f"the strict build failed (exit code {build.returncode}):\n{build.stdout[-3000:]}")
     return HTML

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from book_build import BUILD_ARGS, run_jupyter_book
+from book_build import run_both_builds
 
 from bahdanau.download import DownloadError, fra_eng_path
 
@@ -40,11 +40,11 @@ def tiny_checkpoint(real_corpus_path: Path, tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def build() -> subprocess.CompletedProcess:
-    """The strict book build (the command `make book` runs), once per session, into _build/html.
+    """The strict book builds (what `make book` runs), once per session: _build/html and _build/html/zh.
 
-    test_book.py reads its log and HTML, test_browser.py serves the HTML to a browser.
+    test_book.py reads their logs and HTML, test_browser.py serves the HTML to a browser.
     """
-    return run_jupyter_book(*BUILD_ARGS)
+    return run_both_builds()
 
 
 @pytest.fixture(scope="session")

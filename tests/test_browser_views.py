@@ -7,18 +7,23 @@ whose cells tell their weight on focus; the latest input wins over a slower, old
 model switch of chapter 1; the step slider moved with the keyboard; a message in the view, and no
 console error, for every bad input (empty, whitespace, too long, unknown words, emoji and other
 scripts, 10,000 pasted characters); the same views from file:// as over http; and, without
-JavaScript, pages that keep their static figures (the placeholders are empty in the HTML).
+JavaScript, pages that keep their static figures (the placeholders are empty in the HTML). In the
+Simplified Chinese edition (_build/html/zh, built with Sphinx's language zh_CN, so <html
+lang="zh-CN">) every label, message, placeholder and aria-label of the views is Chinese, and no
+English text of the views is left.
 
 The browser, the local server and the console filter are test_browser.py's.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import time
+from pathlib import Path
 
 import pytest
-from book_build import HTML, require_html
+from book_build import HTML, ROOT, require_html
 from test_browser import browser, serve, unexplained  # noqa: F401 - browser is a fixture
 
 TRANSLATE_PAGES = {
@@ -414,3 +419,276 @@ def test_without_javascript_the_page_is_unchanged(build, page):
     assert len(placeholders) == 1 and placeholders[0].strip() == ""
     assert "_static/bahdanau-views.js" in text and "_static/bahdanau-web.js" in text
     assert (HTML / "_static" / "bahdanau-views.css").is_file()
+
+
+# ----------------------------------------------------------------------------------------------
+# The Simplified Chinese edition: the same views, every text of theirs in Chinese
+# ----------------------------------------------------------------------------------------------
+
+# The zh_CN build (BAHDANAU_ZH_HTML points the tests at another copy, e.g. while developing).
+ZH_HTML = Path(os.environ.get("BAHDANAU_ZH_HTML") or ROOT / "_build" / "html" / "zh")
+ZH_EMPTY_MESSAGE = "请在上方输入一个英语句子：法语译文会随着输入即时显示。"
+ZH_HEATMAP_TITLE = "每个法语词元关注了哪些英语词元"
+# 13 made-up words (one more than the view names) and an emoji: every note of the view at once.
+MADE_UP = "zorglub blorft quaxle vrindle smorp glimb trundlex plonkit wibblor fnarg zibzab krellox dworp"
+
+# Every text a view shows or tells a screen reader: each text node on its own (so that two labels
+# never run together), and the attributes that hold words.
+VIEW_TEXTS = """
+const root = document.querySelector(arguments[0]);
+const texts = [];
+const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+while (walker.nextNode()) if (walker.currentNode.nodeValue.trim()) texts.push(walker.currentNode.nodeValue);
+for (const node of root.querySelectorAll('*')) {
+  for (const name of ['aria-label', 'aria-valuetext', 'placeholder', 'title', 'alt']) {
+    if (node.getAttribute(name)) texts.push(node.getAttribute(name));
+  }
+}
+return texts;
+"""
+
+
+@pytest.fixture(scope="session")
+def zh_site(build):
+    require_html(build)
+    if not (ZH_HTML / "book" / "index.html").is_file():
+        pytest.fail(
+            f"the Simplified Chinese edition is missing: no {ZH_HTML / 'book' / 'index.html'}. The build "
+            "writes it with Sphinx's language zh_CN into _build/html/zh (BAHDANAU_ZH_HTML names another copy)")
+    with serve(ZH_HTML) as base_url:
+        yield base_url
+
+
+def open_zh_page(driver, url: str, selector: str) -> dict:
+    shown = open_page(driver, url, selector)
+    language = driver.execute_script("return [document.documentElement.lang, window.bahdanauViews.language];")
+    assert language[0].lower().startswith("zh") and language[1] == "zh", (url, language)
+    return shown
+
+
+def label_of(driver, selector: str, control) -> str:
+    return driver.find_element("css selector", f"{selector} label[for='{control.get_attribute('id')}']").text
+
+
+def words(text: str) -> set[str]:
+    return {word.lower() for word in re.findall(r"[A-Za-z]+", text)}
+
+
+def message_words(text: str) -> set[str]:
+    """The words of a message of the views' tables, its {placeholders} left out."""
+    return words(re.sub(r"\{\w+\}", " ", text))
+
+
+def english_ui_words(driver) -> set[str]:
+    """The words of the views' English texts that the Chinese texts do not keep (model names such as
+    RNNsearch, <unk>, the example sentence i'm home . and file names stay in both)."""
+    messages = driver.execute_script("return window.bahdanauViews.messages;")
+    english = set().union(*(message_words(text) for text in messages["en"].values()))
+    kept = set().union(*(message_words(text) for text in messages["zh"].values()))
+    return english - kept
+
+
+def leftover_english(driver, selector: str, texts_typed: list[str]) -> set[str]:
+    """English words of the views' own texts found in the view, once its tokens are taken out:
+    what was typed, the source tokens, the French and the special tokens."""
+    shown = driver.execute_script(READ_VIEW, selector)
+    tokens = {"eos", "bos", "unk"}
+    for text in texts_typed:
+        tokens |= words(text)
+    tokens |= words(" ".join([*shown["columns"], *shown["rows"], shown["french"] or "", shown["status"]
+                              if shown["status"].startswith("法语：") else ""]))
+    found = set().union(*(words(text) for text in driver.execute_script(VIEW_TEXTS, selector)))
+    return (found - tokens) & english_ui_words(driver)
+
+
+def test_zh_every_message_has_a_chinese_text(browser, zh_site):  # noqa: F811
+    open_zh_page(browser, f"{zh_site}book/index.html", view_selector("translate"))
+    messages = browser.execute_script("return window.bahdanauViews.messages;")
+    assert sorted(messages["zh"]) == sorted(messages["en"])
+    for key, english in messages["en"].items():
+        chinese = messages["zh"][key]
+        assert sorted(re.findall(r"\{\w+\}", chinese)) == sorted(re.findall(r"\{\w+\}", english)), key
+        # A message with English words in it has Chinese ones instead (a bare pattern such as
+        # "{token}: {value}" may stay as it is).
+        if message_words(english):
+            assert re.search(r"[\u4e00-\u9fff]", chinese), (key, chinese)
+
+
+def test_zh_translate_view_speaks_chinese(browser, zh_site):  # noqa: F811
+    selector = view_selector("translate")
+    first = open_zh_page(browser, f"{zh_site}book/index.html", selector)
+    assert first["state"] == "result" and first["heatmapShown"], first
+    assert first["status"] == "翻译所用的模型：论文的模型（RNNsearch）。"
+    box = text_box(browser, selector)
+    assert label_of(browser, selector, box) == "英语"
+    assert box.get_attribute("placeholder") == "输入一个英语句子，例如 i'm home ."
+    text_of = lambda css: browser.find_element("css selector", f"{selector} {css}").text  # noqa: E731
+    assert text_of(".bw-figure figcaption b") == ZH_HEATMAP_TITLE
+    assert text_of(".bw-axes") == "行：输出词元（法语），含 <eos> · 列：源词元（英语），含 <eos>"
+    key = browser.find_element("css selector", f"{selector} .bw-key").get_attribute("textContent")
+    assert key == "注意力权重：0  1"  # around the colour bar
+    assert text_of(".bw-readout") == ("将鼠标悬停在单元格上，或让单元格获得焦点（再用方向键移动），"
+                                      "即可读出它的注意力权重。")
+    assert text_of(".bw-corner") == "法语 ↓ 英语 →"
+    # Typing still translates: the model's French, a heatmap whose labels are Chinese.
+    text = "i have a red car ."
+    shown = type_text(browser, selector, text)
+    expected = model_says(browser, text, "rnnsearch")
+    assert shown["french"] == " ".join(expected["tokens"])
+    assert text_of(".bw-french") == "法语：" + " ".join(expected["tokens"])
+    assert shown["columns"] == expected["srcTokens"]
+    assert shown["cells"] == len(shown["rows"]) * len(shown["columns"]) > 0
+    table = browser.find_element("css selector", f"{selector} table.bw-heatmap")
+    assert table.get_attribute("aria-label") == ZH_HEATMAP_TITLE
+    cell = browser.find_element("css selector", f"{selector} table.bw-heatmap td[tabindex='0']")
+    browser.execute_script("arguments[0].focus()", cell)
+    label = cell.get_attribute("aria-label")
+    assert re.fullmatch(r"\S+ ← i：注意力权重 [01]\.\d\d", label), label
+    assert cell.get_attribute("title") == label and text_of(".bw-readout") == label
+    cell.send_keys("\ue014")  # ArrowRight: the keyboard works as in English
+    focused = browser.switch_to.active_element
+    assert focused.get_attribute("aria-label").startswith(f"{shown['rows'][0]} ← have：注意力权重 ")
+    assert text_of(".bw-readout") == focused.get_attribute("aria-label")
+    assert not console_errors(browser)
+
+
+def test_zh_chapter_1_model_switch(browser, zh_site):  # noqa: F811
+    from selenium.webdriver.support.ui import Select
+
+    selector = view_selector("translate")
+    first = open_zh_page(browser, f"{zh_site}notebooks/01_why_attention.html", selector)
+    assert first["status"] == "翻译所用的模型：d2l 的模型（注意力）。"
+    element = browser.find_element("css selector", f"{selector} select")
+    assert label_of(browser, selector, element) == "模型"
+    select = Select(element)
+    assert [option.text for option in select.options] == ["d2l 的模型（注意力）", "论文的模型（RNNsearch）"]
+    select.select_by_value("rnnsearch")
+    switched = wait_settled(browser, selector)
+    assert switched["model"] == "rnnsearch" and switched["status"] == "翻译所用的模型：论文的模型（RNNsearch）。"
+    assert not console_errors(browser)
+
+
+@pytest.mark.parametrize("text, notes", [
+    ("i'm afraid tom doesn't like the zorglub .", ["未知词（模型把它们读作 <unk>）：zorglub。"]),
+    ("i love 🍕 and 日本 .", ["未知词（模型把它们读作 <unk>）：🍕、日本。",
+                             "模型只认识英语单词：表情符号和其他文字的字符都会被读作 <unk>。"]),
+    ("она читает книгу", ["未知词（模型把它们读作 <unk>）：она、читает、книгу。",
+                          "模型只认识英语单词：表情符号和其他文字的字符都会被读作 <unk>。",
+                          "这些词模型一个也不认识：它给出的法语只是猜测。"]),
+    (MADE_UP, ["未知词（模型把它们读作 <unk>）：" + "、".join(MADE_UP.split()[:12]) + "，另有 1 个。",
+               "这些词模型一个也不认识：它给出的法语只是猜测。"]),
+], ids=["unknown-word", "emoji-and-kanji", "cyrillic", "thirteen-unknown-words"])
+def test_zh_unknown_words_are_named_in_chinese(browser, zh_site, text, notes):  # noqa: F811
+    selector = view_selector("translate")
+    open_zh_page(browser, f"{zh_site}notebooks/04_training_and_evaluation.html", selector)
+    shown = paste(browser, selector, text)
+    assert shown["state"] == "result" and shown["heatmapShown"]
+    assert shown["notes"] == notes
+    assert not console_errors(browser)
+
+
+@pytest.mark.parametrize("kind", ["translate", "steps"])
+def test_zh_empty_and_too_long_input(browser, zh_site, kind):  # noqa: F811
+    page = STEPS_PAGE if kind == "steps" else "notebooks/04_training_and_evaluation"
+    model = "attention" if kind == "steps" else "rnnsearch"
+    selector = view_selector(kind)
+    open_zh_page(browser, f"{zh_site}{page}.html", selector)
+    for text in ("", "   \t  "):
+        shown = paste(browser, selector, text)
+        assert shown["state"] == "message" and shown["status"] == ZH_EMPTY_MESSAGE, shown["status"]
+    limit = model_limit(browser, model)
+    shown = paste(browser, selector, LONG_SENTENCE)
+    assert shown["state"] == "result"
+    note = f"句子超出了模型能读取的长度：只翻译了前 {limit} 个词元（其余部分被略去）。"
+    assert note in shown["notes"], shown["notes"]
+    assert not console_errors(browser)
+
+
+def test_zh_a_failing_model_gives_a_chinese_message(browser, zh_site):  # noqa: F811
+    for kind, page in (("translate", "notebooks/04_training_and_evaluation"), ("steps", STEPS_PAGE)):
+        selector = view_selector(kind)
+        open_zh_page(browser, f"{zh_site}{page}.html", selector)
+        browser.execute_script("delete window.bahdanauWeb;")
+        shown = paste(browser, selector, "i have a red car .")
+        assert shown["state"] == "message"
+        assert shown["status"] == "模型无法翻译这段文字：模型脚本（bahdanau-web.js）未能加载", shown["status"]
+        assert not console_errors(browser)
+
+
+def test_zh_step_slider_speaks_chinese(browser, zh_site):  # noqa: F811
+    selector = view_selector("steps")
+    first = open_zh_page(browser, f"{zh_site}{STEPS_PAGE}.html", selector)
+    sentence = "he is reading a book in the garden ."
+    expected = model_says(browser, sentence, "attention")
+    n = len(expected["steps"])
+    assert first["status"] == "法语：" + " ".join(expected["tokens"])
+    text_of = lambda css: browser.find_element("css selector", f"{selector} {css}").text  # noqa: E731
+    assert text_of(".bw-model") == "模型：d2l 的模型（注意力）"
+    box = text_box(browser, selector)
+    assert label_of(browser, selector, box) == "英语" and box.get_attribute("placeholder") == "输入一个英语句子"
+    slider = browser.find_element("css selector", f"{selector} input[type='range']")
+    assert label_of(browser, selector, slider) == "步骤"
+    assert int(slider.get_attribute("max")) == n > 2
+    step1 = expected["steps"][0]["token"]
+    assert text_of(".bw-position") == f"第 1 步，共 {n} 步"
+    assert slider.get_attribute("aria-valuetext") == f"第 1 步，共 {n} 步：输出 {step1}"
+    first_step = read_step(browser)
+    assert first_step["title"].startswith(f"第 1 步，共 {n} 步：读入“<bos>”之后，解码器关注“")
+    assert first_step["title"].endswith(f"”，输出“{step1}”")
+    assert first_step["details"].startswith("第 1 步：输入 <bos>；查询 s0 = [") and first_step["details"].endswith(
+        f"；输出 {step1}")
+    assert first_step["charts"] == ["每个源词元的注意力分数 e1j", "每个源词元的注意力权重 α1j（0 到 1）"]
+    labels = [chart.get_attribute("aria-label") for chart in
+              browser.find_elements("css selector", f"{selector} svg.bw-bars")]
+    assert labels[0].startswith("每个源词元的注意力分数 e_1j：he ")
+    assert labels[1].startswith("每个源词元的注意力权重 α_1j：he ")
+    assert text_of("table.bw-numbers caption") == "第 1 步：每个源词元的注意力分数和注意力权重"
+    assert [th.text for th in browser.find_elements("css selector", f"{selector} table.bw-numbers thead th")] == [
+        "源词元", "分数 e", "权重 α"]
+    slider.send_keys("\ue014")  # ArrowRight
+    second = read_step(browser)
+    assert second["step"] == 2 and second["token"] == expected["steps"][1]["token"]
+    assert text_of(".bw-position") == f"第 2 步，共 {n} 步"
+    assert f"读入“{step1}”之后" in second["title"]
+    preview = ", ".join(f"{value:+.3f}" for value in expected["steps"][1]["query"][:8])
+    assert f"查询 s1 = [{preview}, …]（范数 " in second["details"], second["details"]
+    assert re.search(r"，共 \d+ 个值）；输出 ", second["details"]), second["details"]
+    slider.send_keys("\ue010")  # End
+    assert read_step(browser)["token"] == "<eos>"
+    assert slider.get_attribute("aria-valuetext") == f"第 {n} 步，共 {n} 步：输出 <eos>"
+    assert not console_errors(browser)
+
+
+@pytest.mark.parametrize("page, kind, text", [
+    ("book/index", "translate", None),
+    ("notebooks/01_why_attention", "translate", None),
+    ("notebooks/04_training_and_evaluation", "translate", MADE_UP + " 🍕"),
+    ("notebooks/04_training_and_evaluation", "translate", LONG_SENTENCE),
+    ("notebooks/04_training_and_evaluation", "translate", ""),
+    (STEPS_PAGE, "steps", None),
+    (STEPS_PAGE, "steps", LONG_SENTENCE),
+    (STEPS_PAGE, "steps", ""),
+], ids=["landing", "chapter-1", "unknown-words", "too-long", "empty", "steps", "steps-too-long", "steps-empty"])
+def test_zh_no_english_text_of_the_views_remains(browser, zh_site, page, kind, text):  # noqa: F811
+    selector = view_selector(kind)
+    shown = open_zh_page(browser, f"{zh_site}{page}.html", selector)
+    typed = [browser.execute_script(f"return document.querySelector('{selector} input.bw-text').value;")]
+    if text is not None:
+        shown = paste(browser, selector, text)
+        typed.append(text)
+    if kind == "steps" and shown["state"] == "result":
+        browser.find_element("css selector", f"{selector} input[type='range']").send_keys("\ue014")
+    if kind == "translate" and shown["state"] == "result":  # the readout now tells a cell's weight
+        browser.execute_script("arguments[0].focus()", browser.find_element("css selector", f"{selector} td"))
+    texts = browser.execute_script(VIEW_TEXTS, selector)
+    assert any(re.search(r"[\u4e00-\u9fff]", text) for text in texts), texts
+    assert not leftover_english(browser, selector, typed), texts
+
+
+def test_the_english_pages_keep_their_english_texts(browser, site):  # noqa: F811
+    """The check above is not empty: on an English page it finds the English texts of the views."""
+    selector = view_selector("translate")
+    open_page(browser, f"{site}notebooks/01_why_attention.html", selector)
+    assert browser.execute_script("return window.bahdanauViews.language;") == "en"
+    typed = [browser.execute_script(f"return document.querySelector('{selector} input.bw-text').value;")]
+    assert {"english", "model", "french", "attention", "weight", "hover"} <= leftover_english(browser, selector, typed)

@@ -20,6 +20,8 @@ from test_browser import PAGES, browser, serve  # noqa: F401 - browser is a fixt
 
 # Pages whose prose has math (their rendered MathJax is checked); every chapter has some.
 MATH_PAGES = [page for page in PAGES if page.startswith("notebooks/")] + ["book/notation", "book/from_d2l"]
+# The Chinese edition (_build/html/zh) too.
+MATH_PAGES += [f"zh/{page}" for page in MATH_PAGES]
 
 # Wait for MathJax to finish typesetting, then report what the page shows and what it loaded.
 MATH_SCRIPT = """
@@ -99,7 +101,7 @@ def test_math_renders_with_no_request_leaving_the_local_server(browser, served, 
     assert not leaving, f"requests to other hosts: {leaving}"
 
 
-@pytest.mark.parametrize("page", ["index", "notebooks/02_additive_attention"])
+@pytest.mark.parametrize("page", ["index", "notebooks/02_additive_attention", "zh/notebooks/02_additive_attention"])
 def test_math_renders_from_disk(browser, build, page):  # noqa: F811
     path = Path(require_html(build) / f"{page}.html").resolve()
     report = _math_report(browser, path.as_uri())

@@ -16,6 +16,8 @@
  *
  * The models run in bahdanau-web.js (window.bahdanauWeb). Without JavaScript the placeholders stay
  * empty and the page shows what it always did: the notebook's PNG of the widget's first state.
+ * Every text the views write comes from MESSAGES, in the page's language: Simplified Chinese when
+ * <html lang> starts with "zh" (the book's zh_CN edition), English otherwise.
  * Plain ES, no framework, no build step; it works from file:// as over http. Bad input (empty,
  * too long, unknown words, emoji, other scripts, pasted pages of text) gets a message in the view;
  * nothing is ever thrown into the console.
@@ -33,12 +35,111 @@
   const LABEL_CHARS = 18;
   // At most this many unknown words are named; the rest are counted.
   const UNKNOWN_SHOWN = 12;
-  const HEATMAP_TITLE = "Which English words each French word looked at";  // as interactive.translate_box
-  const EMPTY_MESSAGE = "Type an English sentence above: the French appears as you type.";
-  const MODEL_NAMES = {
-    attention: "d2l's model (attention)",
-    rnnsearch: "the paper's model (RNNsearch)",
+  // Every text the views write, one table per language of the page, chosen once from
+  // <html lang> (Sphinx writes lang="zh-CN" for the Simplified Chinese edition). {name} is filled
+  // with a number, a token or a node; tokens, numbers and the model's French stay as they are.
+  const MESSAGES = {
+    en: {
+      heatmapTitle: "Which English words each French word looked at",  // as interactive.translate_box
+      empty: "Type an English sentence above: the French appears as you type.",
+      modelAttention: "d2l's model (attention)",
+      modelRnnsearch: "the paper's model (RNNsearch)",
+      scriptMissing: "the models' script (bahdanau-web.js) did not load",
+      truncated: "The sentence is longer than the model reads: it was translated up to its first {count} "
+        + "tokens (the rest was left out).",
+      unknownWords: "Unknown words (the model read them as <unk>): {words}{more}.",
+      unknownMore: " and {count} more",
+      wordSeparator: ", ",
+      otherScripts: "The models know English words only: emoji and letters of other scripts are read as <unk>.",
+      allUnknown: "The model knows none of these words: its French is only a guess.",
+      corner: "French ↓ English →",
+      cellLabel: "{target} ← {source}: {weight}",
+      colourKey: "attention weight: 0 {bar} 1",
+      translating: "Translating…",
+      failed: "The model could not translate this: {error}",
+      modelLabel: "Model",
+      englishLabel: "English",
+      translatePlaceholder: "an English sentence, e.g. i'm home .",
+      readoutHint: "Hover over or focus a cell (then use the arrow keys) to read its weight.",
+      axes: "rows: output (French), <eos> included · columns: source (English), <eos> included",
+      translatedBy: "Translated by {model}.",
+      french: "French: {french}",
+      nothing: "(nothing)",
+      stepsPlaceholder: "an English sentence",
+      stepLabel: "Step",
+      modelShown: "model: {model}",
+      position: "{step} of {count}",
+      stepValueText: "step {step} of {count}: outputs {token}",
+      stepTitle: "Step {step} of {count}: after '{fed}' the decoder looks at '{looked}' and outputs '{token}'",
+      stepName: "Step {step}",
+      stepDetails: "{name}: input {fed}; {query}output {token}",
+      stepQuery: "query s{sub} = [{values}] (norm {norm}, {count} values); ",
+      scoresLabel: "scores e_{step}j per source token",
+      weightsLabel: "weights α_{step}j per source token",
+      chartLabel: "{label}: {values}",
+      valueSeparator: ", ",
+      tokenValue: "{token}: {value}",
+      scoresCaption: "score {e}{sub} per source token",
+      weightsCaption: "weight {alpha}{sub} per source token (0 to 1)",
+      tableCaption: "Step {step}: scores and weights per source token",
+      sourceToken: "source token",
+      scoreHeader: "score e",
+      weightHeader: "weight α",
+      viewFailed: "This live view failed: {error}",
+      noSuchView: "no view called \"{name}\"",
+    },
+    zh: {
+      heatmapTitle: "每个法语词元关注了哪些英语词元",
+      empty: "请在上方输入一个英语句子：法语译文会随着输入即时显示。",
+      modelAttention: "d2l 的模型（注意力）",
+      modelRnnsearch: "论文的模型（RNNsearch）",
+      scriptMissing: "模型脚本（bahdanau-web.js）未能加载",
+      truncated: "句子超出了模型能读取的长度：只翻译了前 {count} 个词元（其余部分被略去）。",
+      unknownWords: "未知词（模型把它们读作 <unk>）：{words}{more}。",
+      unknownMore: "，另有 {count} 个",
+      wordSeparator: "、",
+      otherScripts: "模型只认识英语单词：表情符号和其他文字的字符都会被读作 <unk>。",
+      allUnknown: "这些词模型一个也不认识：它给出的法语只是猜测。",
+      corner: "法语 ↓ 英语 →",
+      cellLabel: "{target} ← {source}：注意力权重 {weight}",
+      colourKey: "注意力权重：0 {bar} 1",
+      translating: "正在翻译…",
+      failed: "模型无法翻译这段文字：{error}",
+      modelLabel: "模型",
+      englishLabel: "英语",
+      translatePlaceholder: "输入一个英语句子，例如 i'm home .",
+      readoutHint: "将鼠标悬停在单元格上，或让单元格获得焦点（再用方向键移动），即可读出它的注意力权重。",
+      axes: "行：输出词元（法语），含 <eos> · 列：源词元（英语），含 <eos>",
+      translatedBy: "翻译所用的模型：{model}。",
+      french: "法语：{french}",
+      nothing: "（无）",
+      stepsPlaceholder: "输入一个英语句子",
+      stepLabel: "步骤",
+      modelShown: "模型：{model}",
+      position: "第 {step} 步，共 {count} 步",
+      stepValueText: "第 {step} 步，共 {count} 步：输出 {token}",
+      stepTitle: "第 {step} 步，共 {count} 步：读入“{fed}”之后，解码器关注“{looked}”，输出“{token}”",
+      stepName: "第 {step} 步",
+      stepDetails: "{name}：输入 {fed}；{query}输出 {token}",
+      stepQuery: "查询 s{sub} = [{values}]（范数 {norm}，共 {count} 个值）；",
+      scoresLabel: "每个源词元的注意力分数 e_{step}j",
+      weightsLabel: "每个源词元的注意力权重 α_{step}j",
+      chartLabel: "{label}：{values}",
+      valueSeparator: "，",
+      tokenValue: "{token}：{value}",
+      scoresCaption: "每个源词元的注意力分数 {e}{sub}",
+      weightsCaption: "每个源词元的注意力权重 {alpha}{sub}（0 到 1）",
+      tableCaption: "第 {step} 步：每个源词元的注意力分数和注意力权重",
+      sourceToken: "源词元",
+      scoreHeader: "分数 e",
+      weightHeader: "权重 α",
+      viewFailed: "此交互视图出错：{error}",
+      noSuchView: "没有名为“{name}”的视图",
+    },
   };
+  const LANGUAGE = String(document.documentElement.lang || "").toLowerCase().startsWith("zh") ? "zh" : "en";
+  const TEXT = MESSAGES[LANGUAGE];
+  const MODEL_KEYS = {attention: "modelAttention", rnnsearch: "modelRnnsearch"};
   // The colour map of the book's heatmaps, matplotlib's "Reds" (the 9 ColorBrewer colours it is
   // made from), for weights 0 to 1: one hue, light to dark, readable with any colour vision.
   const REDS = ["#fff5f0", "#fee0d2", "#fcbba1", "#fc9272", "#fb6a4a", "#ef3b2c", "#cb181d", "#a50f15",
@@ -63,6 +164,32 @@
     }
     for (const child of children || []) node.append(child);
     return node;
+  }
+
+  /* The message `key` of the page's language as parts for el()'s children: its text, with each
+   * {name} replaced by values[name] (a string, a number, a node or an array of them). */
+  function parts(key, values) {
+    const template = key in TEXT ? TEXT[key] : MESSAGES.en[key];
+    const out = [];
+    for (const piece of template.split(/(\{\w+\})/)) {
+      const name = /^\{(\w+)\}$/.exec(piece);
+      if (name && values && name[1] in values) {
+        const value = values[name[1]];
+        out.push(...(Array.isArray(value) ? value : [value]).map((v) => (typeof v === "number" ? String(v) : v)));
+      } else if (piece) {
+        out.push(piece);
+      }
+    }
+    return out;
+  }
+
+  // The message `key` as a string (its values are strings or numbers).
+  function say(key, values) {
+    return parts(key, values).join("");
+  }
+
+  function modelName(name) {
+    return name in MODEL_KEYS ? say(MODEL_KEYS[name]) : name;
   }
 
   function svg(tag, attributes) {
@@ -105,7 +232,7 @@
   function api() {
     const web = window.bahdanauWeb;
     if (!web || typeof web.translate !== "function") {
-      throw new Error("the models' script (bahdanau-web.js) did not load");
+      throw new Error(say("scriptMissing"));
     }
     return web;
   }
@@ -121,26 +248,23 @@
   function resultNotes(result) {
     const notes = [];
     if (result.truncated) {
-      notes.push([`The sentence is longer than the model reads: it was translated up to its first `
-                  + `${Math.max(0, result.srcTokens.length - 1)} tokens (the rest was left out).`]);
+      notes.push(parts("truncated", {count: Math.max(0, result.srcTokens.length - 1)}));
     }
     const unknown = result.unknown || [];
     if (unknown.length) {
       const shown = unknown.slice(0, UNKNOWN_SHOWN);
-      const parts = ["Unknown words (the model read them as <unk>): "];
-      shown.forEach((word, i) => parts.push(...(i ? [", ", code(word)] : [code(word)])));
-      if (unknown.length > shown.length) parts.push(` and ${unknown.length - shown.length} more`);
-      parts.push(".");
-      notes.push(parts);
+      const words = [];
+      shown.forEach((word, i) => words.push(...(i ? [say("wordSeparator"), code(word)] : [code(word)])));
+      const more = unknown.length > shown.length ? say("unknownMore", {count: unknown.length - shown.length}) : "";
+      notes.push(parts("unknownWords", {words, more}));
     }
     // Emoji and non-Latin scripts: the vocabulary holds English words only.
     if (unknown.some((word) => /[^\u0000-\u024f]/u.test(word))) {
-      notes.push(["The models know English words only: emoji and letters of other scripts are read "
-                  + "as <unk>."]);
+      notes.push(parts("otherScripts"));
     }
     const words = result.srcTokens.length - 1;
     if (words > 0 && unknown.length > 0 && result.srcTokens.slice(0, -1).every((t) => unknown.includes(t))) {
-      notes.push(["The model knows none of these words: its French is only a guess."]);
+      notes.push(parts("allUnknown"));
     }
     return notes;
   }
@@ -158,7 +282,7 @@
    * Hovering or focusing a cell writes "voiture ← car: 0.64" into readout. */
   function heatmapTable(attention, rows, columns, readout, caption) {
     const table = el("table", {className: "bw-heatmap", "aria-label": caption});
-    const head = el("tr", {}, [el("th", {scope: "col", className: "bw-corner", text: "French ↓ English →"})]);
+    const head = el("tr", {}, [el("th", {scope: "col", className: "bw-corner", text: say("corner")})]);
     columns.forEach((token) => head.append(el("th", {scope: "col", title: shortLabel(token), "data-token": token}, [
       el("span", {className: "bw-col-label", text: shortLabel(token)})])));
     table.append(el("thead", {}, [head]));
@@ -169,7 +293,8 @@
       cells.push([]);
       columns.forEach((source, j) => {
         const weight = Number(weights[j]);
-        const label = `${shortLabel(rows[i])} ← ${shortLabel(source)}: ${fixed(weight, 2)}`;
+        const label = say("cellLabel", {target: shortLabel(rows[i]), source: shortLabel(source),
+                                        weight: fixed(weight, 2)});
         const cell = el("td", {tabindex: i === 0 && j === 0 ? "0" : "-1", "aria-label": label, title: label,
                                "data-weight": fixed(weight, 4)});
         cell.style.backgroundColor = redsColour(weight);
@@ -203,7 +328,7 @@
     const stops = REDS.map((colour, i) => `${colour} ${Math.round((100 * i) / (REDS.length - 1))}%`);
     const bar = el("span", {className: "bw-key-bar", "aria-hidden": "true"});
     bar.style.background = `linear-gradient(to right, ${stops.join(", ")})`;
-    return el("p", {className: "bw-key"}, ["attention weight: 0 ", bar, " 1"]);
+    return el("p", {className: "bw-key"}, parts("colourKey", {bar}));
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -227,17 +352,17 @@
       root.dataset.pending = String(request);
       try {
         if (!text.trim()) {
-          clear(EMPTY_MESSAGE);
+          clear(say("empty"));
         } else {
-          status.textContent = "Translating…";
+          status.textContent = say("translating");
           const result = await api().translate(text, {model: name});
           if (request !== latest) return;  // a newer input has been typed meanwhile: drop this answer
-          if (result.empty || !result.srcTokens.length || !result.steps.length) clear(EMPTY_MESSAGE);
+          if (result.empty || !result.srcTokens.length || !result.steps.length) clear(say("empty"));
           else draw(result, name);
         }
       } catch (error) {
         if (request !== latest) return;
-        clear(`The model could not translate this: ${describeError(error)}`);
+        clear(say("failed", {error: describeError(error)}));
       }
       root.dataset.done = String(request);
     }
@@ -260,23 +385,23 @@
 
   function modelSwitch(id, models) {
     const select = el("select", {id: `${id}-model`});
-    models.forEach((name) => select.append(el("option", {value: name, text: MODEL_NAMES[name] || name})));
-    return [el("label", {for: select.id, text: "Model"}), select];
+    models.forEach((name) => select.append(el("option", {value: name, text: modelName(name)})));
+    return [el("label", {for: select.id, text: say("modelLabel")}), select];
   }
 
   function translateBox(root, models, initial) {
     const id = `bahdanau-view-${++viewCount}`;
     const input = el("input", {type: "text", id: `${id}-text`, className: "bw-text", autocomplete: "off",
-                               spellcheck: "false", placeholder: "an English sentence, e.g. i'm home ."});
+                               spellcheck: "false", placeholder: say("translatePlaceholder")});
     input.value = initial;
     const status = el("p", {className: "bw-status", role: "status", "aria-live": "polite"});
     const french = el("p", {className: "bw-french", "aria-live": "polite"});
     const notes = el("div", {className: "bw-notes"});
     const readout = el("p", {className: "bw-readout", "aria-live": "polite",
-                             text: "Hover over or focus a cell (then use the arrow keys) to read its weight."});
+                             text: say("readoutHint")});
     const map = el("div", {className: "bw-heatmap-scroll"});
     const controls = el("div", {className: "bw-controls"}, [
-      el("label", {for: input.id, text: "English"}), input]);
+      el("label", {for: input.id, text: say("englishLabel")}), input]);
     let select = null;
     if (models.length > 1) {
       const [label, box] = modelSwitch(id, models);
@@ -284,8 +409,8 @@
       controls.append(label, box);
     }
     const figure = el("figure", {className: "bw-figure"}, [
-      el("figcaption", {}, [el("b", {text: HEATMAP_TITLE}), el("span", {className: "bw-axes",
-        text: "rows: output (French), <eos> included · columns: source (English), <eos> included"})]),
+      el("figcaption", {}, [el("b", {text: say("heatmapTitle")}), el("span", {className: "bw-axes",
+        text: say("axes")})]),
       map, colourKey(), readout]);
     root.replaceChildren(el("form", {className: "bw-form", action: "#"}, [controls]), status, french, notes,
                          figure);
@@ -300,11 +425,11 @@
     }
 
     function draw(result, model) {
-      status.textContent = `Translated by ${MODEL_NAMES[model] || model}.`;
-      french.replaceChildren("French: ", el("b", {text: result.tokens.join(" ") || "(nothing)"}));
+      status.textContent = say("translatedBy", {model: modelName(model)});
+      french.replaceChildren(...parts("french", {french: el("b", {text: result.tokens.join(" ") || say("nothing")})}));
       showNotes(notes, resultNotes(result));
       const rows = rowTokens(result);
-      map.replaceChildren(heatmapTable(result.attention, rows, result.srcTokens, readout, HEATMAP_TITLE));
+      map.replaceChildren(heatmapTable(result.attention, rows, result.srcTokens, readout, say("heatmapTitle")));
       figure.hidden = false;
       root.dataset.state = "result";
       root.dataset.model = model;
@@ -333,8 +458,8 @@
     const y = (v) => 8 + ((high - v) / (high - low)) * height;
     const chart = svg("svg", {width, height: height + bottom + 8, viewBox: `0 0 ${width} ${height + bottom + 8}`,
                               role: "img", class: "bw-bars",
-                              "aria-label": `${label}: ${tokens.map((t, j) => `${t} ${fixed(values[j], 3)}`)
-                                .join(", ")}`});
+                              "aria-label": say("chartLabel", {label, values: tokens.map((t, j) => `${t} ${fixed(values[j], 3)}`)
+                                .join(say("valueSeparator"))})});
     const axisText = (v, yy) => {
       const text = svg("text", {x: left - 6, y: yy + 4, "text-anchor": "end", class: "bw-axis"});
       text.textContent = fixed(v, v === Math.round(v) ? 0 : 1);
@@ -348,7 +473,7 @@
       const bar = svg("rect", {x, width: band - 12, y: Math.min(y(0), y(v)), height: Math.abs(y(v) - y(0)),
                                fill: colour});
       const tip = svg("title");
-      tip.textContent = `${token}: ${fixed(values[j], 3)}`;
+      tip.textContent = say("tokenValue", {token, value: fixed(values[j], 3)});
       bar.append(tip);
       const name = svg("text", {x: x + (band - 12) / 2, y: height + 22, "text-anchor": "end", class: "bw-tick",
                                 transform: `rotate(-40 ${x + (band - 12) / 2} ${height + 22})`});
@@ -370,7 +495,7 @@
     const id = `bahdanau-view-${++viewCount}`;
     const model = models[0] || "attention";
     const input = el("input", {type: "text", id: `${id}-text`, className: "bw-text", autocomplete: "off",
-                               spellcheck: "false", placeholder: "an English sentence"});
+                               spellcheck: "false", placeholder: say("stepsPlaceholder")});
     input.value = initial;
     const slider = el("input", {type: "range", id: `${id}-step`, className: "bw-slider", min: "1", max: "1",
                                 value: "1", step: "1"});
@@ -382,12 +507,12 @@
     const charts = el("div", {className: "bw-charts"});
     const table = el("div", {className: "bw-step-table"});
     const stepBox = el("div", {className: "bw-step"}, [
-      el("div", {className: "bw-controls"}, [el("label", {for: slider.id, text: "Step"}), slider, position]),
+      el("div", {className: "bw-controls"}, [el("label", {for: slider.id, text: say("stepLabel")}), slider, position]),
       title, details, charts, table]);
     root.replaceChildren(
       el("form", {className: "bw-form", action: "#"}, [el("div", {className: "bw-controls"}, [
-        el("label", {for: input.id, text: "English"}), input,
-        el("span", {className: "bw-model", text: `model: ${MODEL_NAMES[model] || model}`})])]),
+        el("label", {for: input.id, text: say("englishLabel")}), input,
+        el("span", {className: "bw-model", text: say("modelShown", {model: modelName(model)})})])]),
       status, notes, stepBox);
     let current = null;  // {result}: the sentence being stepped through
 
@@ -401,7 +526,7 @@
 
     function draw(result) {
       current = {result};
-      status.textContent = `French: ${result.tokens.join(" ")}`;
+      status.textContent = say("french", {french: result.tokens.join(" ")});
       showNotes(notes, resultNotes(result));
       slider.max = String(result.steps.length);
       slider.value = "1";
@@ -423,37 +548,38 @@
       const scores = step.scores ? Array.from(step.scores, Number) : null;  // (S,): e_ij
       const query = step.query ? Array.from(step.query, Number) : [];  // (H,): s_{i-1}
       const looked = result.srcTokens[argmax(weights)];
-      position.textContent = `${i} of ${n}`;
-      slider.setAttribute("aria-valuetext", `step ${i} of ${n}: outputs ${step.token}`);
-      title.textContent = `Step ${i} of ${n}: after '${shortLabel(fed)}' the decoder looks at `
-        + `'${shortLabel(looked)}' and outputs '${shortLabel(step.token)}'`;
-      const parts = ["input ", code(fed), "; "];
+      position.textContent = say("position", {step: i, count: n});
+      slider.setAttribute("aria-valuetext", say("stepValueText", {step: i, count: n, token: step.token}));
+      title.textContent = say("stepTitle", {step: i, count: n, fed: shortLabel(fed), looked: shortLabel(looked),
+                                            token: shortLabel(step.token)});
+      let queryParts = [];
       if (query.length) {
         const preview = query.slice(0, QUERY_PREVIEW).map(signed).join(", ");
         const more = query.length > QUERY_PREVIEW ? ", …" : "";
-        parts.push("query s", el("sub", {text: String(i - 1)}),
-                   ` = [${preview}${more}] (norm ${fixed(norm(query), 2)}, ${query.length} values); `);
+        queryParts = parts("stepQuery", {sub: el("sub", {text: String(i - 1)}), values: preview + more,
+                                         norm: fixed(norm(query), 2), count: query.length});
       }
-      parts.push("output ", el("code", {className: "bw-token", text: shortLabel(step.token)}));
-      details.replaceChildren(el("b", {text: `Step ${i}`}), ": ", ...parts);
+      details.replaceChildren(...parts("stepDetails", {
+        name: el("b", {text: say("stepName", {step: i})}), fed: code(fed), query: queryParts,
+        token: el("code", {className: "bw-token", text: shortLabel(step.token)})}));
       const chartList = [];
       if (scores) {
         chartList.push(barChart(scores, result.srcTokens, {
-          colour: SCORE_COLOUR, label: `scores e_${i}j per source token`,
-          caption: ["score ", el("i", {text: "e"}), el("sub", {text: `${i}j`}), " per source token"]}));
+          colour: SCORE_COLOUR, label: say("scoresLabel", {step: i}),
+          caption: parts("scoresCaption", {e: el("i", {text: "e"}), sub: el("sub", {text: `${i}j`})})}));
       }
       chartList.push(barChart(weights, result.srcTokens, {
-        colour: WEIGHT_COLOUR, range: [0, 1], label: `weights α_${i}j per source token`,
-        caption: ["weight ", el("i", {text: "α"}), el("sub", {text: `${i}j`}), " per source token (0 to 1)"]}));
+        colour: WEIGHT_COLOUR, range: [0, 1], label: say("weightsLabel", {step: i}),
+        caption: parts("weightsCaption", {alpha: el("i", {text: "α"}), sub: el("sub", {text: `${i}j`})})}));
       charts.replaceChildren(...chartList);
       const rows = result.srcTokens.map((token, j) => el("tr", {}, [
         el("td", {text: shortLabel(token)}), el("td", {text: scores ? signed(scores[j]) : "–"}),
         el("td", {text: fixed(weights[j], 3)})]));
       table.replaceChildren(el("table", {className: "bw-numbers"}, [
-        el("caption", {text: `Step ${i}: scores and weights per source token`}),
-        el("thead", {}, [el("tr", {}, [el("th", {scope: "col", text: "source token"}),
-                                       el("th", {scope: "col", text: "score e"}),
-                                       el("th", {scope: "col", text: "weight α"})])]),
+        el("caption", {text: say("tableCaption", {step: i})}),
+        el("thead", {}, [el("tr", {}, [el("th", {scope: "col", text: say("sourceToken")}),
+                                       el("th", {scope: "col", text: say("scoreHeader")}),
+                                       el("th", {scope: "col", text: say("weightHeader")})])]),
         el("tbody", {}, rows)]));
       root.dataset.step = String(i);
     }
@@ -476,15 +602,15 @@
       const models = (root.dataset.models || "attention").split(/\s+/).filter(Boolean);
       const view = VIEWS[root.dataset.view];
       try {
-        if (!view) throw new Error(`no view called "${root.dataset.view}"`);
+        if (!view) throw new Error(say("noSuchView", {name: root.dataset.view}));
         view(root, models, root.dataset.default || "");
       } catch (error) {
-        root.replaceChildren(el("p", {className: "bw-status", text: `This live view failed: ${describeError(error)}`}));
+        root.replaceChildren(el("p", {className: "bw-status", text: say("viewFailed", {error: describeError(error)})}));
       }
     });
   }
 
-  window.bahdanauViews = {start, redsColour};
+  window.bahdanauViews = {start, redsColour, language: LANGUAGE, messages: MESSAGES};
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
 })();

@@ -337,9 +337,14 @@ def published_notebook_url(chapter: str) -> str:
 
 
 def student_branch() -> str:
-    spec = importlib.util.spec_from_file_location("student_config", ROOT / "book" / "student_config.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    """The branch named in book/student_config.py (which imports its neighbours in book/)."""
+    sys.path.insert(0, str(ROOT / "book"))
+    try:
+        spec = importlib.util.spec_from_file_location("student_config", ROOT / "book" / "student_config.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(ROOT / "book"))
     return module.STUDENT_BRANCH
 
 
