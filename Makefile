@@ -6,7 +6,9 @@
 #   make assignments    one Otter-Grader assignment per chapter, in _build/assignments
 #   make grade SUBMISSIONS=DIR   grade a folder of submitted notebooks into _build/grades
 #   make translations   refresh the Chinese edition's catalogues (locales/zh_CN) after an English edit
-#   make unit   the fast loop: the unit tests alone (no book, notebook or browser tests, no slow ones)
+#   make unit   the fast loop (under a minute): the unit tests alone, with the package and its test
+#               extra only (no book toolchain; no book, notebook, grading or browser tests, nothing
+#               that trains or reads the whole corpus: those are marked slow)
 #   make lint   ruff over src, tests, notebooks and book (pyproject.toml; notebooks/ruff.toml: 78 columns)
 #   make setup  the Python packages only (.venv); make browser: Chromium and chromedriver only
 # Only `make test` needs the browser: `make book`, `make student-book` and `make unit` never
@@ -19,6 +21,8 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 STAMP  := $(VENV)/.installed
+# The package, its widgets and its test extra only (pyproject.toml): what `make unit` needs.
+UNIT_STAMP := $(VENV)/.unit-installed
 
 # The browser test (tests/test_browser.py) drives headless Chromium through chromedriver: Debian's
 # packages, installed once by apt-get (as root, or with sudo). To use another Chrome-compatible
@@ -45,6 +49,12 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PIP) install --quiet --disable-pip-version-check "jieba>=0.42"
 	$(PIP) install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $(STAMP)
+
+$(UNIT_STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --disable-pip-version-check -e ".[widgets,test]"
+	$(PIP) install --quiet --disable-pip-version-check --no-deps d2l==1.0.3
+	@touch $(UNIT_STAMP)
 
 # Installed only when missing (no prerequisites: never reinstalled).
 $(CHROMIUM) $(CHROMEDRIVER) &:
@@ -80,32 +90,39 @@ student-book: setup web-models assignments
 	$(PY) book/student_edition.py _build/assignments _build/student/_build/html
 	@echo "The student edition is in _build/student/_build/html/index.html"
 
-# The shipped models for the browser (book/_static/bahdanau-web.js): build outputs, copied by
-# Sphinx into _build/html/_static/models, never committed (.gitignore).
+# The shipped models for the browser (book/_static/bahdanau-web.js): every model the registry
+# (bahdanau.pretrained.SHIPPED) marks for the web, and the registry itself (models/registry.js).
+# Build outputs, copied by Sphinx into _build/html/_static/models, never committed (.gitignore).
 web-models: setup
-	$(PY) -m bahdanau.export_web attention rnnsearch book/_static/models
+	$(PY) -m bahdanau.cli.export_web --web book/_static/models
 
 # One Otter-Grader assignment per chapter, from the chapter notebooks (book/grading/make_assignments.py):
-# the student notebook, the instructor notebook and the autograder zip, points from book/instructors.md.
+# the student notebook, the instructor notebook and the autograder zip, points from the exercises' records
+# (bahdanau.exercises; book/instructors.md's table is checked against them).
 assignments: setup
 	$(PY) book/grading/make_assignments.py _build/assignments
 
-# Grade every notebook under SUBMISSIONS locally (Otter's `otter run`, no Docker): _build/grades/grades.csv.
+# Grade every notebook under SUBMISSIONS locally (Otter's `otter run`, no Docker): _build/grades/grades.csv,
+# or GRADES/grades.csv. The folders may be relative (to this one) or absolute, with spaces: quoted here,
+# made absolute by grade.py ($(abspath) would split them at spaces).
 grade: assignments
-	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=path/to/folder/of/notebooks"; exit 2; }
-	$(PY) book/grading/grade.py "$(SUBMISSIONS)" --assignments _build/assignments --out _build/grades
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=path/to/folder/of/notebooks [GRADES=folder]"; exit 2; }
+	$(PY) book/grading/grade.py "$(SUBMISSIONS)" --assignments _build/assignments --out "$(or $(GRADES),_build/grades)"
 
 lint: setup
 	$(VENV)/bin/ruff check src tests notebooks book
 
-# Everything in tests/ but the book, notebook and browser tests and the tests marked slow
-# (training, re-measured BLEU, the whole corpus read, PyPI asked): about 35 s on 2 cores.
-UNIT_ARGS := -m "not slow" \
+# Everything in tests/ but what needs the book's toolchain (the book, notebook, browser, translation,
+# assignment and grading tests) and the tests marked slow (training, re-measured BLEU, the whole
+# corpus read, PyPI asked).
+UNIT_ARGS := -m "not slow and not book" \
 	--ignore=tests/test_book.py --ignore=tests/test_notebooks.py \
 	--ignore=tests/test_browser.py --ignore=tests/test_student_book.py \
-	--ignore=tests/test_browser_views.py --ignore=tests/test_browser_parity.py --ignore=tests/test_offline.py
+	--ignore=tests/test_browser_views.py --ignore=tests/test_browser_parity.py --ignore=tests/test_offline.py \
+	--ignore=tests/test_translations.py --ignore=tests/test_assignments.py --ignore=tests/test_grading.py \
+	--ignore=tests/test_instructors.py --ignore=tests/test_guard.py
 
-unit: setup
+unit: $(UNIT_STAMP)
 	$(PY) -m pytest tests $(UNIT_ARGS)
 
 # Lint first; then the unit tests (the slow ones too), the notebook and book checks

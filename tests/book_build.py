@@ -36,7 +36,7 @@ def jupyter_book() -> str:
 
 def export_web_models() -> None:
     """What `make web-models` writes before every build: the shipped models for the browser."""
-    from bahdanau.export_web import WEB_MODELS, export_model
+    from bahdanau.cli.export_web import WEB_MODELS, export_model
 
     for name in WEB_MODELS:
         export_model(name, ROOT / "book" / "_static" / "models")

@@ -11,10 +11,6 @@ from book_build import run_both_builds
 
 from bahdanau.download import DownloadError, fra_eng_path
 
-# The instructors' tools (make_assignments, grade) are scripts of the repository, not modules
-# of the package: tests import them from their folder.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "book" / "grading"))
-
 
 @pytest.fixture(scope="session")
 def real_corpus_path() -> Path:
@@ -29,7 +25,7 @@ def real_corpus_path() -> Path:
 @pytest.fixture(scope="session")
 def tiny_checkpoint(real_corpus_path: Path, tmp_path_factory) -> Path:
     """The `tiny` preset trained once for the whole session (a few seconds)."""
-    from bahdanau.train import train_preset
+    from bahdanau.cli.train import train_preset
 
     log: list[str] = []
     path = train_preset("tiny", tmp_path_factory.mktemp("runs"), corpus_path=real_corpus_path,

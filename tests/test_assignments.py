@@ -1,9 +1,11 @@
 """`make assignments` (book/grading/make_assignments.py): one Otter assignment per chapter.
 
-The chapter notebooks are the one source: every exercise becomes one question with the points
-of book/instructors.md's table, its checker as the public test and hidden tests of
-book/grading/hidden_tests.py; every open question of book/grading/rubrics.yml a question graded
-by hand. No solution, hidden test or rubric reaches the student notebook.
+The chapter notebooks are the one source of the exercises' text, and each exercise's record
+(bahdanau.exercises.EXERCISES) of everything else: every exercise becomes one question named and
+pointed as its record says, with its checkers as the public tests, the reference solutions that
+make_assignments.REFERENCES attaches to them, and the hidden tests of
+book/grading/hidden_tests.py named after it; every open question of book/grading/rubrics.yml a
+question graded by hand. No solution, hidden test or rubric reaches the student notebook.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from make_assignments import hidden_tests_of, reference
 
 from bahdanau.exercises import EXERCISES
 
@@ -77,21 +80,17 @@ def solution_sentences() -> set[str]:
     return found
 
 
-def test_every_exercise_and_open_question_is_a_question_with_the_tables_points(assignments):
-    from make_assignments import points_table, question_name
-
+def test_every_exercise_and_open_question_is_a_question_with_its_records_points(assignments):
     data = manifest(assignments)
-    points = points_table()
     rubrics = yaml.safe_load((GRADING / "rubrics.yml").read_text(encoding="utf-8"))
     assert [e["chapter"] for e in data["assignments"]] == sorted({e.chapter for e in EXERCISES})
     for entry in data["assignments"]:
         automatic = [q for q in entry["questions"] if not q["manual"]]
         manual = [q for q in entry["questions"] if q["manual"]]
         expected = [e for e in EXERCISES if e.chapter == entry["chapter"]]
-        assert sorted(q["label"] for q in automatic) == sorted(e.label for e in expected)
-        for question in automatic:
-            assert question["name"] == question_name(question["label"])
-            assert question["points"] == points[question["title"]]
+        # In the records' order, each as its record says.
+        assert [(q["name"], q["label"], q["title"], q["points"]) for q in automatic] == [
+            (e.name, e.label, e.title, e.points) for e in expected]
         labels = {e.label for e in expected}
         assert sorted(q["name"] for q in manual) == sorted(r["name"] for r in rubrics if r["exercise"] in labels)
         for question in manual:
@@ -132,15 +131,12 @@ def test_student_notebooks_hold_no_solution_hidden_test_or_rubric(assignments):
 
 
 def test_students_answer_the_chapters_own_cells_with_their_own_variables(assignments):
-    from make_assignments import answer_variables
-
     for entry in manifest(assignments)["assignments"]:
         chapter = notebook(ROOT / "notebooks" / f"{entry['chapter']}.ipynb")
         original = [line for s in sources(chapter, "code") for line in s.splitlines()
                     if line.startswith("answer = None")]
         student = sources(notebook(assignments / entry["student"]), "code")
-        variables = [variable for e in EXERCISES if e.chapter == entry["chapter"]
-                     for variable in answer_variables(e.label, e.checkers)]
+        variables = [variable for e in EXERCISES if e.chapter == entry["chapter"] for variable in e.variables]
         lines = [line for s in student for line in s.splitlines() if re.match(r"answer_\w+ = None", line)]
         assert len(lines) == len(original) == len(variables) == len(set(variables))
         for line in lines:
@@ -179,15 +175,13 @@ def test_colab_cells_install_the_package_from_the_configured_repository_and_otte
 
 
 def test_instructor_notebooks_hold_every_solution_and_rubric(assignments):
-    from make_assignments import SOLUTIONS
-
     rubrics = yaml.safe_load((GRADING / "rubrics.yml").read_text(encoding="utf-8"))
     for entry in manifest(assignments)["assignments"]:
         text = " ".join(" ".join(s.split()) for s in sources(notebook(assignments / entry["instructor"])))
         for exercise in (e for e in EXERCISES if e.chapter == entry["chapter"]):
-            for checker in exercise.checkers:
-                obj, expression = SOLUTIONS[checker]
-                assert f"= {expression} # SOLUTION" in text, (entry["chapter"], checker)
+            for answer in exercise.answers:
+                expression = reference(answer).expression
+                assert f"{exercise.variable(answer)} = {expression} # SOLUTION" in text, (entry["chapter"], answer)
         for rubric in (r for r in rubrics if r["name"] in {q["name"] for q in entry["questions"]}):
             assert " ".join(rubric["model_answer"].split()) in text
             for criterion in rubric["rubric"]:
@@ -201,10 +195,11 @@ def test_autograder_zips_hold_every_test_the_guard_and_the_environment(assignmen
             names = set(archive.namelist())
             automatic = [q["name"] for q in entry["questions"] if not q["manual"]]
             assert {f"tests/{name}.py" for name in automatic} <= names
-            for name in automatic:
-                test = archive.read(f"tests/{name}.py").decode()
-                assert "hidden=False" in test and "hidden=True" in test, name
-                assert f"def hidden_{name}_" in test
+            for exercise in (e for e in EXERCISES if e.chapter == entry["chapter"]):
+                test = archive.read(f"tests/{exercise.name}.py").decode()
+                assert "hidden=False" in test and "hidden=True" in test, exercise.name
+                for hidden in hidden_tests_of(exercise):
+                    assert f"def {hidden.__name__}(" in test, hidden.__name__
             config = json.loads(archive.read("otter_config.json"))
             assert config["plugins"] == [{"bahdanau.exercises.guard.Guard": {}}]
             assert config["assignment_name"] == entry["chapter"]
@@ -220,24 +215,10 @@ def test_the_makefile_targets():
 
 
 def reference_answers() -> dict[str, object]:
-    """Each value answer's variable -> the value the reference solution computes."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("reference_solutions", GRADING / "solutions.py")
-    solutions = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(solutions)
-    return {
-        "answer_encoder_shapes": solutions.encoder_shapes(),
-        "answer_parameter_count": solutions.parameter_count(),
-        "answer_read_alignment": solutions.read_alignment(),
-        "answer_weight_by_hand": solutions.attention_weight_by_hand(),
-        "answer_read_total": solutions.read_total_attention(),
-        "answer_decoder_shapes": solutions.decoder_shapes(),
-        "answer_read_certainty": solutions.read_certainty(),
-        "answer_bleu_by_hand": solutions.bleu_by_hand(),
-        "answer_length_normalisation_winners": solutions.beam_winners(),
-        "answer_read_failure": solutions.read_failure(),
-    }
+    """Each value answer's variable -> the value the reference solution computes (not functions or classes)."""
+    answers = {exercise.variable(answer): reference(answer) for exercise in EXERCISES for answer in exercise.answers}
+    return {variable: ref.value() for variable, ref in answers.items()
+            if ref.call and not isinstance(ref.solution, type)}
 
 
 def test_student_notebooks_hold_none_of_the_answers(assignments):

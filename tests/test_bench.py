@@ -2,20 +2,21 @@
 
 import torch
 
-from bahdanau.bench import D2LAttentionSeq2Seq, main, report, run, time_pair
+from bahdanau.cli.bench import D2LAttentionSeq2Seq, main, report, run
+from bahdanau.runtime import time_pair
 
 
 def test_bench_runs_and_reports_every_figure(capsys):
     results = run(batch_size=4, num_steps=3, size=16, vocab_size=50, repeats=2)
     for key in ("attention_speedup", "train_step_speedup", "train_step_full_length_speedup",
-                "train_step_gflops", "matmul_gflops", "greedy_sentences_per_s"):
+                "train_step_gflops", "matmul_gflops", "greedy_sentences_per_s", "teacher_forcing_speedup"):
         assert results[key] > 0, key
     assert 0 < results["train_step_peak_share"] < 1  # a share of the large matmul's GFLOP/s
     assert 0 < results["src_padding"] < 1  # uneven source lengths: some padding for the encoder to skip
     assert all(len(line) <= 78 for line in report(results))  # fits the book's code column
     main(["--repeats", "1", "--small"])
     printed = capsys.readouterr().out
-    for figure in ("attention over a", "training step", "GFLOP/s", "sentences/s", "padding"):
+    for figure in ("attention over a", "training step", "GFLOP/s", "sentences/s", "padding", "teacher_forced_steps"):
         assert figure in printed, figure
 
 
@@ -39,7 +40,7 @@ def test_d2l_reference_model_is_the_same_architecture():
 
 
 def test_record_stores_the_runs_and_their_medians(tmp_path):
-    from bahdanau.bench import RECORDED_FIGURES, record, recorded
+    from bahdanau.cli.bench import RECORDED_FIGURES, record, recorded
 
     runs = [run(batch_size=4, num_steps=3, size=16, vocab_size=50, repeats=1) for _ in range(3)]
     path = tmp_path / "bench.json"
@@ -51,7 +52,7 @@ def test_record_stores_the_runs_and_their_medians(tmp_path):
 
 
 def test_the_shipped_benchmark_record_is_complete():
-    from bahdanau.bench import RECORDED_FIGURES, recorded
+    from bahdanau.cli.bench import RECORDED_FIGURES, recorded
 
     document = recorded()
     assert len(document["runs"]) >= 3
@@ -63,7 +64,7 @@ def test_readme_quotes_the_recorded_benchmark_runs():
     import re
     from pathlib import Path
 
-    from bahdanau.bench import recorded
+    from bahdanau.cli.bench import recorded
 
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     document = recorded()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from urllib.parse import urlparse
 
 import pytest
@@ -94,7 +93,6 @@ def test_sphinx_linkcheck_passes_with_external_links_ignored(tmp_path):
     (``--nitpick -W``) resolves every cross-reference and test_browser.py follows every
     rendered internal link and #fragment. The output goes to tmp_path, not into _build/html.
     """
-    sys.path.insert(0, str(ROOT / "book"))
     from book_config import book_config  # _config.yml with its local extensions' folders in full
 
     config = book_config()

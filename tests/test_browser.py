@@ -28,10 +28,9 @@ from urllib.parse import parse_qs, unquote, urldefrag, urlparse
 
 import pytest
 import yaml
+from bench_web import serve
 from book_build import ROOT, require_html
 from book_toc import chapter_notebooks, toc_files
-
-from bahdanau.bench_web import serve
 
 # Debian's packages, or another Chrome-compatible browser and its driver (as in the Makefile).
 CHROMIUM = Path(os.environ.get("BAHDANAU_CHROMIUM") or "/usr/bin/chromium")

@@ -33,6 +33,7 @@ TRANSLATE_PAGES = {
 }
 STEPS_PAGE = "notebooks/03_decoder_loop"
 EMPTY_MESSAGE = "Type an English sentence above: the French appears as you type."
+MODEL_NAMES = {"attention": "d2l's model (attention)", "rnnsearch": "the paper's model (RNNsearch)"}
 SETTLE_SECONDS = 60  # the first translation loads a 5 MB model file
 
 # The view's state, read in the page: the French, the heatmap, the messages.
@@ -317,6 +318,42 @@ def test_empty_input_gets_a_message(browser, site, kind, text):  # noqa: F811
     shown = paste(browser, selector, text)
     assert shown["state"] == "message" and shown["status"] == EMPTY_MESSAGE
     assert not shown["heatmapShown"] and shown["cells"] == 0
+    assert not console_errors(browser)
+
+
+@pytest.mark.parametrize("kind", ["translate", "steps"])
+def test_empty_is_what_python_calls_empty(browser, site, kind):  # noqa: F811
+    """The views ask the port (Python's normalisation), not JavaScript's trim(): \x1c and \x85 are
+    whitespace to Python's str.split and not to trim(); the BOM \ufeff is the other way round."""
+    page = STEPS_PAGE if kind == "steps" else "notebooks/04_training_and_evaluation"
+    selector = view_selector(kind)
+    open_page(browser, f"{site}{page}.html", selector)
+    shown = paste(browser, selector, "\x1c\x85 \u3000")
+    assert shown["state"] == "message" and shown["status"] == EMPTY_MESSAGE, shown
+    shown = paste(browser, selector, "\ufeff")
+    assert shown["state"] == "result", shown
+    assert not console_errors(browser)
+
+
+def test_a_view_without_models_runs_the_registry_default(browser, site):  # noqa: F811
+    from bahdanau.pretrained import DEFAULT_MODEL
+
+    open_page(browser, f"{site}notebooks/04_training_and_evaluation.html", view_selector("translate"))
+    for kind in ("translate", "steps"):
+        browser.execute_script(
+            "const root = document.createElement('div');"
+            "root.className = 'bahdanau-live'; root.id = 'no-models-' + arguments[0];"
+            "root.dataset.view = arguments[0]; root.dataset.default = 'i am cold .';"
+            "document.body.append(root); window.bahdanauViews.start();", kind)
+        selector = f"#no-models-{kind}"
+        shown = wait_settled(browser, selector)
+        assert shown["state"] == "result", shown
+        if kind == "translate":
+            assert shown["model"] == DEFAULT_MODEL
+            assert shown["french"] == " ".join(model_says(browser, "i am cold .", DEFAULT_MODEL)["tokens"])
+        else:
+            label = browser.find_element("css selector", f"{selector} .bw-model").text
+            assert label == "model: the paper's model (RNNsearch)" == f"model: {MODEL_NAMES[DEFAULT_MODEL]}"
     assert not console_errors(browser)
 
 

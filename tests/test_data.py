@@ -19,6 +19,7 @@ from bahdanau.data import (
     BOS_INDEX,
     EOS,
     EOS_INDEX,
+    LONG_FROM,
     NUM_SPECIALS,
     PAD,
     PAD_INDEX,
@@ -34,6 +35,7 @@ from bahdanau.data import (
     d2l_config,
     encode_sources,
     filter_by_length,
+    held_out_pairs,
     load_corpus,
     make_loader,
     near_duplicates,
@@ -254,6 +256,48 @@ def test_split_real_corpus(real_pairs):
     head = split_by_source(real_pairs[:20_000])
     assert sources(head.test) <= test_sources
     assert sources(head.train) <= train_sources
+
+
+def _long_pairs(count: int) -> list:
+    """``count`` distinct English sentences of 11 and of 4 tokens, each with a French pair."""
+    pairs = []
+    for i in range(count):
+        pairs.append(([f"w{i}"] + ["x"] * 10, ["y"] * 11))  # 11 tokens: longer than LONG_FROM
+        pairs.append(([f"s{i}", "a", "b", "."], ["c", "."]))  # 4 tokens
+    return pairs
+
+
+def test_a_larger_test_share_of_long_sentences_leaves_the_short_ones_alone():
+    """The -10 models' split stands; long sentences of their test split stay test sentences."""
+    assert LONG_FROM == 10
+    pairs = _long_pairs(2000)
+    plain = split_by_source(pairs, 0.05, 0.05, 0)
+    more = split_by_source(pairs, 0.05, 0.05, 0, long_test_fraction=0.25)
+    assert_grouped_split(pairs, more)
+    short = lambda split: [pair for pair in split if len(pair[0]) <= LONG_FROM]  # noqa: E731
+    long = lambda split: [pair for pair in split if len(pair[0]) > LONG_FROM]  # noqa: E731
+    for name in ("train", "val", "test"):
+        assert short(getattr(more, name)) == short(getattr(plain, name)), name
+    assert sources(long(plain.test)) < sources(long(more.test))  # nested, and more
+    assert sources(long(more.test)).isdisjoint(sources(more.train) | sources(more.val))
+    share = len(long(more.test)) / 2000
+    assert 0.22 < share < 0.28, share
+    assert 0.03 < len(long(more.val)) / 2000 < 0.07
+    with pytest.raises(ValueError):
+        split_by_source(pairs, 0.05, 0.05, 0, long_test_fraction=0.99)
+
+
+def test_load_corpus_and_held_out_pairs_use_the_long_test_fraction(tmp_path):
+    pairs = _long_pairs(300)
+    corpus_file = tmp_path / "fra.txt"
+    corpus_file.write_text("".join(f"{' '.join(en)}\t{' '.join(fr)}\n" for en, fr in pairs), encoding="utf-8")
+    config = DataConfig(max_len=30, min_freq=1, long_test_fraction=0.25)
+    corpus = load_corpus(config, path=corpus_file)
+    held_out = held_out_pairs(config, path=corpus_file)
+    assert corpus.test == held_out  # every test sentence is in the held-out set
+    assert sum(len(src) > LONG_FROM for src, _ in held_out) > 2 * sum(
+        len(src) > LONG_FROM for src, _ in held_out_pairs(DataConfig(max_len=30), path=corpus_file))
+    assert held_out_pairs(config.__dict__, path=corpus_file) == held_out  # as read back from JSON metadata
 
 
 def test_filter_by_length():

@@ -31,7 +31,7 @@ from bahdanau.decoding import (
     replace_unknowns,
     translate,
 )
-from bahdanau.interfaces import AttentionDecoder, DecoderState
+from bahdanau.interfaces import AttentionDecoder, DecoderState, DecoderStep
 from bahdanau.models import Seq2SeqAttentionDecoder
 
 BOS, EOS_INDEX = TGT_VOCAB.bos, TGT_VOCAB.eos
@@ -73,11 +73,14 @@ class _BigramDecoder(nn.Module):
                 table[previous, token] = prob
         self.register_buffer("log_table", (table / table.sum(dim=1, keepdim=True)).log())
 
-    def init_state(self, enc_all_outputs, enc_valid_lens=None) -> _RowState:
-        return _RowState(torch.arange(enc_valid_lens.shape[0]))
+    def init_state(self, enc_all_outputs, src_valid_len=None) -> _RowState:
+        return _RowState(torch.arange(src_valid_len.shape[0]))
 
     def forward(self, X, state):
         return self.log_table[X], state  # (B, T, V)
+
+    def step(self, y_prev, state):
+        return DecoderStep(self.log_table[y_prev], state)  # (B, V)
 
 
 class _NoEncoder(nn.Module):
@@ -306,18 +309,18 @@ class _PrefixDecoder(nn.Module):
         super().__init__()
         self.table, self.vocab_size, self.babble = table, vocab_size, babble
 
-    def init_state(self, enc_all_outputs, enc_valid_lens=None) -> _PrefixState:
-        return _PrefixState(torch.zeros((enc_valid_lens.shape[0], 0), dtype=torch.long))
+    def init_state(self, enc_all_outputs, src_valid_len=None) -> _PrefixState:
+        return _PrefixState(torch.zeros((src_valid_len.shape[0], 0), dtype=torch.long))
 
-    def forward(self, X, state):
-        prefixes = torch.cat((state.prefixes, X), dim=1)  # (B, t + T); here T = 1
+    def step(self, y_prev, state):
+        prefixes = torch.cat((state.prefixes, y_prev[:, None]), dim=1)  # (B, t + 1)
         rows = []
         for prefix in prefixes.tolist():
             probs = torch.full((self.vocab_size,), 1e-12)
             for token, prob in self.table.get(tuple(prefix[1:]), {EOS_INDEX: 0.01, self.babble: 0.99}).items():
                 probs[token] = prob
             rows.append(probs.log())
-        return torch.stack(rows)[:, None, :], _PrefixState(prefixes)  # (B, 1, V)
+        return DecoderStep(torch.stack(rows), _PrefixState(prefixes))  # (B, V)
 
 
 def test_beam_search_refills_the_beam_when_a_hypothesis_finishes():
@@ -509,23 +512,21 @@ class _ScriptedDecoder(nn.Module):
     def __init__(self, script: list[int], weights: list[list[tuple[int, float]]]):
         super().__init__()
         self.script, self.weights = script, weights
-        self.attention_weights = None
 
-    def init_state(self, enc_all_outputs, enc_valid_lens=None) -> _StepState:
-        return _StepState(torch.zeros_like(enc_valid_lens), enc_valid_lens)
+    def init_state(self, enc_all_outputs, src_valid_len=None) -> _StepState:
+        return _StepState(torch.zeros_like(src_valid_len), src_valid_len)
 
-    def forward(self, X, state):
-        B, S = X.shape[0], int(state.src_len.max())
-        logits = torch.full((B, 1, len(TGT_VOCAB)), -20.0)
-        rows = torch.zeros(B, 1, S)
+    def step(self, y_prev, state):
+        B, S = y_prev.shape[0], int(state.src_len.max())
+        logits = torch.full((B, len(TGT_VOCAB)), -20.0)
+        rows = torch.zeros(B, S)
         for row, (step, src_len) in enumerate(zip(state.steps.tolist(), state.src_len.tolist())):
             step = min(step, len(self.script) - 1)
-            logits[row, 0, self.script[step]] = 0.0
+            logits[row, self.script[step]] = 0.0
             chosen = dict((position % src_len, weight) for position, weight in self.weights[step])
             rest = (1 - sum(chosen.values())) / (src_len - len(chosen))
-            rows[row, 0, :src_len] = torch.tensor([chosen.get(j, rest) for j in range(src_len)])
-        self.attention_weights = rows  # (B, 1, S)
-        return logits, state._replace(steps=state.steps + 1)
+            rows[row, :src_len] = torch.tensor([chosen.get(j, rest) for j in range(src_len)])
+        return DecoderStep(logits, state._replace(steps=state.steps + 1), weights=rows)  # (B, V), (B, S)
 
 
 class _ScriptedModel(nn.Module):
@@ -570,7 +571,7 @@ def test_replace_unk_leaves_a_translation_without_unk_unchanged():
 
 def test_replace_unk_needs_attention_and_keeps_translates_input_errors():
     no_attention, _ = overfit_model(attention=False)
-    with pytest.raises(ValueError, match="replace_unk needs a model with attention"):
+    with pytest.raises(ValueError, match="replace_unk needs attention weights"):
         translate(no_attention, "go.", SRC_VOCAB, TGT_VOCAB, replace_unk=True)
     with pytest.raises(ValueError, match="needs attention weights"):
         replace_unknowns(Translation(["<unk>"], None, ["go", EOS]))

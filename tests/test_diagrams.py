@@ -1,4 +1,4 @@
-"""Tests for bahdanau.diagrams: what the two figures say, and that they say it legibly.
+"""Tests for bahdanau.chapters.diagrams: what the two figures say, and that they say it legibly.
 
 Legibility is checked on the drawn figure: after a draw, every label's box on the canvas is
 compared with every other one (no two overlap) and with the figure's edges (none is cut off).
@@ -16,14 +16,14 @@ from matplotlib.colors import same_color
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
-from bahdanau.diagrams import (
+from bahdanau.chapters.diagrams import (
     ATTENTION,
     EXAMPLE_SOURCE,
     EXAMPLE_WEIGHTS,
     draw_decoder_step,
     draw_encoder_decoder,
 )
-from bahdanau.plotting import figure_png
+from bahdanau.chapters.plotting import figure_png
 
 TEN_TOKENS = ("the", "cat", "is", "on", "the", "mat", "near", "my", "door", "<eos>")
 
@@ -64,7 +64,7 @@ def _all_text(figure: Figure) -> str:
 
 MODEL_SYMBOLS = (r"$x_j$", r"$s_{i-1}$", r"$s_i$", r"$c_i", r"\alpha_{ij}", r"$y_{i-1}$", r"$y_i$", r"$e_{ij}",
                  r"$U_a h_j$", r"$s_0")
-MODEL_NAMES = ("src (B, S)", "enc_outputs (B, S, H)", "enc_keys", "hidden_state", "enc_valid_lens", "init_state",
+MODEL_NAMES = ("src (B, S)", "enc_outputs (B, S, H)", "enc_keys", "hidden_state", "src_valid_len", "init_state",
                "logits (B, 1, V)", "once per sentence", "once per output word", "(eq. 4)", "(eq. 5)", "(eq. 6)")
 
 
@@ -119,7 +119,7 @@ def test_the_bidirectional_model_adds_the_backward_annotations_and_s0():
 
 STEP_LABELS = (
     # inputs
-    r"$s_{i-1}$", "hidden_state", "enc_keys", r"$U_a h_j$", "enc_outputs", r"$h_j$", "enc_valid_lens", r"$y_{i-1}$",
+    r"$s_{i-1}$", "hidden_state", "enc_keys", r"$U_a h_j$", "enc_outputs", r"$h_j$", "src_valid_len", r"$y_{i-1}$",
     # the boxes, with their equations
     r"$W_a\, s_{i-1}$", r"\tanh(W_a s_{i-1} + U_a h_j)", r"$e_{ij} = v_a^\top", "masked_softmax",
     r"$\alpha_{ij} = \mathrm{softmax}_j\, e_{ij}$   (eq. 6)", r"$c_i = {\sum}_j\, \alpha_{ij} h_j$   (eq. 5)",
@@ -233,8 +233,8 @@ def test_drawing_never_loads_pyplot():
     """The figures are bare Figures: no pyplot, so a notebook never shows one twice."""
     code = (
         "import sys\n"
-        "from bahdanau.diagrams import draw_decoder_step, draw_encoder_decoder\n"
-        "from bahdanau.plotting import figure_png\n"
+        "from bahdanau.chapters.diagrams import draw_decoder_step, draw_encoder_decoder\n"
+        "from bahdanau.chapters.plotting import figure_png\n"
         "figure_png(draw_encoder_decoder(bidirectional=True)); figure_png(draw_decoder_step())\n"
         "print('matplotlib.pyplot' in sys.modules)"
     )

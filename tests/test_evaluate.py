@@ -1,4 +1,4 @@
-"""Tests for `python -m bahdanau.evaluate`: the test split, multi-reference BLEU, the report."""
+"""Tests for `python -m bahdanau.cli.evaluate`: the test split, multi-reference BLEU, the report."""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ from types import SimpleNamespace
 
 import pytest
 
-import bahdanau.evaluate
-from bahdanau.data import DataConfig, Vocab, load_corpus
-from bahdanau.evaluate import (
+import bahdanau.cli.evaluate
+from bahdanau.cli.evaluate import (
     compare_models,
     comparison_file,
     evaluate_checkpoint,
@@ -19,6 +18,7 @@ from bahdanau.evaluate import (
     held_out_pairs,
     main,
 )
+from bahdanau.data import DataConfig, Vocab, load_corpus
 from bahdanau.metrics import DEFAULT_LENGTH_BUCKETS, SPECIAL_TOKENS_NOTE, interval_excludes_zero
 from bahdanau.training import load_checkpoint
 
@@ -50,7 +50,7 @@ def test_perfect_translations_score_100_and_buckets_cover_all_lengths(monkeypatc
     def oracle_translate(model, sentences, *args, **kwargs):
         return [SimpleNamespace(text=answers[sentence]) for sentence in sentences]
 
-    monkeypatch.setattr(bahdanau.evaluate, "translate", oracle_translate)
+    monkeypatch.setattr(bahdanau.cli.evaluate, "translate", oracle_translate)
     french_vocab = Vocab([tgt for _, tgt in pairs[1:]])  # without "va"
     report = evaluate_model(None, None, french_vocab, pairs)
     assert report["num_sentences"] == 2 and report["num_pairs"] == 3
@@ -108,7 +108,7 @@ def test_unknown_word_replacement_is_scored_on_the_same_decoding(monkeypatch):
             results.append(Translation(tokens, attention, [*words, "<eos>"]))
         return results
 
-    monkeypatch.setattr(bahdanau.evaluate, "translate", translate_with_attention)
+    monkeypatch.setattr(bahdanau.cli.evaluate, "translate", translate_with_attention)
     french_vocab = Vocab([["tom", "a", "rencontré", ".", "va", "!"]])  # "zoe" is not in it
     report = evaluate_model(None, None, french_vocab, pairs)
     copy = report["replace_unk"]
@@ -121,7 +121,7 @@ def test_unknown_word_replacement_is_scored_on_the_same_decoding(monkeypatch):
 
 
 def test_compare_models_bootstraps_both_decodings_overall_and_by_length(monkeypatch):
-    monkeypatch.setattr(bahdanau.evaluate, "translate", _stand_in_translate)
+    monkeypatch.setattr(bahdanau.cli.evaluate, "translate", _stand_in_translate)
     good, bad = (SimpleNamespace(model=name, src_vocab=None, tgt_vocab=None) for name in ("good", "bad"))
     comparison = compare_models(good, bad, PAIRS * 5, n_samples=50)
     assert list(comparison) == ["test", "test_beam"]

@@ -12,36 +12,22 @@ from types import SimpleNamespace
 
 import nbformat
 import pytest
+import solutions  # book/grading/solutions.py: not part of the package (pytest's pythonpath has its folder)
 import torch
-from helpers import SRC_VOCAB, TGT_VOCAB, TOY_PAIRS, load_solutions, one_cpu_thread  # noqa: F401 (fixture)
+from helpers import SRC_VOCAB, TGT_VOCAB, TOY_PAIRS, one_cpu_thread  # noqa: F401 (fixture)
+from make_assignments import reference
 from torch import nn
 
 from bahdanau import Seq2SeqAttentionDecoder, Seq2SeqEncoder, exercises
 from bahdanau.exercises import Feedback, problems
+from bahdanau.interfaces import DecoderStep
 
 ROOT = Path(__file__).resolve().parents[1]
-solutions = load_solutions()  # book/grading/solutions.py: not part of the package
 
-# Each checker with its reference answer.
-REFERENCE_ANSWERS = {
-    "check_encoder_shapes": solutions.encoder_shapes(),
-    "check_parameter_count": solutions.parameter_count(),
-    "check_bidirectional_encoder": solutions.BidirectionalEncoder,
-    "check_attention_weight": solutions.attention_weight_by_hand(),
-    "check_additive_weights": solutions.additive_attention_weights,
-    "check_dot_product_attention": solutions.DotProductAttention(),
-    "check_decoder_shapes": solutions.decoder_shapes(),
-    "check_fixed_decoder": solutions.FixedAttentionDecoder,
-    "check_lstm_decoder": solutions.LSTMAttentionDecoder,
-    "check_bleu_by_hand": solutions.bleu_by_hand(),
-    "check_length_normalised_score": solutions.length_normalised_score,
-    "check_beam_winner": solutions.beam_winners(),
-    "check_attention_entropy": solutions.attention_entropy,
-    "check_read_alignment": solutions.read_alignment(),
-    "check_read_total_attention": solutions.read_total_attention(),
-    "check_read_certainty": solutions.read_certainty(),
-    "check_read_failure": solutions.read_failure(),
-}
+# Each checker with its reference answer, as the instructor notebook assigns it: the exercises'
+# records name the checkers, make_assignments.REFERENCES the solution that answers each.
+REFERENCE_ANSWERS = {answer.checker: reference(answer).value()
+                     for exercise in exercises.EXERCISES for answer in exercise.answers}
 
 
 class UnpackedBidirectionalEncoder(nn.Module):
@@ -232,6 +218,35 @@ def test_every_checker_has_answers_to_test():
     assert public == set(exercises.CHECKERS), "a check_* function is not listed in EXERCISES"
 
 
+def test_each_exercise_is_one_complete_record():
+    """Label, title, points and checkers once per exercise; the names grading uses follow from them."""
+    records = exercises.EXERCISES
+    for field in ("label", "title", "name"):
+        values = [getattr(exercise, field) for exercise in records]
+        assert len(set(values)) == len(values), f"two exercises share a {field}: {values}"
+    variables = [variable for exercise in records for variable in exercise.variables]
+    assert len(set(variables)) == len(variables), variables
+    checks = [answer.check for exercise in records for answer in exercise.answers]
+    assert len(set(checks)) == len(checks), "a checker answers two exercises"
+    assert exercises.CHAPTERS == tuple(dict.fromkeys(exercise.chapter for exercise in records))
+    for exercise in records:
+        assert exercise.label.startswith("ex-") and re.fullmatch(r"[a-z][a-z0-9_]*", exercise.name), exercise
+        assert isinstance(exercise.points, int) and exercise.points > 0, exercise.label
+        first, *others = exercise.answers
+        assert first.part == "" and all(re.fullmatch(r"[a-z]+", a.part) for a in others), exercise.label
+        assert exercise.variables[0] == f"answer_{exercise.name}", exercise.label
+        for answer in exercise.answers:
+            # The object itself, as the notebook's cell calls it: exercises.<checker>(answer).
+            assert getattr(exercises, answer.checker) is answer.check, answer.checker
+
+
+def test_the_length_normalisation_record_names_its_second_answer():
+    (record,) = [exercise for exercise in exercises.EXERCISES if exercise.label == "ex-length-normalisation"]
+    assert record.name == "length_normalisation"
+    assert record.checkers == ("check_length_normalised_score", "check_beam_winner")
+    assert record.variables == ("answer_length_normalisation", "answer_length_normalisation_winners")
+
+
 @pytest.mark.parametrize("name", sorted(REFERENCE_ANSWERS))
 def test_reference_solution_passes(name):
     feedback = getattr(exercises, name)(REFERENCE_ANSWERS[name])
@@ -355,6 +370,29 @@ def test_decoder_with_attention_takes_a_module_that_stores_its_weights():
         logits, _ = decoder(tgt, decoder.init_state(encoder(src, valid_lens), valid_lens))
         assert logits.shape == (2, 4, 12) and decoder.attention_weights.shape == (2, 4, 6)
         assert float(decoder.attention_weights[1, :, 3:].detach().abs().max()) == 0.0
+
+
+def test_decoder_with_attention_steps_as_its_forward_runs():
+    """Decoding (compare_scoring's translate) calls step(y_prev, state); forward is the loop over it."""
+    for attention in (solutions.DotProductAttention(), StoresTheWeights()):
+        torch.manual_seed(0)
+        decoder = exercises.decoder_with_attention(attention, 12, 8, 16).eval()
+        encoder = Seq2SeqEncoder(20, 8, 16, 1).eval()
+        src, tgt = torch.randint(3, 20, (2, 6)), torch.randint(3, 12, (2, 4))
+        src_valid_len = torch.tensor([6, 3])
+        with torch.no_grad():
+            state = decoder.init_state(encoder(src, src_valid_len), src_valid_len)
+            logits, _ = decoder(tgt, state)
+            for t, y_prev in enumerate(tgt.unbind(dim=1)):
+                step = decoder.step(y_prev, state)
+                assert isinstance(step, DecoderStep) and step.scores is None
+                torch.testing.assert_close(step.logits, logits[:, t])  # (B, V)
+                torch.testing.assert_close(step.weights, decoder.attention_weights[:, t])  # (B, S)
+                torch.testing.assert_close(step.query, state.hidden_state[-1])  # s_{i-1}: (B, H)
+                assert step.context.shape == (2, 16)
+                state = step.state
+        assert torch.equal(state.src_valid_len, src_valid_len)
+        assert torch.equal(state.select(torch.tensor([1])).src_valid_len, src_valid_len[1:])
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""bahdanau.export_web: the shipped models written out for the browser, and read back.
+"""bahdanau.cli.export_web: the shipped models and their registry written out for the browser, and read back.
 
 Python only; tests/test_browser_parity.py runs the files in Chromium.
 """
@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import warnings
 
 import pytest
 import torch
 
-from bahdanau.export_web import (
+from bahdanau.cli.export_web import (
+    REGISTRY_FILE,
     WEB_MODELS,
     dequantise,
     export_model,
@@ -19,9 +21,13 @@ from bahdanau.export_web import (
     model_file_name,
     quantise_rows,
     read_exported,
+    read_registry,
+    registry_document,
     tensor_dtype,
 )
-from bahdanau.pretrained import load_pretrained
+from bahdanau.data import EMPTY_INPUT_MESSAGE
+from bahdanau.decoding import MAX_SRC_LEN, default_max_len
+from bahdanau.pretrained import DEFAULT_MODEL, SHIPPED, UNKNOWN_WEB_MODEL_MESSAGE, load_pretrained
 
 MAX_BYTES = 10_000_000
 
@@ -57,9 +63,46 @@ def test_file_is_at_most_10_mb_and_registers_its_model(exported, name):
     document = read_exported(path)
     assert set(document) == {"config", "srcVocab", "tgtVocab", "tensors"}
     config = document["config"]
-    assert config["name"] == name and config["max_src_len"] == 50
-    assert (config["max_len_per_src_token"], config["max_len_extra"]) == (2, 5)  # default_max_len
+    assert config["name"] == name
     assert (config["pad"], config["bos"], config["eos"], config["unk"]) == (0, 1, 2, 3)
+    assert not {"max_src_len", "max_len_per_src_token", "max_len_extra"} & set(config)  # the registry's
+
+
+def test_registry_is_written_beside_the_models_and_states_pythons_facts(exported):
+    folder = next(iter(exported.values())).parent
+    registry = read_registry(folder / REGISTRY_FILE)
+    assert registry == registry_document()
+    assert registry["default"] == DEFAULT_MODEL == "rnnsearch"
+    assert list(registry["models"]) == list(WEB_MODELS) == [model.name for model in SHIPPED if model.web]
+    for name, entry in registry["models"].items():
+        assert (folder / entry["file"]) == exported[name]
+        limits = entry["limits"]
+        assert limits["max_src_len"] == MAX_SRC_LEN == 50
+        for src_len in (0, 1, 7, 50):  # default_max_len(src_len) = a * src_len + b
+            assert limits["max_len_per_src_token"] * src_len + limits["max_len_extra"] == default_max_len(src_len)
+    messages = registry["messages"]
+    assert messages["empty_input"] == EMPTY_INPUT_MESSAGE
+    assert messages["unknown_model"] == UNKNOWN_WEB_MODEL_MESSAGE
+
+
+def test_registry_messages_are_the_ones_python_gives():
+    """The templates the browser fills (models/registry.js), filled here as str.format does, are
+    word for word what translate raises and warns; the browser's filling: test_browser_parity.py."""
+    messages = registry_document()["messages"]
+    translator = load_pretrained("attention")
+    for text in ("", "  \t\n ", "\u3000\xa0"):
+        with pytest.raises(ValueError) as raised:
+            translator.translate(text)
+        assert str(raised.value) == messages["empty_input"].format(where=messages["input_name"], text=text)
+    words = ["the", "cat", "sat", "."] * 15  # 60 tokens
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        translator.translate(" ".join(words))
+    assert [str(warning.message) for warning in caught] == [messages["truncated_input"].format(
+        where=messages["input_name"], count=len(words), max_src_len=MAX_SRC_LEN)]
+    with pytest.raises(ValueError) as raised:
+        export_model("transformer", "unused")
+    assert str(raised.value) == messages["unknown_model"].format(name="transformer", choices=", ".join(WEB_MODELS))
 
 
 @pytest.mark.parametrize("name", WEB_MODELS)
@@ -98,18 +141,38 @@ def test_exported_model_still_translates(exported):
     assert sum(a == b for a, b in zip(ours, theirs)) >= 3  # quantisation may change a word, rarely
 
 
-def test_command_line_writes_both_files_and_prints_their_sizes(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "bahdanau.export_web", "attention", "rnnsearch", str(tmp_path)],
+def test_command_line_web_writes_every_web_model_and_the_registry(tmp_path):
+    """What `make web-models` runs: the registry says which models."""
+    result = subprocess.run([sys.executable, "-m", "bahdanau.cli.export_web", "--web", str(tmp_path)],
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     for name in WEB_MODELS:
         path = tmp_path / model_file_name(name)
         assert path.is_file()
         assert f"{path}: " in result.stdout and " MB" in result.stdout
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted(
+        [REGISTRY_FILE, *(model_file_name(name) for name in WEB_MODELS)])
+    assert f"{tmp_path / REGISTRY_FILE}: default {DEFAULT_MODEL}" in result.stdout
+
+
+def test_command_line_exports_the_models_it_is_given(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "bahdanau.cli.export_web", "attention", str(tmp_path)],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert sorted(path.name for path in tmp_path.iterdir()) == [model_file_name("attention"), REGISTRY_FILE]
+
+
+@pytest.mark.parametrize("arguments", [[], ["--web", "attention"]], ids=["neither", "both"])
+def test_command_line_needs_names_or_web(tmp_path, arguments):
+    result = subprocess.run([sys.executable, "-m", "bahdanau.cli.export_web", *arguments, str(tmp_path)],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 2
+    assert "name the models to export, or give --web" in result.stderr
+    assert not list(tmp_path.iterdir())
 
 
 def test_command_line_rejects_an_unknown_name(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "bahdanau.export_web", "transformer", str(tmp_path)],
+    result = subprocess.run([sys.executable, "-m", "bahdanau.cli.export_web", "transformer", str(tmp_path)],
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 2
     assert "no browser export for a model named 'transformer'; choose one of attention, rnnsearch" in result.stderr
@@ -125,5 +188,5 @@ def test_export_model_rejects_what_the_browser_cannot_run(tmp_path, name):
 def test_read_exported_rejects_another_file(tmp_path):
     path = tmp_path / "other.js"
     path.write_text("console.log('hello');\n")
-    with pytest.raises(ValueError, match="not a model file written by bahdanau.export_web"):
+    with pytest.raises(ValueError, match="not a model file written by bahdanau.cli.export_web"):
         read_exported(path)

@@ -40,6 +40,7 @@ def test_links_in_range_unique_and_at_least_two(gold: dict) -> None:
             assert 0 <= french_index < len(pair["french"]), (pair["french"], french_index)
 
 
+@pytest.mark.slow  # reads the whole corpus
 def test_no_english_sentence_occurs_in_the_corpus(gold: dict, real_corpus_path: Path) -> None:
     corpus_english: set[tuple[str, ...]] = set()
     with open(real_corpus_path, encoding="utf-8") as file:

@@ -1,30 +1,37 @@
 """`make grade`: book/grading/grade.py grades a folder of submissions with the autograder zips.
 
 End to end, with Otter-Grader's ``otter run`` and the chapters' real assignments (the shared
-``assignments`` fixture of conftest.py runs ``make_assignments.py`` once per session):
+``assignments`` fixture of conftest.py runs ``make_assignments.py`` once per session), all slow:
 
 - every instructor notebook (all reference solutions) gets full points, every untouched student
   notebook 0;
 - a notebook with exactly one wrong answer loses exactly that exercise's points, and the reason
   gives no answer away;
-- a submission whose code raises, never ends, prints a lot or deletes its answer variable is
-  graded, with each reason in the CSV, and grading goes on.
+- a submission whose code raises, never ends, prints a lot, deletes its answer variable or lost
+  its Otter metadata is graded, with each reason in the CSV, and grading goes on;
+- `make grade SUBMISSIONS=DIR`, run as an instructor runs it, grades a folder outside the
+  repository, by an absolute path with a space in it or by a relative one.
+
+And quickly, without grading anything: a fault of the grader itself (no autograder zip, `otter`
+rejecting its command line) stops the run with a message and exit status 1, and writes no grades.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 GRADE = ROOT / "book" / "grading" / "grade.py"
-pytestmark = pytest.mark.slow
+CHAPTER = "02_additive_attention"  # the quickest chapter to execute
 
 
 def answer(notebook: dict, variable: str, code: str) -> None:
@@ -61,6 +68,26 @@ def questions(manifest: dict, chapter: str, *, manual: bool = False) -> dict[str
     return {q["name"]: q["points"] for q in entry["questions"] if q["manual"] == manual}
 
 
+def one_wrong_answer(instructor: dict) -> dict:
+    """The instructor notebook of CHAPTER with one wrong answer, to weight_by_hand."""
+    # The instructor notebook assigns the reference solution on a '# SOLUTION' line.
+    for cell in instructor["cells"]:
+        source = "".join(cell["source"])
+        if "answer_weight_by_hand = attention_weight_by_hand()" in source:
+            cell["source"] = source.replace("answer_weight_by_hand = attention_weight_by_hand()",
+                                            "answer_weight_by_hand = 0.5")
+    return instructor
+
+
+def assert_one_wrong_answer(row: dict, automatic: dict[str, int]) -> None:
+    assert float(row["weight_by_hand"]) == 0
+    assert float(row["total"]) == sum(automatic.values()) - automatic["weight_by_hand"]
+    for name in set(automatic) - {"weight_by_hand"}:
+        assert float(row[name]) == automatic[name]
+    assert row["reasons"].startswith("weight_by_hand: ") and "|" not in row["reasons"], row["reasons"]
+
+
+@pytest.mark.slow
 def test_reference_solutions_get_full_points_and_untouched_notebooks_none(assignments, tmp_path):
     manifest = read(assignments / "manifest.json")
     submissions = tmp_path / "submissions"
@@ -90,30 +117,17 @@ def test_reference_solutions_get_full_points_and_untouched_notebooks_none(assign
     assert len(list((tmp_path / "grades" / "reports").glob("*.txt"))) == len(rows)
 
 
-CHAPTER = "02_additive_attention"  # the quickest chapter to execute
-
-
+@pytest.mark.slow
 def test_one_wrong_answer_loses_exactly_that_exercise(assignments, tmp_path):
     manifest = read(assignments / "manifest.json")
     entry = next(e for e in manifest["assignments"] if e["chapter"] == CHAPTER)
-    notebook = read(assignments / entry["instructor"])
-    # The instructor notebook assigns the reference solution on a '# SOLUTION' line.
-    for cell in notebook["cells"]:
-        source = "".join(cell["source"])
-        if "answer_weight_by_hand = attention_weight_by_hand()" in source:
-            cell["source"] = source.replace("answer_weight_by_hand = attention_weight_by_hand()",
-                                            "answer_weight_by_hand = 0.5")
-    write(tmp_path / "submissions" / "one_wrong.ipynb", notebook)
+    write(tmp_path / "submissions" / "one_wrong.ipynb", one_wrong_answer(read(assignments / entry["instructor"])))
     row = grade(tmp_path / "submissions", assignments, tmp_path / "grades")["one_wrong"]
-    automatic = questions(manifest, CHAPTER)
-    assert float(row["weight_by_hand"]) == 0
-    assert float(row["total"]) == sum(automatic.values()) - automatic["weight_by_hand"]
-    for name in set(automatic) - {"weight_by_hand"}:
-        assert float(row[name]) == automatic[name]
-    assert row["reasons"].startswith("weight_by_hand: ") and "|" not in row["reasons"], row["reasons"]
+    assert_one_wrong_answer(row, questions(manifest, CHAPTER))
     assert "0.869" not in row["reasons"] and "0.87" not in row["reasons"]
 
 
+@pytest.mark.slow
 def test_a_broken_submission_is_graded_with_its_reasons(assignments, tmp_path):
     manifest = read(assignments / "manifest.json")
     entry = next(e for e in manifest["assignments"] if e["chapter"] == CHAPTER)
@@ -133,6 +147,11 @@ def test_a_broken_submission_is_graded_with_its_reasons(assignments, tmp_path):
     write(tmp_path / "submissions" / "broken.ipynb", notebook)
     write(tmp_path / "submissions" / "zz_untouched.ipynb", read(assignments / entry["student"]))
     write(tmp_path / "submissions" / "zz_not_a_notebook.ipynb", {"cells": "oops"})
+    # Named after the chapter but without Otter's metadata (copied into a new notebook): Otter
+    # refuses it, which is the submission's fault, not the grader's.
+    orphan = read(assignments / entry["student"])
+    del orphan["metadata"]["otter"]
+    write(tmp_path / "submissions" / f"zz_orphan_{CHAPTER}.ipynb", orphan)
     rows = grade(tmp_path / "submissions", assignments, tmp_path / "grades", "--time-limit", "10")
     row = rows["broken"]
     assert float(row["total"]) == 0
@@ -144,3 +163,106 @@ def test_a_broken_submission_is_graded_with_its_reasons(assignments, tmp_path):
     assert "read_total: answer_read_total is not defined: was it deleted or renamed?" in reasons, reasons
     assert float(rows["zz_untouched"]["total"]) == 0
     assert "zz_not_a_notebook" in rows and float(rows["zz_not_a_notebook"]["total"]) == 0
+    orphan = rows[f"zz_orphan_{CHAPTER}"]
+    assert float(orphan["total"]) == 0 and "the grader could not run this notebook" in orphan["reasons"], orphan
+
+
+def make_grade(submissions: Path | str, grades: Path) -> dict[str, dict]:
+    """`make grade SUBMISSIONS=... GRADES=...` from the repository's root, as an instructor runs it."""
+    result = subprocess.run(["make", "grade", f"SUBMISSIONS={submissions}", f"GRADES={grades}"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=1800)
+    assert result.returncode == 0, result.stdout + result.stderr
+    with (grades / "grades.csv").open(encoding="utf-8") as file:
+        return {row["student"]: row for row in csv.DictReader(file)}
+
+
+@pytest.mark.slow
+def test_make_grade_grades_a_folder_outside_the_repository(assignments, tmp_path):
+    """Issue 23: `make grade` passed _build/assignments relative, and `otter run`, in a folder of
+    its own, found no autograder zip: every submission got 0."""
+    manifest = read(assignments / "manifest.json")
+    entry = next(e for e in manifest["assignments"] if e["chapter"] == CHAPTER)
+    submissions = tmp_path / "chapter 2 submissions"
+    assert not submissions.is_relative_to(ROOT)
+    write(submissions / "correct.ipynb", read(assignments / entry["instructor"]))
+    write(submissions / "wrong.ipynb", one_wrong_answer(read(assignments / entry["instructor"])))
+    write(submissions / "blank.ipynb", read(assignments / entry["student"]))
+    rows = make_grade(submissions, tmp_path / "grades here")
+    automatic = questions(manifest, CHAPTER)
+    correct, wrong, blank = rows["correct"], rows["wrong"], rows["blank"]
+    assert float(correct["total"]) == float(correct["max_points"]) == sum(automatic.values()), correct
+    assert correct["reasons"] == ""
+    assert_one_wrong_answer(wrong, automatic)
+    assert float(blank["total"]) == 0
+    for name in automatic:
+        assert f"{name}: Not answered yet" in blank["reasons"], blank["reasons"]
+
+
+@pytest.mark.slow
+def test_make_grade_takes_a_relative_folder(assignments, tmp_path):
+    manifest = read(assignments / "manifest.json")
+    entry = next(e for e in manifest["assignments"] if e["chapter"] == CHAPTER)
+    submissions = tmp_path / "chapter 2 submissions"
+    write(submissions / "correct.ipynb", read(assignments / entry["instructor"]))
+    relative = os.path.relpath(submissions, ROOT)  # ../../tmp/...: relative to the root, where make runs
+    row = make_grade(relative, tmp_path / "grades")["correct"]
+    assert float(row["total"]) == sum(questions(manifest, CHAPTER).values()), row
+
+
+def fake_assignments(folder: Path, *, autograder: bool) -> Path:
+    """An assignments folder for CHAPTER: its manifest entry and, if asked, an (empty) autograder zip."""
+    entry = {"chapter": CHAPTER, "autograder": f"{CHAPTER}/autograder/{CHAPTER}-autograder.zip",
+             "questions": [{"name": "weight_by_hand", "points": 2, "manual": False}]}
+    write(folder / "manifest.json", {"assignments": [entry]})
+    if autograder:
+        zip_path = folder / entry["autograder"]
+        zip_path.parent.mkdir(parents=True)
+        with zipfile.ZipFile(zip_path, "w") as archive:
+            archive.writestr("otter_config.json", "{}")
+    return folder
+
+
+def run_grade(submissions: Path, assignments: Path, out: Path, **environment: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(GRADE), str(submissions), "--assignments", str(assignments),
+                           "--out", str(out)], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, **environment})
+
+
+def a_submission(tmp_path: Path) -> Path:
+    submissions = tmp_path / "submissions"
+    write(submissions / "alice.ipynb", {"cells": [], "metadata": {"otter": {"assignment_name": CHAPTER}},
+                                        "nbformat": 4, "nbformat_minor": 5})
+    return submissions
+
+
+def test_a_missing_autograder_stops_grading_with_a_message(tmp_path):
+    assignments = fake_assignments(tmp_path / "assignments", autograder=False)
+    result = run_grade(a_submission(tmp_path), assignments, tmp_path / "grades")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "grading stopped, no grades written" in result.stderr
+    assert f"{CHAPTER}-autograder.zip, is missing" in result.stderr and "make assignments" in result.stderr
+    assert not (tmp_path / "grades").exists()
+
+
+# What click prints, with its exit status, when `otter run -a` names no file.
+FAKE_OTTER = """\
+import sys
+print("Usage: python -m otter run [OPTIONS] SUBMISSION", file=sys.stderr)
+print("Error: Invalid value for '-a' / '--autograder': File 'x.zip' does not exist.", file=sys.stderr)
+sys.exit(2)
+"""
+
+
+def test_otter_rejecting_its_command_line_stops_grading(tmp_path):
+    """The error of issue 23 itself, from an `otter` that rejects every command line."""
+    fake = tmp_path / "fake" / "otter"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text("")
+    (fake / "__main__.py").write_text(FAKE_OTTER)
+    assignments = fake_assignments(tmp_path / "assignments", autograder=True)
+    python_path = os.pathsep.join(filter(None, [str(fake.parent), os.environ.get("PYTHONPATH")]))
+    result = run_grade(a_submission(tmp_path), assignments, tmp_path / "grades", PYTHONPATH=python_path)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "grading stopped, no grades written" in result.stderr
+    assert "Invalid value for '-a'" in result.stderr and "alice.ipynb" in result.stderr
+    assert not (tmp_path / "grades").exists()

@@ -5,72 +5,34 @@ cell), and stores no answer."""
 from __future__ import annotations
 
 import ast
-import functools
-import importlib.util
 import inspect
 import math
 import re
-import sys
 import textwrap
 import time
+from pathlib import Path
 
+import hidden_tests
 import pytest
+import solutions
 import torch
-from helpers import ROOT, load_solutions, one_cpu_thread  # noqa: F401 (fixture)
+from helpers import one_cpu_thread  # noqa: F401 (fixture)
+from make_assignments import EXERCISES, hidden_tests_of, record_problems, reference
 from torch import nn
 
 from bahdanau import Seq2SeqAttentionDecoder, exercises
 from bahdanau.attention import masked_softmax
 
-HIDDEN_TESTS_PATH = ROOT / "book" / "grading" / "hidden_tests.py"
-solutions = load_solutions()
+HIDDEN_TESTS_PATH = Path(hidden_tests.__file__)
 
-
-@functools.cache
-def load_hidden_tests():
-    name = "bahdanau_hidden_tests"
-    spec = importlib.util.spec_from_file_location(name, HIDDEN_TESTS_PATH)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-def question_name(label: str) -> str:
-    return label.removeprefix("ex-").replace("-", "_")
-
-
-QUESTIONS = [question_name(exercise.label) for exercise in exercises.EXERCISES]
-HIDDEN = {name: function for name, function in inspect.getmembers(load_hidden_tests(), inspect.isfunction)
-          if function.__module__ == "bahdanau_hidden_tests"}
+HIDDEN = {name: function for name, function in inspect.getmembers(hidden_tests, inspect.isfunction)
+          if function.__module__ == hidden_tests.__name__}
+# Each hidden test's exercise, found as make_assignments finds it: from the exercise's record.
+EXERCISE_OF = {test.__name__: exercise for exercise in EXERCISES for test in hidden_tests_of(exercise)}
 
 # The reference answer of each answer variable, as the instructor notebook assigns it.
-REFERENCE = {
-    "answer_encoder_shapes": solutions.encoder_shapes(),
-    "answer_parameter_count": solutions.parameter_count(),
-    "answer_read_alignment": solutions.read_alignment(),
-    "answer_weight_by_hand": solutions.attention_weight_by_hand(),
-    "answer_additive_weights": solutions.additive_attention_weights,
-    "answer_dot_product": solutions.DotProductAttention(),
-    "answer_read_total": solutions.read_total_attention(),
-    "answer_decoder_shapes": solutions.decoder_shapes(),
-    "answer_padding_bug": solutions.FixedAttentionDecoder,
-    "answer_lstm_decoder": solutions.LSTMAttentionDecoder,
-    "answer_read_certainty": solutions.read_certainty(),
-    "answer_bleu_by_hand": solutions.bleu_by_hand(),
-    "answer_length_normalisation": solutions.length_normalised_score,
-    "answer_length_normalisation_winners": solutions.beam_winners(),
-    "answer_attention_entropy": solutions.attention_entropy,
-    "answer_bidirectional": solutions.BidirectionalEncoder,
-    "answer_read_failure": solutions.read_failure(),
-}
-
-
-def question_of(function_name: str) -> str:
-    """The question a hidden test belongs to (the longest matching prefix)."""
-    matches = [q for q in QUESTIONS if function_name.startswith(f"hidden_{q}_")]
-    assert len(matches) == 1, f"{function_name} belongs to {matches}"
-    return matches[0]
+REFERENCE = {exercise.variable(answer): reference(answer).value()
+             for exercise in EXERCISES for answer in exercise.answers}
 
 
 def arguments(function, **overrides) -> dict:
@@ -248,22 +210,42 @@ WRONG = {
 # ---------------------------------------------------------------------------------------------
 
 
-def test_every_exercise_has_hidden_tests_and_every_test_an_exercise():
-    assert set(REFERENCE) >= {f"answer_{q}" for q in QUESTIONS}
-    covered = {question_of(name) for name in HIDDEN}
-    assert covered == set(QUESTIONS), f"no hidden test for {set(QUESTIONS) - covered}"
+def test_the_records_and_the_hidden_tests_fit_together():
+    """Every exercise has hidden tests taking its answer variables; every test belongs to one exercise."""
+    assert not record_problems(), "\n".join(record_problems())
+    assert set(EXERCISE_OF) == set(HIDDEN), f"no exercise for {set(HIDDEN) - set(EXERCISE_OF)}"
+    assert {exercise.name for exercise in EXERCISE_OF.values()} == {exercise.name for exercise in EXERCISES}
     assert set(HIDDEN) == set(WRONG), f"untested: {set(HIDDEN) - set(WRONG)}, unknown: {set(WRONG) - set(HIDDEN)}"
     assert all(len(WRONG[name]) >= 1 for name in HIDDEN)
 
 
+def test_a_broken_tie_is_named(monkeypatch, tmp_path):
+    """make_assignments refuses to build when a piece does not fit, and says which."""
+    import make_assignments
+
+    def hidden_bleu_by_hands_checker(answer_bleu_by_hand):  # a misspelt exercise name
+        pass
+
+    def hidden_read_total_extra(answer_read_totals):  # a misspelt answer variable
+        pass
+
+    monkeypatch.delitem(make_assignments.REFERENCES, exercises.check_bleu_by_hand)
+    for test in (hidden_bleu_by_hands_checker, hidden_read_total_extra):
+        monkeypatch.setattr(hidden_tests, test.__name__, test, raising=False)
+    problems = record_problems()
+    assert "check_bleu_by_hand has no reference solution in make_assignments.REFERENCES" in problems
+    assert any(p.startswith("hidden_tests.hidden_bleu_by_hands_checker belongs to 0 exercises") for p in problems)
+    assert any(p.startswith("hidden_tests.hidden_read_total_extra takes ('answer_read_totals',)") for p in problems)
+    with pytest.raises(SystemExit, match="check_bleu_by_hand has no reference solution"):
+        make_assignments.main([str(tmp_path / "assignments")])
+    assert not (tmp_path / "assignments").exists()
+
+
 @pytest.mark.parametrize("name", sorted(HIDDEN))
-def test_hidden_test_takes_its_questions_answers(name):
-    question = question_of(name)
-    parameters = list(inspect.signature(HIDDEN[name]).parameters)
-    if question == "length_normalisation":
-        assert parameters == ["answer_length_normalisation", "answer_length_normalisation_winners"]
-    else:
-        assert parameters == [f"answer_{question}"]
+def test_hidden_test_takes_its_exercises_answers(name):
+    assert tuple(inspect.signature(HIDDEN[name]).parameters) == EXERCISE_OF[name].variables
+    if EXERCISE_OF[name].name == "length_normalisation":
+        assert EXERCISE_OF[name].variables == ("answer_length_normalisation", "answer_length_normalisation_winners")
 
 
 @pytest.mark.parametrize("name", sorted(HIDDEN))
@@ -322,7 +304,7 @@ def test_hidden_test_stores_no_answer(name):
     source = source_of(name)
     found = [literal for literal in literal_answers() if literal in source]
     assert not found, f"{name} contains {found}"
-    if question_of(name) == "read_certainty":
+    if EXERCISE_OF[name].name == "read_certainty":
         step = solutions.read_certainty()
         assert not re.search(rf"\b{step}\b", source), f"{name} names the step itself"
 

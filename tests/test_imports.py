@@ -17,11 +17,12 @@ HEAVY = ("matplotlib.pyplot", "ipywidgets")
 STAGES = {
     "import bahdanau": "import bahdanau",
     "import the other modules": (
-        "import bahdanau.download, bahdanau.plotting, bahdanau.exercises, bahdanau.train, bahdanau.evaluate"
+        "import bahdanau.download, bahdanau.chapters.plotting, bahdanau.exercises, "
+        "bahdanau.cli.train, bahdanau.cli.evaluate"
     ),
     "plot on a given Axes": (
         "from matplotlib.figure import Figure\n"
-        "from bahdanau.plotting import figure_png, plot_history\n"
+        "from bahdanau.chapters.plotting import figure_png, plot_history\n"
         "ax = Figure().subplots()\n"
         "plot_history({'train_loss': [2.0, 1.0]}, ax=ax)\n"
         "assert figure_png(ax).startswith(b'\\x89PNG')"

@@ -1,9 +1,11 @@
-"""The instructors' page (book/instructors.md) agrees with the assignments and the rubrics (issue 16).
+"""The instructors' page (book/instructors.md) agrees with the exercises' records, the assignments
+and the rubrics (issue 16).
 
-`make assignments` (book/grading/make_assignments.py) writes _build/assignments/manifest.json:
-every chapter's questions with their points, the open questions graded by hand included. The
-page shows the same questions and points, the per-chapter totals, and the open questions'
-prompts and rubrics, which come from book/grading/rubrics.yml.
+Each exercise is one record of bahdanau.exercises.EXERCISES: chapter, label, title, points,
+checkers. The page's tables and book/grading/rubrics.yml cannot import it, so they are checked
+against it here, each mismatch named. `make assignments` (book/grading/make_assignments.py)
+writes _build/assignments/manifest.json from the records: every chapter's questions with their
+points, the open questions graded by hand included; the page shows the same.
 """
 
 from __future__ import annotations
@@ -15,12 +17,14 @@ from pathlib import Path
 import nbformat
 import pytest
 import yaml
+from make_assignments import open_questions
+
+from bahdanau.exercises import CHAPTERS, EXERCISES
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = ROOT / "book" / "instructors.md"
 RUBRICS = ROOT / "book" / "grading" / "rubrics.yml"
 ASSIGNMENTS = ROOT / "_build" / "assignments"
-CHAPTERS = ["01_why_attention", "02_additive_attention", "03_decoder_loop", "04_training_and_evaluation"]
 
 EXERCISE = re.compile(r"^(`{3,}|:{3,})\{exercise\}[ \t]*(.*)\n:label:[ \t]*(\S+)", re.MULTILINE)
 
@@ -88,8 +92,12 @@ def number(chapter: str) -> str:
     return str(int(chapter.split("_", 1)[0]))
 
 
-def question_name(label: str) -> str:
-    return label.removeprefix("ex-").replace("-", "_")
+RECORDS = {exercise.label: exercise for exercise in EXERCISES}
+
+
+def checker_cell(checkers: tuple[str, ...]) -> str:
+    """How the exercises table writes an exercise's checkers."""
+    return ", ".join(f"`{checker}`" for checker in checkers)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -97,18 +105,19 @@ def question_name(label: str) -> str:
 # ---------------------------------------------------------------------------------------------
 
 def test_rubrics_yml_is_well_formed():
-    entries, labels = rubrics(), notebook_exercises()
+    entries = rubrics()
     assert isinstance(entries, list) and len(entries) == 3, "three open questions"
-    autograded = {question_name(label) for label in labels}
+    autograded = {exercise.name for exercise in EXERCISES}
     names = [entry.get("name") for entry in entries]
     assert len(set(names)) == len(names), f"question names repeat: {names}"
     keys = {"exercise", "name", "prompt", "points", "time", "rubric", "model_answer"}
     for entry in entries:
         assert set(entry) == keys, f"{entry.get('name')}: keys {sorted(entry)}, expected {sorted(keys)}"
         name = entry["name"]
-        assert entry["exercise"] in labels, f"{name}: no exercise labelled {entry['exercise']} in notebooks/"
+        assert entry["exercise"] in RECORDS, f"{name}: no exercise labelled {entry['exercise']} in EXERCISES"
         assert re.fullmatch(r"[a-z][a-z0-9_]*", name) and name not in autograded, name
-        assert name.startswith(question_name(entry["exercise"])), f"{name} is not named after its exercise"
+        exercise = RECORDS[entry["exercise"]]
+        assert name.startswith(f"{exercise.name}_"), f"{name} is not named after its exercise, {exercise.name}"
         assert isinstance(entry["points"], int) and entry["points"] > 0, name
         assert re.fullmatch(r"\d+ min", entry["time"]), f"{name}: time {entry['time']!r}"
         for text in ("prompt", "model_answer"):
@@ -120,6 +129,45 @@ def test_rubrics_yml_is_well_formed():
             assert isinstance(criterion["criterion"], str) and criterion["criterion"].strip(), name
         total = sum(criterion["points"] for criterion in entry["rubric"])
         assert total == entry["points"], f"{name}: the criteria give {total} points, the question {entry['points']}"
+
+
+def test_an_open_question_of_no_exercise_is_named(tmp_path):
+    misplaced = tmp_path / "rubrics.yml"
+    misplaced.write_text("- exercise: ex-dot-products\n  name: dot_products_discussion\n", encoding="utf-8")
+    with pytest.raises(SystemExit, match="'dot_products_discussion' follows the exercise 'ex-dot-products'"):
+        open_questions(misplaced)
+    assert {exercise.label: len(entries) for exercise, entries in open_questions().items()} == {
+        entry["exercise"]: 1 for entry in rubrics()}
+
+
+def test_the_notebooks_exercises_are_the_records():
+    """Each {exercise} directive of a chapter is one record: same label, chapter and title."""
+    in_notebooks = notebook_exercises()
+    in_records = {label: (exercise.chapter, exercise.title) for label, exercise in RECORDS.items()}
+    mismatches = [f"{label}: {in_notebooks.get(label, 'no such directive')} in the notebooks, "
+                  f"{in_records.get(label, 'no such record')} in its record"
+                  for label in sorted(in_notebooks.keys() | in_records.keys())
+                  if in_notebooks.get(label) != in_records.get(label)]
+    assert not mismatches, "\n".join(mismatches)
+
+
+def test_the_exercises_table_is_the_records():
+    """One row per record, in the records' order: the chapter, title, points and checkers of each."""
+    rows = exercises_table()
+    mismatches = []
+    for index in range(max(len(rows), len(EXERCISES))):
+        row = rows[index] if index < len(rows) else {}
+        exercise = EXERCISES[index] if index < len(EXERCISES) else None
+        if exercise is None:
+            mismatches.append(f"row {index + 1}, {row['Exercise']!r}, is no exercise's record")
+            continue
+        expected = {"Chapter": number(exercise.chapter), "Exercise": exercise.title, "Points": str(exercise.points),
+                    "Checker": checker_cell(exercise.checkers)}
+        for column, value in expected.items():
+            if row.get(column) != value:
+                mismatches.append(f"{exercise.label} (row {index + 1}): {column} is {row.get(column)!r} on the page, "
+                                  f"{value!r} in its record")
+    assert not mismatches, "book/instructors.md's exercises table:\n" + "\n".join(mismatches)
 
 
 def test_the_page_lists_every_open_question_as_rubrics_yml_does():
@@ -148,19 +196,18 @@ def test_the_page_keeps_the_rubrics_and_model_answers_out():
     assert "instructor notebooks only" in text
 
 
-def test_the_pages_totals_add_up():
-    autograded, manual = {}, {}
-    for row in exercises_table():
-        autograded[row["Chapter"]] = autograded.get(row["Chapter"], 0) + int(row["Points"])
-    for row in open_questions_table():
-        manual[row["Chapter"]] = manual.get(row["Chapter"], 0) + int(row["Points"])
+def test_the_pages_totals_are_the_records():
+    """Per chapter: the records' points, the open questions' points, and their sum."""
+    by_hand = open_questions()
     totals = totals_table()
     assert [row["Chapter"] for row in totals] == [number(chapter) for chapter in CHAPTERS]
-    for row in totals:
-        chapter = row["Chapter"]
-        assert int(row["Autograded"]) == autograded.get(chapter, 0), chapter
-        assert int(row["By hand"]) == manual.get(chapter, 0), chapter
-        assert int(row["Total"]) == int(row["Autograded"]) + int(row["By hand"]), chapter
+    for row, chapter in zip(totals, CHAPTERS):
+        records = [exercise for exercise in EXERCISES if exercise.chapter == chapter]
+        autograded = sum(exercise.points for exercise in records)
+        manual = sum(entry["points"] for exercise in records for entry in by_hand.get(exercise, []))
+        assert int(row["Autograded"]) == autograded, f"chapter {chapter}: the records give {autograded} points"
+        assert int(row["By hand"]) == manual, f"chapter {chapter}: rubrics.yml gives {manual} points"
+        assert int(row["Total"]) == autograded + manual, chapter
 
 
 def test_the_page_explains_the_grading_steps():
@@ -178,7 +225,7 @@ def test_the_page_explains_the_grading_steps():
 
 @pytest.mark.slow
 def test_the_manifest_has_every_chapter(manifest):
-    assert [assignment["chapter"] for assignment in manifest["assignments"]] == CHAPTERS
+    assert [assignment["chapter"] for assignment in manifest["assignments"]] == list(CHAPTERS)
 
 
 @pytest.mark.slow
@@ -188,7 +235,7 @@ def test_every_autograded_question_is_in_the_exercises_table(manifest):
     assert len(questions) == len(rows), f"{len(questions)} autograded questions, {len(rows)} rows on the page"
     labels = notebook_exercises()
     for chapter, question in questions:
-        assert question["name"] == question_name(question["label"]), question
+        assert question["name"] == RECORDS[question["label"]].name, question
         assert labels[question["label"]] == (chapter, question["title"]), question
         matching = [row for row in rows if row["Chapter"] == number(chapter) and row["Exercise"] == question["title"]]
         assert len(matching) == 1, f"{question['title']!r} (chapter {number(chapter)}) is not in the table once"

@@ -1,4 +1,4 @@
-"""bahdanau.interactive: the step-by-step decoder trace, and the widgets driven as a reader would.
+"""bahdanau.chapters.interactive: the step-by-step decoder trace, and the widgets driven as a reader would.
 
 The widgets are driven without a kernel: setting ``slider.value`` or ``text.value`` and calling
 ``button.click()`` run the same callbacks a frontend triggers, and the tests read what the
@@ -15,14 +15,14 @@ import torch
 from PIL import Image
 
 from bahdanau import load_pretrained
-from bahdanau.data import encode_sources, tokenize
-from bahdanau.interactive import (
+from bahdanau.chapters.interactive import (
     EMPTY_MESSAGE,
     WIDGET_VIEW,
     decoder_steps,
     step_through,
     translate_box,
 )
+from bahdanau.data import encode_sources, tokenize
 
 SENTENCE = "he is a good man ."
 UNKNOWN_WORD = "zorglub"  # not in the shipped English vocabulary (checked below)

@@ -6,7 +6,6 @@ import json
 import d2l.torch as d2l  # the independent reference (installed by `make test`)
 import pytest
 import torch
-from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 import bahdanau
 from bahdanau.models import (
@@ -18,7 +17,6 @@ from bahdanau.models import (
     Seq2SeqEncoder,
     make_model,
     maxout,
-    upgrade_state_dict,
 )
 
 SRC_V, TGT_V = 30, 40
@@ -119,17 +117,24 @@ def test_attention_decoder_exposes_weights_for_every_step():
 
 @pytest.mark.parametrize("attention", [True, False])
 def test_stepwise_decoding_equals_teacher_forcing(attention):
-    """Calling the decoder one token at a time, carrying the state, equals one call on the whole target."""
+    """decoder.step one token at a time, carrying the state, equals one call on the whole target;
+    so does calling the decoder on one-token slices (d2l's way)."""
     torch.manual_seed(0)
     model = make_model(_config(attention=attention)).eval()
     src, valid_lens, tgt_in = _batch()
     full = model(src, tgt_in, valid_lens)
-    state = model.decoder.init_state(model.encoder(src, valid_lens), valid_lens)
-    steps = []
+    start = model.decoder.init_state(model.encoder(src, valid_lens), valid_lens)
+    state, sliced_state, steps, slices = start, start, [], []
     for t in range(tgt_in.shape[1]):
-        logits, state = model.decoder(tgt_in[:, t : t + 1], state)
-        steps.append(logits)
-    torch.testing.assert_close(torch.cat(steps, dim=1), full)
+        step = model.decoder.step(tgt_in[:, t], state)
+        assert step.logits.shape == (tgt_in.shape[0], TGT_V)
+        steps.append(step.logits)
+        state = step.state
+        logits, sliced_state = model.decoder(tgt_in[:, t : t + 1], sliced_state)
+        slices.append(logits)
+    torch.testing.assert_close(torch.stack(steps, dim=1), full)
+    torch.testing.assert_close(torch.cat(slices, dim=1), full)
+    assert (step.weights is None) == (not attention)
 
 
 def test_state_select_reorders_the_batch():
@@ -141,7 +146,7 @@ def test_state_select_reorders_the_batch():
     picked = state.select(torch.tensor([2, 0]))
     assert torch.equal(picked.enc_outputs, state.enc_outputs[[2, 0]])
     assert torch.equal(picked.hidden_state, state.hidden_state[:, [2, 0]])
-    assert picked.enc_valid_lens.tolist() == [5, 7]
+    assert picked.src_valid_len.tolist() == [5, 7]
 
 
 def test_make_model_builds_what_the_config_says():
@@ -176,63 +181,70 @@ def test_training_step_reduces_loss_on_a_fixed_batch():
     assert losses[-1] < 0.5 * losses[0]
 
 
-# --- the decoder's fast forward against the plain formulation --------------------------------
+# --- the decoder step, and forward's helper against it --------------------------------------
 
 
-def _reference_forward(decoder, X, state):
-    """The attention decoder written plainly: nn.GRU called once per step on [c_i ; y_{i-1}].
+def test_the_step_returns_what_it_computes():
+    """weights = softmax(scores) over the real tokens, context = weights @ h, query = s_{i-1},
+    and the state holds s_i; nothing is left on the module."""
+    torch.manual_seed(0)
+    model = make_model(_config()).eval()
+    src, valid_lens, tgt_in = _batch()
+    state = model.decoder.init_state(model.encoder(src, valid_lens), valid_lens)
+    before = dict(vars(model.decoder))
+    step = model.decoder.step(tgt_in[:, 0], state)
+    assert vars(model.decoder).keys() == before.keys() and model.decoder.attention_weights is None
+    B, S = src.shape
+    assert step.weights.shape == step.scores.shape == (B, S)
+    torch.testing.assert_close(step.query, state.hidden_state[-1])
+    expected = torch.softmax(step.scores.masked_fill(torch.arange(S) >= valid_lens[:, None], -1e6), dim=-1)
+    torch.testing.assert_close(step.weights, expected)
+    torch.testing.assert_close(step.context, torch.einsum("bs,bsh->bh", step.weights, state.enc_outputs))
+    assert not torch.equal(step.state.hidden_state, state.hidden_state)
 
-    Returns the logits, the last state and the (weights, scores, queries) of every step.
-    """
-    enc_outputs, enc_keys, hidden_state, enc_valid_lens = state
-    embs = decoder.dropout(decoder.embedding(X))  # (B, T, E)
-    outputs, step_weights, step_scores, step_queries = [], [], [], []
-    for emb in embs.unbind(dim=1):
-        query = hidden_state[-1].unsqueeze(1)  # (B, 1, H): s_{i-1}
-        scores = decoder.attention.scores(query, enc_keys)  # (B, 1, S)
-        context, weights = decoder.attention.attend(scores, enc_outputs, enc_valid_lens)
-        output, hidden_state = decoder.rnn(torch.cat((context, emb.unsqueeze(1)), dim=-1), hidden_state)
-        outputs.append(output)
-        step_weights.append(weights)
-        step_scores.append(scores)
-        step_queries.append(query)
-    logits = decoder.dense(torch.cat(outputs, dim=1))
-    extras = (torch.cat(step_weights, dim=1), torch.cat(step_scores, dim=1), torch.cat(step_queries, dim=1))
-    return logits, hidden_state, extras
+
+def _steps_forward(decoder, X, state):
+    """The decoder's step called once per column of X: logits, last state and the weights."""
+    logits, weights = [], []
+    for y_prev in X.unbind(dim=1):
+        step = decoder.step(y_prev, state)
+        logits.append(step.logits)
+        weights.append(step.weights)
+        state = step.state
+    return torch.stack(logits, dim=1), state.hidden_state, torch.stack(weights, dim=1)
 
 
 def _fast_forward(decoder, X, state):
     logits, new_state = decoder(X, state)
-    extras = (decoder.attention_weights, decoder.attention_scores, decoder.attention_queries)
-    return logits, new_state.hidden_state, extras
+    return logits, new_state.hidden_state, decoder.attention_weights
 
 
 @pytest.mark.parametrize("num_layers", [1, 2])
-def test_fast_decoder_forward_equals_step_by_step_reference(num_layers):
-    """Same logits, state, weights, scores, queries and gradients as nn.GRU called per step."""
+@pytest.mark.parametrize("deep_output", [0, 5])
+def test_forwards_helper_equals_the_step_called_per_column(num_layers, deep_output):
+    """teacher_forced_steps: same logits, state, weights and gradients as step after step."""
     torch.manual_seed(0)
     B, S, T, E, H, H_enc = 4, 6, 5, 8, 12, 24  # H_enc != H: the context's columns of W_ih come first
-    decoder = Seq2SeqAttentionDecoder(TGT_V, E, H, num_layers, dropout=0.0, enc_output_size=H_enc).train()
+    decoder = Seq2SeqAttentionDecoder(TGT_V, E, H, num_layers, dropout=0.0, enc_output_size=H_enc,
+                                      deep_output=deep_output).train()
     enc_outputs = torch.randn(B, S, H_enc, requires_grad=True)
     hidden_state = torch.randn(num_layers, B, H, requires_grad=True)
     valid_lens = torch.tensor([6, 2, 4, 1])
     X = torch.randint(0, TGT_V, (B, T))
     results = []
-    for forward in (_fast_forward, _reference_forward):
+    for forward in (_fast_forward, _steps_forward):
         decoder.zero_grad(set_to_none=True)
         enc_outputs.grad = hidden_state.grad = None
-        logits, last_state, extras = forward(decoder, X, decoder.init_state((enc_outputs, hidden_state), valid_lens))
+        outputs = forward(decoder, X, decoder.init_state((enc_outputs, hidden_state), valid_lens))
         # Every output enters the loss, with its own random weights, so every path's gradient is compared.
         generator = torch.Generator().manual_seed(1)
-        outputs = [logits, last_state, *extras]
         loss = sum((t * torch.randn(t.shape, generator=generator)).sum() for t in outputs)
         loss.backward()
         grads = {name: p.grad for name, p in decoder.named_parameters()}
         grads.update(enc_outputs=enc_outputs.grad, hidden_state=hidden_state.grad)
         results.append((outputs, grads))
     (fast_outputs, fast_grads), (ref_outputs, ref_grads) = results
-    names = ["logits", "state", "attention_weights", "attention_scores", "attention_queries"]
-    for name, fast, ref in zip(names, fast_outputs, ref_outputs):
+    for name, fast, ref in zip(["logits", "state", "attention_weights"], fast_outputs, ref_outputs):
         torch.testing.assert_close(fast, ref, atol=1e-5, rtol=1e-5, msg=name)
     assert fast_grads.keys() == ref_grads.keys()
     for name in fast_grads:
@@ -313,87 +325,6 @@ def test_fast_decoder_trains_with_dropout_between_layers():
     assert all(p.grad is not None for p in model.decoder.parameters())
 
 
-# --- checkpoints saved before the encoder became one nn.GRU ----------------------------------
-
-
-class _OldEncoder(torch.nn.Module):
-    """The encoder as it was: one single-layer GRU per layer and direction, the backward one
-    reading each sentence reversed within its length (kept here only to test the key map)."""
-
-    def __init__(self, vocab_size, embed_size, num_hiddens, num_layers):
-        super().__init__()
-        self.embedding = torch.nn.Embedding(vocab_size, embed_size)
-        sizes = [embed_size] + [2 * num_hiddens] * (num_layers - 1)
-        self.forward_layers = torch.nn.ModuleList(torch.nn.GRU(n, num_hiddens, batch_first=True) for n in sizes)
-        self.backward_layers = torch.nn.ModuleList(torch.nn.GRU(n, num_hiddens, batch_first=True) for n in sizes)
-        self.bridge = torch.nn.Linear(num_hiddens, num_hiddens)
-
-    @staticmethod
-    def _reverse_within_length(X, lengths):  # (B, S, D)
-        positions = torch.arange(X.shape[1])
-        index = torch.where(positions < lengths[:, None], lengths[:, None] - 1 - positions, positions)  # (B, S)
-        return X.gather(1, index[..., None].expand_as(X))
-
-    @staticmethod
-    def _run(gru, X, lengths):
-        packed = pack_padded_sequence(X, lengths, batch_first=True, enforce_sorted=False)
-        outputs, final = gru(packed)
-        return pad_packed_sequence(outputs, batch_first=True, total_length=X.shape[1])[0], final[0]
-
-    def forward(self, X, lengths):
-        layer_input, states = self.embedding(X), []
-        for forward_gru, backward_gru in zip(self.forward_layers, self.backward_layers):
-            forward_out, _ = self._run(forward_gru, layer_input, lengths)
-            backward_out, first_backward = self._run(
-                backward_gru, self._reverse_within_length(layer_input, lengths), lengths
-            )
-            states.append(torch.tanh(self.bridge(first_backward)))  # s_0 = tanh(W_s <-h_1)
-            layer_input = torch.cat((forward_out, self._reverse_within_length(backward_out, lengths)), dim=-1)
-        return layer_input, torch.stack(states)
-
-
-def test_upgrade_state_dict_maps_the_old_encoder_keys():
-    torch.manual_seed(0)
-    old_encoder = _OldEncoder(SRC_V, 8, 12, 2)
-    model = make_model(_config(bidirectional=True)).eval()
-    old_style = {f"encoder.{key}": tensor for key, tensor in old_encoder.state_dict().items()}
-    old_style.update((key, t) for key, t in model.state_dict().items() if not key.startswith("encoder."))
-    assert "encoder.backward_layers.1.weight_hh_l0" in old_style
-    upgraded = upgrade_state_dict(old_style)
-    assert upgraded["encoder.rnn.weight_hh_l1_reverse"] is old_style["encoder.backward_layers.1.weight_hh_l0"]
-    assert upgraded["encoder.rnn.bias_ih_l0"] is old_style["encoder.forward_layers.0.bias_ih_l0"]
-    assert upgrade_state_dict(upgraded) == upgraded  # already new: unchanged
-    model.load_state_dict(upgraded)  # strict: exactly the new model's keys
-    src, valid_lens, tgt_in = _batch()
-    old_outputs, old_state = old_encoder(src, valid_lens)
-    new_outputs, new_state = model.encoder(src, valid_lens)
-    torch.testing.assert_close(new_outputs, old_outputs)
-    torch.testing.assert_close(new_state, old_state)
-
-
-def test_a_checkpoint_saved_with_the_old_encoder_keys_still_loads(tmp_path):
-    """A file written before the encoder became one nn.GRU loads, and gives the same translations."""
-    from bahdanau.pretrained import pretrained_path
-    from bahdanau.training import load_checkpoint, state_dict_sha256
-
-    payload = torch.load(pretrained_path("attention"), weights_only=True)
-    old_names = {f"encoder.rnn.{w}_l0": f"encoder.forward_layers.0.{w}_l0"
-                 for w in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")}
-    old_state = {old_names.get(name, name): tensor for name, tensor in payload["state_dict"].items()}
-    assert "encoder.forward_layers.0.weight_ih_l0" in old_state and "encoder.rnn.weight_ih_l0" not in old_state
-    # The stored SHA-256 is of the stored (old) names, as it was for such a file.
-    metadata = json.loads(payload["metadata_json"])
-    metadata["weights_sha256"] = state_dict_sha256(old_state)
-    old_file = tmp_path / "old.pt"
-    torch.save({**payload, "state_dict": old_state, "metadata_json": json.dumps(metadata)}, old_file)
-    old, shipped = load_checkpoint(old_file), bahdanau.load_pretrained("attention")
-    for name, tensor in shipped.model.state_dict().items():
-        assert torch.equal(old.model.state_dict()[name], tensor), name
-    sentence = "he is a good man ."
-    assert bahdanau.translate(old.model, sentence, old.src_vocab, old.tgt_vocab).tokens == \
-        shipped.translate(sentence).tokens
-
-
 # The chapters print these with inspect.getsource (or literalinclude them); the book's code
 # column holds 78 characters.
 @pytest.mark.parametrize(
@@ -404,10 +335,29 @@ def test_a_checkpoint_saved_with_the_old_encoder_keys_still_loads(tmp_path):
         Seq2SeqAttentionDecoder.forward,
         Seq2SeqAttentionDecoder.step,
         EncoderDecoder.forward,
-        bahdanau.models.gru_update,
+        bahdanau.models.gru_step,
+        bahdanau.models.teacher_forced_steps,
+        Seq2SeqAttentionDecoder.output_layer,
     ],
     ids=lambda obj: obj.__qualname__,
 )
 def test_printed_source_fits_the_books_code_column(obj):
     long_lines = [line for line in inspect.getsource(obj).splitlines() if len(line) > 78]
     assert not long_lines, f"{obj.__qualname__}: lines over 78 characters: {long_lines}"
+
+
+def test_decoding_never_uses_the_training_shortcut(monkeypatch):
+    """The step stands alone: greedy decoding runs with teacher_forced_steps out of the way."""
+    torch.manual_seed(0)
+    model = make_model(_config()).eval()
+    src, valid_lens, _ = _batch()
+    before = bahdanau.greedy_decode(model, src, valid_lens, bos_index=1, eos_index=2, max_len=6)
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("decoding called the training shortcut")
+
+    monkeypatch.setattr(bahdanau.models, "teacher_forced_steps", forbidden)
+    after = bahdanau.greedy_decode(model, src, valid_lens, bos_index=1, eos_index=2, max_len=6)
+    assert [h.token_ids for h in after] == [h.token_ids for h in before]
+    with pytest.raises(AssertionError, match="shortcut"):
+        model(src, torch.ones_like(src), valid_lens)  # training's forward does use it

@@ -27,7 +27,7 @@ FORBIDDEN_TEXT = ("/root/", "/tmp/", "/work/", "../shared", "<Figure size", "[<m
 # Output types the static book cannot show well: SVG (figures must be PNG).
 FORBIDDEN_MIME = ("image/svg+xml",)
 # A widget is dead in the static book (progress bars, ...): allowed only with a PNG of its state
-# beside it, which the book shows instead (bahdanau.interactive's views), and a text for nbval.
+# beside it, which the book shows instead (bahdanau.chapters.interactive's views), and a text for nbval.
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 BINARY_MIME = ("image/png", "image/jpeg")
 NOT_COMPARED_TAGS = {"nbval-ignore-output", "nbval-skip"}

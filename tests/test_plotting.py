@@ -1,4 +1,4 @@
-"""Tests for bahdanau.plotting: what the plots show, read back from the Axes."""
+"""Tests for bahdanau.chapters.plotting: what the plots show, read back from the Axes."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import torch
 
-from bahdanau.plotting import plot_attention, plot_bleu_by_length, plot_history
+from bahdanau.chapters.plotting import plot_attention, plot_bleu_by_length, plot_history
 
 
 @pytest.fixture(autouse=True)
@@ -233,7 +233,7 @@ def test_bleu_by_length_rejects_empty_results():
 def test_show_publishes_a_png_and_nothing_else(monkeypatch):
     import IPython.display
 
-    from bahdanau.plotting import show
+    from bahdanau.chapters.plotting import show
 
     published = []
     monkeypatch.setattr(IPython.display, "display", lambda data, raw=False: published.append((data, raw)))
@@ -251,8 +251,8 @@ def test_show_publishes_a_png_and_nothing_else(monkeypatch):
 
 
 def test_substitution_shift_draws_one_bar_per_word_and_model():
-    from bahdanau.plotting import plot_substitution_shift
-    from bahdanau.probing import SubstitutionShift
+    from bahdanau.chapters.plotting import plot_substitution_shift
+    from bahdanau.chapters.probing import SubstitutionShift
 
     shift = SubstitutionShift(["i", "run", "."], [0.5, 0.4, 0.3], [0.9, 0.8, 0.2], [0, 1, 2], "je cours .", ["go"])
     ax = plot_substitution_shift(shift)
@@ -266,8 +266,8 @@ def test_substitution_shift_draws_one_bar_per_word_and_model():
 
 
 def test_probe_accuracy_draws_context_annotation_and_chance_per_length():
-    from bahdanau.plotting import plot_probe_accuracy
-    from bahdanau.probing import ProbeResult
+    from bahdanau.chapters.plotting import plot_probe_accuracy
+    from bahdanau.chapters.probing import ProbeResult
 
     result = ProbeResult({3: [0.7, 0.4, 1.0], 5: [0.8, 0.3, 0.2, 0.3, 1.0]},
                          {3: [0.9, 0.6, 1.0], 5: [0.9, 0.7, 0.6, 0.4, 1.0]},

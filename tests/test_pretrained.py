@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
 import subprocess
 import sys
 import zipfile
@@ -12,21 +14,26 @@ import sacrebleu
 import torch
 
 import bahdanau
-from bahdanau.data import encode_sources
-from bahdanau.decoding import beam_search, default_max_len, greedy_decode
+from bahdanau.cli.evaluate import QUALITY_MAX_LEN, evaluate_checkpoint
+from bahdanau.data import encode_sources, held_out_pairs
+from bahdanau.decoding import MAX_SRC_LEN, beam_search, default_max_len, greedy_decode
 from bahdanau.download import corpus_sha256
-from bahdanau.evaluate import QUALITY_MAX_LEN, evaluate_checkpoint, held_out_pairs
 from bahdanau.interfaces import AttentionDecoder
 from bahdanau.metrics import BLEU_SIGNATURE_NOTE, SPECIAL_TOKENS_NOTE, interval_excludes_zero
 from bahdanau.pretrained import (
     COMPARISONS,
+    DEFAULT_MODEL,
     PRETRAINED,
     RECORDED,
+    SHIPPED,
+    WEB_MODELS,
+    ShippedModel,
     Translator,
     load_pretrained,
     pretrained_path,
     recorded_comparison,
     recorded_metadata,
+    shipped_model,
 )
 from bahdanau.training import CheckpointError, load_checkpoint
 
@@ -69,6 +76,7 @@ def test_translator_exposes_model_vocabularies_and_metadata(translator):
     assert "test BLEU" in repr(translator)
 
 
+@pytest.mark.slow  # reads the whole corpus
 def test_metadata_records_how_each_model_was_made(real_corpus_path):
     sha = corpus_sha256(real_corpus_path)
     for name in PRETRAINED:
@@ -169,11 +177,42 @@ def test_tampered_or_truncated_shipped_file_is_rejected(tmp_path):
 
 
 def test_unknown_name_is_refused():
-    with pytest.raises(ValueError, match="no pretrained model named 'big'"):
+    with pytest.raises(ValueError, match="no pretrained model named 'big'; choose one of attention, no-attention, "
+                                         "rnnsearch$"):
         load_pretrained("big")
     with pytest.raises(ValueError, match="no recorded comparison of 'no-attention' with 'attention'"):
         recorded_comparison("no-attention", "attention")
     assert bahdanau.load_pretrained is load_pretrained
+
+
+# --- the registry: one place for the names, the default and what the browser needs ------------
+
+
+def test_registry_names_every_shipped_model_once_and_the_default():
+    assert PRETRAINED == tuple(model.name for model in SHIPPED) == ("attention", "no-attention", "rnnsearch")
+    assert len(set(PRETRAINED)) == len(PRETRAINED)
+    assert all(pretrained_path(name).is_file() for name in PRETRAINED)
+    # The browser runs the attention decoders: no-attention has no weights to show.
+    assert WEB_MODELS == ("attention", "rnnsearch")
+    assert all(shipped_model(name).web == (name in WEB_MODELS) for name in PRETRAINED)
+    # One default for the package and the browser (the book's live views and landing page).
+    assert DEFAULT_MODEL == "rnnsearch" and DEFAULT_MODEL in WEB_MODELS
+    assert inspect.signature(load_pretrained).parameters["name"].default == DEFAULT_MODEL
+    assert shipped_model("rnnsearch") == ShippedModel("rnnsearch", web=True, max_src_len=MAX_SRC_LEN)
+
+
+def test_load_pretrained_without_a_name_loads_the_default():
+    assert load_pretrained().metadata["preset"] == DEFAULT_MODEL
+
+
+def test_translator_cuts_input_at_its_registry_limit():
+    translator = load_pretrained("attention")
+    assert translator.max_src_len == shipped_model("attention").max_src_len == MAX_SRC_LEN
+    short = dataclasses.replace(translator, max_src_len=3)
+    with pytest.warns(UserWarning, match="only the first 3 .max_src_len."):
+        result = short.translate("i have a red car .")
+    assert result.truncated and result.src_tokens == ["i", "have", "a", "<eos>"]
+    assert short.translate("i have a red car .", max_src_len=6).src_tokens[:-1] == "i have a red car .".split()
 
 
 @pytest.mark.slow

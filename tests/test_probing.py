@@ -1,4 +1,4 @@
-"""Tests for bahdanau.probing: the substitution experiment and the linear position probe."""
+"""Tests for bahdanau.chapters.probing: the substitution experiment and the linear position probe."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import torch
 from helpers import SRC_VOCAB, TOY_PAIRS, overfit_model
 
 from bahdanau import load_pretrained
+from bahdanau.chapters.probing import fit_linear_probe, fixed_context, position_probe, probe_predict, substitution_shift
 from bahdanau.data import encode_sources
-from bahdanau.probing import fit_linear_probe, fixed_context, position_probe, probe_predict, substitution_shift
 
 
 def test_a_linear_probe_recovers_linearly_separable_classes_and_not_noise():
@@ -62,6 +62,7 @@ def test_every_word_moves_the_fixed_context_and_attention_reads_the_word_it_look
         substitution_shift(baseline, "go .", ["two words"])
 
 
+@pytest.mark.slow  # reads the whole corpus
 def test_the_probe_finds_each_word_in_its_annotation_better_than_in_the_fixed_context(shipped, real_corpus_path):
     from bahdanau.data import read_pairs, split_by_source
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import filecmp
 import html
+import importlib
 import json
 import re
 import subprocess
@@ -48,12 +49,8 @@ SOLUTION_CELL = re.compile(r"^(`{3,}|:{3,})\{solution\}[^\n]*\n(.*?)^\1[ \t]*$",
 
 
 def book_module(name: str):
-    """A module of book/ (not a package), imported by name."""
-    sys.path.insert(0, str(ROOT / "book"))
-    try:
-        return __import__(name)
-    finally:
-        sys.path.pop(0)
+    """A module of book/ (not a package; pytest's pythonpath has the folder), imported by name."""
+    return importlib.import_module(name)
 
 
 def page_text(path: Path) -> str:

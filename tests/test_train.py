@@ -1,4 +1,4 @@
-"""Tests for the `python -m bahdanau.train` command and its presets."""
+"""Tests for the `python -m bahdanau.cli.train` command and its presets."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import json
 import pytest
 import torch
 
+from bahdanau.cli.train import PRESETS, main, train_preset
 from bahdanau.data import d2l_config
-from bahdanau.train import PRESETS, main, train_preset
 from bahdanau.training import load_checkpoint, read_checkpoint_metadata
 
 

@@ -16,19 +16,17 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+import translations  # book/translations.py, a script of the repository (pytest's pythonpath)
 import yaml
 from babel.messages.pofile import read_po
 from book_build import jupyter_book, require_html
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCALE = ROOT / "locales" / "zh_CN" / "LC_MESSAGES"
-sys.path.insert(0, str(ROOT / "book"))
-import translations  # noqa: E402  (book/translations.py, a script of the repository)
 
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 LATIN = re.compile(r"[A-Za-z]")

@@ -128,7 +128,7 @@ def reference_answers() -> dict[str, re.Pattern]:
     for shape in (encoder, *encoder, *decoder):
         answers[repr(shape)] = re.compile(re.escape(repr(shape)))
     answers[repr(decoder)] = re.compile(re.escape(repr(decoder)))
-    # 2048 is also the size of the benchmark's matmul (bahdanau.bench, the README's table).
+    # 2048 is also the size of the benchmark's matmul (bahdanau.cli.bench, the README's table).
     count = solutions.parameter_count()
     answers[str(count)] = re.compile(rf"^(?!.*matmul).*(?<![\w.]){count}(?![\w])", re.MULTILINE)
     for value in (solutions.attention_weight_by_hand(), solutions.bleu_by_hand()):

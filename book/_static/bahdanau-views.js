@@ -1,4 +1,4 @@
-/* Live views of the shipped models in the book's pages, the browser's twin of bahdanau.interactive.
+/* Live views of the shipped models in the book's pages, the browser's twin of bahdanau.chapters.interactive.
  *
  * Two views, each built into a placeholder that a page holds as raw HTML:
  *
@@ -7,6 +7,10 @@
  *   <div class="bahdanau-live" data-view="steps" data-models="attention"
  *        data-default="he is reading a book in the garden ."></div>
  *
+ * data-models names models of the registry (bahdanau.pretrained.SHIPPED, which the export writes
+ * into models/registry.js for bahdanau-web.js); without it a view runs the registry's default.
+ * A model's name on the page is the message "model" + its name in camel case (modelRnnsearch for
+ * rnnsearch): tests/test_browser_parity.py checks that every model of the registry has one.
  * - "translate" (interactive.translate_box): a text box; the French appears as the reader types,
  *   with its attention heatmap (rows: output tokens and <eos>, columns: source tokens and <eos>)
  *   and the words the model does not know. Two or more names in data-models add a model switch.
@@ -17,7 +21,8 @@
  * The models run in bahdanau-web.js (window.bahdanauWeb). Without JavaScript the placeholders stay
  * empty and the page shows what it always did: the notebook's PNG of the widget's first state.
  * Every text the views write comes from MESSAGES, in the page's language: Simplified Chinese when
- * <html lang> starts with "zh" (the book's zh_CN edition), English otherwise.
+ * <html lang> starts with "zh" (the book's zh_CN edition), English otherwise. What counts as empty
+ * input is the port's (bahdanau-web.js, which is Python's): the views never decide it themselves.
  * Plain ES, no framework, no build step; it works from file:// as over http. Bad input (empty,
  * too long, unknown words, emoji, other scripts, pasted pages of text) gets a message in the view;
  * nothing is ever thrown into the console.
@@ -139,7 +144,6 @@
   };
   const LANGUAGE = String(document.documentElement.lang || "").toLowerCase().startsWith("zh") ? "zh" : "en";
   const TEXT = MESSAGES[LANGUAGE];
-  const MODEL_KEYS = {attention: "modelAttention", rnnsearch: "modelRnnsearch"};
   // The colour map of the book's heatmaps, matplotlib's "Reds" (the 9 ColorBrewer colours it is
   // made from), for weights 0 to 1: one hue, light to dark, readable with any colour vision.
   const REDS = ["#fff5f0", "#fee0d2", "#fcbba1", "#fc9272", "#fb6a4a", "#ef3b2c", "#cb181d", "#a50f15",
@@ -188,8 +192,17 @@
     return parts(key, values).join("");
   }
 
+  // The message naming model `name` on the page: "model" + the name in camel case
+  // (attention -> modelAttention, no-attention -> modelNoAttention).
+  function modelKey(name) {
+    return "model" + String(name).split(/[^A-Za-z0-9]+/).filter(Boolean)
+      .map((word) => word[0].toUpperCase() + word.slice(1)).join("");
+  }
+
+  // The model's name for the reader: its message, or the name itself when it has none.
   function modelName(name) {
-    return name in MODEL_KEYS ? say(MODEL_KEYS[name]) : name;
+    const key = modelKey(name);
+    return key in TEXT || key in MESSAGES.en ? say(key) : String(name);
   }
 
   function svg(tag, attributes) {
@@ -348,18 +361,15 @@
       clearTimeout(timer);
       const request = ++latest;
       const text = input.value;
-      const name = model();
+      const name = model();  // null: the registry's default, which the result names
       root.dataset.pending = String(request);
       try {
-        if (!text.trim()) {
-          clear(say("empty"));
-        } else {
-          status.textContent = say("translating");
-          const result = await api().translate(text, {model: name});
-          if (request !== latest) return;  // a newer input has been typed meanwhile: drop this answer
-          if (result.empty || !result.srcTokens.length || !result.steps.length) clear(say("empty"));
-          else draw(result, name);
-        }
+        status.textContent = say("translating");
+        const result = await api().translate(text, name === null ? {} : {model: name});
+        if (request !== latest) return;  // a newer input has been typed meanwhile: drop this answer
+        // Empty is what the port says it is (Python's normalisation: only whitespace, in Python's sense).
+        if (result.empty || !result.srcTokens.length || !result.steps.length) clear(say("empty"));
+        else draw(result, result.model);
       } catch (error) {
         if (request !== latest) return;
         clear(say("failed", {error: describeError(error)}));
@@ -435,7 +445,8 @@
       root.dataset.model = model;
     }
 
-    const run = liveInput(root, input, status, {model: () => (select ? select.value : models[0]), draw, clear});
+    const run = liveInput(root, input, status, {model: () => (select ? select.value : models[0] ?? null), draw,
+                                                clear});
     if (select) select.addEventListener("change", run);
     run();
   }
@@ -493,7 +504,7 @@
 
   function stepThrough(root, models, initial) {
     const id = `bahdanau-view-${++viewCount}`;
-    const model = models[0] || "attention";
+    const model = models[0] ?? null;  // null: the registry's default
     const input = el("input", {type: "text", id: `${id}-text`, className: "bw-text", autocomplete: "off",
                                spellcheck: "false", placeholder: say("stepsPlaceholder")});
     input.value = initial;
@@ -506,13 +517,14 @@
     const details = el("p", {className: "bw-step-details"});
     const charts = el("div", {className: "bw-charts"});
     const table = el("div", {className: "bw-step-table"});
+    const modelShown = el("span", {className: "bw-model"});
+    if (model !== null) modelShown.textContent = say("modelShown", {model: modelName(model)});
     const stepBox = el("div", {className: "bw-step"}, [
       el("div", {className: "bw-controls"}, [el("label", {for: slider.id, text: say("stepLabel")}), slider, position]),
       title, details, charts, table]);
     root.replaceChildren(
       el("form", {className: "bw-form", action: "#"}, [el("div", {className: "bw-controls"}, [
-        el("label", {for: input.id, text: say("englishLabel")}), input,
-        el("span", {className: "bw-model", text: say("modelShown", {model: modelName(model)})})])]),
+        el("label", {for: input.id, text: say("englishLabel")}), input, modelShown])]),
       status, notes, stepBox);
     let current = null;  // {result}: the sentence being stepped through
 
@@ -524,8 +536,9 @@
       root.dataset.state = "message";
     }
 
-    function draw(result) {
+    function draw(result, name) {
       current = {result};
+      modelShown.textContent = say("modelShown", {model: modelName(name)});
       status.textContent = say("french", {french: result.tokens.join(" ")});
       showNotes(notes, resultNotes(result));
       slider.max = String(result.steps.length);
@@ -599,7 +612,7 @@
       if (root.dataset.started) return;
       root.dataset.started = "true";
       root.classList.add("bw-view");
-      const models = (root.dataset.models || "attention").split(/\s+/).filter(Boolean);
+      const models = (root.dataset.models || "").split(/\s+/).filter(Boolean);  // none: the default
       const view = VIEWS[root.dataset.view];
       try {
         if (!view) throw new Error(say("noSuchView", {name: root.dataset.view}));
@@ -610,7 +623,7 @@
     });
   }
 
-  window.bahdanauViews = {start, redsColour, language: LANGUAGE, messages: MESSAGES};
+  window.bahdanauViews = {start, redsColour, modelKey, language: LANGUAGE, messages: MESSAGES};
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
 })();

@@ -2,22 +2,30 @@
  * bahdanau-web.js: the shipped attention models, translating in the reader's browser.
  *
  * A port of the Python package's inference path, one function per Python function it mirrors:
- *   data.preprocess, data.tokenize            -> preprocess, tokenize
- *   models.Seq2SeqEncoder.forward             -> encode
- *   models.Seq2SeqAttentionDecoder.init_state -> initState
- *   models.Seq2SeqAttentionDecoder.step       -> decoderStep (with attention.additive_scores,
- *                                                attention.masked_softmax, models.gru_update)
- *   models.maxout, the output layer           -> maxout, outputLogits
- *   decoding.greedy_decode, decoding.translate -> greedyDecode, translate
- * The weights come from `python -m bahdanau.export_web` (models/bahdanau-model-NAME.js beside
- * this file), and tests/test_browser_parity.py checks that this file and PyTorch, on those same
- * weights, write the same translations with the same attention (to 1e-3).
+ *   data.preprocess, tokenize, sentence_words   -> preprocess, tokenize, sentenceWords
+ *   decoding._words_to_translate (one string)   -> wordsToTranslate
+ *   models.Seq2SeqEncoder.forward               -> encode
+ *   models.Seq2SeqAttentionDecoder.init_state   -> initState (with AdditiveAttention.project_keys)
+ *   models.Seq2SeqAttentionDecoder.step         -> decoderStep, returning interfaces.DecoderStep's
+ *                                                  fields {logits, state, context, weights, scores, query}
+ *   attention.additive_scores, masked_softmax,  -> additiveScores, maskedSoftmax, attend
+ *     AdditiveAttention.attend
+ *   models.gru_step (one layer of it), maxout,  -> gruStep, maxout, outputLayer
+ *     Seq2SeqAttentionDecoder.output_layer
+ *   decoding.greedy_decode, decoding.translate  -> greedyDecode, translate
+ * The facts it shares with Python are not repeated here: `python -m bahdanau.cli.export_web`
+ * writes them beside this file, in models/registry.js (bahdanau.pretrained's registry: the model
+ * names, the default model, each model's limits, Python's message templates), and the weights in
+ * models/bahdanau-model-NAME.js. tests/test_browser_parity.py checks that this file and PyTorch,
+ * on those same weights, write the same translations with the same attention (to 1e-3), and that
+ * the tokenizer and the messages are Python's.
  *
  * Public API (window.bahdanauWeb):
- *   await bahdanauWeb.translate(text, {model: "rnnsearch"})
- *     -> {tokens, srcTokens, attention, unknown, steps, truncated, finished, empty, model}
- *   bahdanauWeb.models()   the model names
- *   bahdanauWeb.load(name) a Promise of the loaded model ({name, config, maxSrcLen, ...})
+ *   await bahdanauWeb.translate(text, {model: "rnnsearch"})   (model: the registry's default if left out)
+ *     -> {tokens, srcTokens, attention, unknown, steps, truncated, finished, empty, message, model}
+ *   await bahdanauWeb.registry()       the registry ({default, models: {NAME: {file, limits}}, messages})
+ *   await bahdanauWeb.models()         the model names;  await bahdanauWeb.defaultModel()  the default one
+ *   bahdanauWeb.load(name)             a Promise of the loaded model ({name, config, maxSrcLen, ...})
  *
  * Shapes (as in the package): S source length, E embedding size, H hidden size,
  * H_enc = H or 2H (bidirectional encoder), V vocabulary size, L layers. Every matrix is a
@@ -26,19 +34,85 @@
 (function () {
   "use strict";
 
-  // Captured now: document.currentScript is only set while this file runs. The model files are
-  // found relative to this file, so the same page works from file:// and from http://.
+  // Captured now: document.currentScript is only set while this file runs. The registry and the
+  // model files are found relative to this file, so the same page works from file:// and http://.
   const SCRIPT_URL = (document.currentScript && document.currentScript.src) || document.baseURI;
-  const MODEL_NAMES = ["attention", "rnnsearch"];
-  const DEFAULT_MODEL = "rnnsearch";
-  const EOS = "<eos>";
-  const EMPTY_MESSAGE = "Type an English sentence to translate.";
+  const REGISTRY_URL = new URL("models/registry.js", SCRIPT_URL).href;
+  // What writes models/: said when a file is missing (the registry, which would say it, included).
+  const EXPORT_COMMAND = "`make web-models` (python -m bahdanau.cli.export_web --web book/_static/models)";
 
   // ------------------------------------------------------------------------------------------
-  // Preprocessing and tokenisation (bahdanau.data.preprocess, tokenize)
+  // The registry (bahdanau.pretrained.SHIPPED, written into models/registry.js by the export)
   // ------------------------------------------------------------------------------------------
 
-  // Python's str.split() separators (str.isspace()): translate() reads any run of them as one
+  /** Run the script at url once (a <script> tag: file:// allows it; fetch would refuse). */
+  function injectScript(url, what) {
+    return new Promise((resolve, reject) => {
+      const script = document.createElement("script");
+      script.src = url;
+      script.async = true;
+      script.onload = () => resolve();
+      script.onerror = () => reject(new Error(`could not load ${what} ${url}: it is written by ${EXPORT_COMMAND}`));
+      document.head.appendChild(script);
+    });
+  }
+
+  let registryLoading = null; // a Promise of window.bahdanauWebRegistry
+
+  /** A Promise of the registry: {default, models: {NAME: {file, limits}}, messages}. */
+  function registry() {
+    if (registryLoading === null) {
+      const loaded = () => window.bahdanauWebRegistry;
+      registryLoading = (loaded() ? Promise.resolve() : injectScript(REGISTRY_URL, "the models' registry")).then(() => {
+        if (!loaded()) throw new Error(`the file ${REGISTRY_URL} did not register the models' registry`);
+        return loaded();
+      });
+      registryLoading.catch(() => { registryLoading = null; }); // a later call may try again
+    }
+    return registryLoading;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Python's messages: the registry's templates, filled as str.format fills them
+  // ------------------------------------------------------------------------------------------
+
+  // What Python's str.isprintable() calls unprintable (repr escapes it): the categories Cc, Cf,
+  // Cs, Co, Cn, Zl, Zp and Zs, but the ASCII space.
+  const PY_UNPRINTABLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}\p{Zs}]/u;
+
+  /** repr(text) for a Python str: its quotes ('...' unless only "..." avoids escaping) and escapes. */
+  function pyRepr(text) {
+    const quote = text.includes("'") && !text.includes('"') ? '"' : "'";
+    const hex = (code, digits) => code.toString(16).padStart(digits, "0");
+    let out = quote;
+    for (const char of text) { // code points, as Python's str
+      const code = char.codePointAt(0);
+      if (char === quote || char === "\\") out += "\\" + char;
+      else if (char === "\t") out += "\\t";
+      else if (char === "\n") out += "\\n";
+      else if (char === "\r") out += "\\r";
+      else if (char !== " " && PY_UNPRINTABLE.test(char)) {
+        out += code < 0x100 ? "\\x" + hex(code, 2) : code < 0x10000 ? "\\u" + hex(code, 4) : "\\U" + hex(code, 8);
+      } else out += char;
+    }
+    return out + quote;
+  }
+
+  /** template.format(**values) for the registry's templates: {name}, {name!r} (repr) and {{ }}. */
+  function formatMessage(template, values) {
+    return template.replace(/\{\{|\}\}|\{(\w+)(!r)?\}/g, (field, name, conversion) => {
+      if (field === "{{") return "{";
+      if (field === "}}") return "}";
+      if (!(name in values)) throw new Error(`the message ${JSON.stringify(template)} needs a value for ${name}`);
+      return conversion ? pyRepr(String(values[name])) : String(values[name]);
+    });
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Preprocessing and tokenisation (bahdanau.data.preprocess, tokenize, sentence_words)
+  // ------------------------------------------------------------------------------------------
+
+  // Python's str.split() separators (str.isspace()): sentence_words reads any run of them as one
   // space before it tokenizes. (JavaScript's \s differs: it has \ufeff, lacks \x1c-\x1f, \x85.)
   const PY_WHITESPACE = /[\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/;
   // The empty position between a non-space character and , . ! ?: a space is inserted there.
@@ -55,15 +129,24 @@
     return preprocess(sentence).split(" ").filter((token) => token !== "");
   }
 
-  /** decoding._words_to_translate for one string: {words, truncated} (words cut to maxSrcLen). */
-  function wordsToTranslate(text, maxSrcLen) {
-    const words = tokenize(text.split(PY_WHITESPACE).filter((part) => part !== "").join(" "));
-    return {words: words.slice(0, maxSrcLen), truncated: words.length > maxSrcLen};
+  /**
+   * data.sentence_words: the words a model reads from typed text (any run of whitespace
+   * separates words, then tokenize). Where Python raises for text without a word, this returns
+   * [] and translate answers with Python's message (the registry's empty_input).
+   */
+  function sentenceWords(text) {
+    return tokenize(text.split(PY_WHITESPACE).filter((part) => part !== "").join(" "));
   }
 
-  /** decoding.default_max_len: 2 * src_len + 5 output tokens, <eos> included. */
-  function defaultMaxLen(config, srcLen) {
-    return config.max_len_per_src_token * srcLen + config.max_len_extra;
+  /** decoding._words_to_translate for one string: {words (cut to maxSrcLen), count, truncated}. */
+  function wordsToTranslate(text, maxSrcLen) {
+    const words = sentenceWords(text);
+    return {words: words.slice(0, maxSrcLen), count: words.length, truncated: words.length > maxSrcLen};
+  }
+
+  /** decoding.default_max_len: a * src_len + b output tokens (2 * src_len + 5), <eos> included. */
+  function defaultMaxLen(limits, srcLen) {
+    return limits.max_len_per_src_token * srcLen + limits.max_len_extra;
   }
 
   /** decoding.unknown_words: the distinct words the vocabulary reads as <unk>, in order. */
@@ -101,7 +184,7 @@
   const sigmoid = (x) => 1 / (1 + Math.exp(-x));
 
   // ------------------------------------------------------------------------------------------
-  // The GRU (models.gru_update): nn.GRU's equations, gates in its order r, z, n
+  // The GRU (models.gru_step, one layer of it): nn.GRU's equations, gates in its order r, z, n
   // ------------------------------------------------------------------------------------------
 
   /**
@@ -142,88 +225,106 @@
   // ------------------------------------------------------------------------------------------
 
   /**
-   * Read the source ids (S,) once. Returns {encOutputs (S, H_enc), hiddenState: L arrays (H,)}.
+   * Read the source ids (S,) once. Returns {encOutputs (S, H_enc), hiddenState: L arrays (H,)},
+   * the Python encoder's (enc_outputs, hidden_state).
    * Bidirectional (the paper, section 3.2): h_j = [->h_j ; <-h_j], and per layer the decoder
    * starts from s_0 = tanh(W_s <-h_1) (appendix A.2.2), <-h_1 being the backward direction's
    * state after it has read the whole sentence, last word first.
    */
   function encode(model, srcIds) {
-    const {config, weights} = model;
+    const {config, params} = model;
     const H = config.num_hiddens;
-    let inputs = srcIds.map((id) => row(weights.encEmbedding, id, config.embed_size)); // S x (E,)
+    let inputs = srcIds.map((id) => row(params.encEmbedding, id, config.embed_size)); // S x (E,)
     const hiddenState = [];
     for (let layer = 0; layer < config.num_layers; layer++) {
-      const forward = gruLayer(weights.encRnn[layer][0], inputs, H, false);
+      const forward = gruLayer(params.encRnn[layer][0], inputs, H, false);
       if (!config.bidirectional) {
         inputs = forward;
         hiddenState.push(forward[forward.length - 1]); // the state at the last token
         continue;
       }
-      const backward = gruLayer(weights.encRnn[layer][1], inputs, H, true);
+      const backward = gruLayer(params.encRnn[layer][1], inputs, H, true);
       inputs = forward.map((state, j) => concat(state, backward[j])); // S x (2H,)
       // s_0 = tanh(W_s <-h_1)
-      const bridged = linear(weights.bridge.W, weights.bridge.b, backward[0], H, H);
+      const bridged = linear(params.bridge.W, params.bridge.b, backward[0], H, H);
       hiddenState.push(bridged.map(Math.tanh));
     }
     return {encOutputs: concat(...inputs), hiddenState}; // (S, H_enc)
   }
 
-  /** Seq2SeqAttentionDecoder.init_state: keep the annotations, project them once: U_a h_j. */
-  function initState(model, encoded) {
-    const {config, weights} = model;
-    const S = encoded.encOutputs.length / model.encOutputSize;
-    const encKeys = new Float32Array(S * config.num_hiddens); // (S, H): U_a h_j for every j
+  /** AdditiveAttention.project_keys: U_a h_j for every j, (S, H_enc) -> (S, H). */
+  function projectKeys(model, encOutputs) {
+    const {config, params} = model;
+    const S = encOutputs.length / model.encOutputSize;
+    const encKeys = new Float32Array(S * config.num_hiddens); // (S, H)
     for (let j = 0; j < S; j++) {
-      const key = linear(weights.attention.W_k, null, row(encoded.encOutputs, j, model.encOutputSize),
-        config.num_hiddens, model.encOutputSize);
-      encKeys.set(key, j * config.num_hiddens);
+      encKeys.set(linear(params.attention.W_k, null, row(encOutputs, j, model.encOutputSize),
+        config.num_hiddens, model.encOutputSize), j * config.num_hiddens);
     }
-    return {encOutputs: encoded.encOutputs, encKeys, hiddenState: encoded.hiddenState, S};
+    return encKeys;
+  }
+
+  /**
+   * Seq2SeqAttentionDecoder.init_state: keep the annotations, project them once (U_a h_j).
+   * The state has AttentionState's fields: {encOutputs, encKeys, hiddenState, srcValidLen}.
+   */
+  function initState(model, encAllOutputs, srcValidLen) {
+    const {encOutputs, hiddenState} = encAllOutputs;
+    return {encOutputs, encKeys: projectKeys(model, encOutputs), hiddenState, srcValidLen};
   }
 
   // ------------------------------------------------------------------------------------------
   // Attention (bahdanau.attention) and one decoder step
   // ------------------------------------------------------------------------------------------
 
-  /** attention.additive_scores: e_ij = v_a^T tanh(W_a s_{i-1} + U_a h_j) (eq. 6), one per j. */
-  function additiveScores(model, query, state) {
-    const {weights} = model;
-    const h = model.config.num_hiddens;
-    const projectedQuery = linear(weights.attention.W_q, null, query, h, query.length); // W_a s_{i-1}
-    const scores = new Float32Array(state.S);
-    for (let j = 0; j < state.S; j++) {
+  /**
+   * attention.additive_scores for one query: e_ij = v_a^T tanh(W_a s_{i-1} + U_a h_j) (eq. 6).
+   * projectedQuery W_a s_{i-1} (h,), projectedKeys U_a h_j (S, h), w_v v_a (h,) -> scores (S,).
+   */
+  function additiveScores(projectedQuery, projectedKeys, w_v) {
+    const h = projectedQuery.length;
+    const scores = new Float32Array(projectedKeys.length / h);
+    for (let j = 0; j < scores.length; j++) {
       let e = 0;
-      for (let k = 0; k < h; k++) {
-        e += weights.attention.w_v[k] * Math.tanh(projectedQuery[k] + state.encKeys[j * h + k]);
-      }
+      for (let k = 0; k < h; k++) e += w_v[k] * Math.tanh(projectedQuery[k] + projectedKeys[j * h + k]);
       scores[j] = e;
     }
     return scores;
   }
 
+  /** AdditiveAttention.scores: e_ij of the query s_{i-1} (H,) against the projected keys (S, H). */
+  function attentionScores(model, query, projectedKeys) {
+    const {config, params} = model;
+    const projectedQuery = linear(params.attention.W_q, null, query, config.num_hiddens, query.length); // W_a s_{i-1}
+    return additiveScores(projectedQuery, projectedKeys, params.attention.w_v);
+  }
+
   /**
-   * attention.masked_softmax over one sentence (no padding here, so nothing to mask):
-   * alpha_ij = exp(e_ij) / sum_k exp(e_ik) (eq. 6), computed as exp(e_ij - max_k e_ik) / ...,
-   * which is the same number and never overflows.
+   * attention.masked_softmax over one row of scores (S,): weight 0 past validLen, and
+   * alpha_ij = exp(e_ij) / sum_k exp(e_ik) (eq. 6) over the first validLen, computed as
+   * exp(e_ij - max_k e_ik) / ..., which is the same number and never overflows.
    */
-  function maskedSoftmax(scores) {
+  function maskedSoftmax(scores, validLen) {
     let max = -Infinity;
-    for (const e of scores) max = Math.max(max, e);
-    const weights = scores.map((e) => Math.exp(e - max));
+    for (let j = 0; j < validLen; j++) max = Math.max(max, scores[j]);
+    const weights = scores.map((e, j) => (j < validLen ? Math.exp(e - max) : 0));
     let total = 0;
     for (const w of weights) total += w;
     return weights.map((w) => w / total);
   }
 
-  /** c_i = sum_j alpha_ij h_j (eq. 5): (H_enc,). */
-  function contextVector(model, attentionWeights, encOutputs) {
-    const width = model.encOutputSize;
-    const context = new Float32Array(width);
-    for (let j = 0; j < attentionWeights.length; j++) {
-      const alpha = attentionWeights[j];
-      for (let k = 0; k < width; k++) context[k] += alpha * encOutputs[j * width + k];
+  /**
+   * AdditiveAttention.attend: from the scores e_ij (S,) to {context (H_enc,), weights (S,)}:
+   * alpha_ij = masked_softmax(e_ij), c_i = sum_j alpha_ij h_j (eq. 5), values h_j (S, H_enc).
+   */
+  function attend(scores, values, validLen, width) {
+    const weights = maskedSoftmax(scores, validLen); // (S,): alpha_ij
+    const context = new Float32Array(width); // (H_enc,): c_i
+    for (let j = 0; j < weights.length; j++) {
+      const alpha = weights[j];
+      for (let k = 0; k < width; k++) context[k] += alpha * values[j * width + k];
     }
-    return context;
+    return {context, weights};
   }
 
   /** models.maxout: t_{i,j} = max(t~_{i,2j-1}, t~_{i,2j}) (appendix A.2.2): (2l,) -> (l,). */
@@ -234,43 +335,46 @@
   }
 
   /**
-   * The output layer: logits W_o s_i + b_o (d2l's), or the paper's deep output
-   * t~_i = U_o s_i + V_o E y_{i-1} + C_o c_i, t_i = maxout(t~_i), logits W_o t_i + b_o.
+   * Seq2SeqAttentionDecoder.output_layer, g: logits W_o s_i + b_o (d2l's), or the paper's deep
+   * output t~_i = U_o s_i + V_o E y_{i-1} + C_o c_i, t_i = maxout(t~_i), logits W_o t_i + b_o.
    */
-  function outputLogits(model, newState, embedding, context) {
-    const {config, weights} = model;
-    let features = newState; // s_i
+  function outputLayer(model, s, emb, context) {
+    const {config, params} = model;
+    let features = s; // s_i
     if (config.deep_output) {
-      const input = concat(newState, embedding, context); // [s_i ; E y_{i-1} ; c_i]
-      const preMaxout = linear(weights.maxoutInput.W, weights.maxoutInput.b, input,
+      const input = concat(s, emb, context); // [s_i ; E y_{i-1} ; c_i]
+      const preMaxout = linear(params.maxoutInput.W, params.maxoutInput.b, input,
         2 * config.deep_output, input.length); // (2l,): t~_i
       features = maxout(preMaxout); // (l,): t_i
     }
-    return linear(weights.dense.W, weights.dense.b, features, config.tgt_vocab_size, features.length); // (V,)
+    return linear(params.dense.W, params.dense.b, features, config.tgt_vocab_size, features.length); // (V,)
   }
 
   /**
-   * Seq2SeqAttentionDecoder.step, then the output layer, for the previous token y_{i-1}:
-   * s_{i-1} -> e_ij -> alpha_ij -> c_i -> GRU -> s_i -> logits. Returns the new state and what
-   * the step-through view shows (query s_{i-1}, scores e_ij, weights alpha_ij).
+   * Seq2SeqAttentionDecoder.step: one target step i from the previous output token yPrev.
+   * s_{i-1} -> e_ij -> alpha_ij -> c_i -> s_i -> p(y_i). Returns interfaces.DecoderStep's fields:
+   * {logits (V,), state (holding s_i), context c_i (H_enc,), weights alpha_ij (S,),
+   *  scores e_ij (S,), query s_{i-1} (H,)}.
    */
-  function decoderStep(model, state, prevToken) {
-    const {config, weights} = model;
-    const query = state.hiddenState[config.num_layers - 1]; // s_{i-1}
-    const scores = additiveScores(model, query, state); // e_ij (S,)
-    const attentionWeights = maskedSoftmax(scores); // alpha_ij (S,)
-    const context = contextVector(model, attentionWeights, state.encOutputs); // c_i (H_enc,)
-    const embedding = row(weights.decEmbedding, prevToken, config.embed_size); // E y_{i-1}
-    // The GRU, one layer after the other; layer 0 reads [c_i ; E y_{i-1}], layer l > 0 the state below.
-    let input = concat(context, embedding);
+  function decoderStep(model, yPrev, state) {
+    const {config, params} = model;
+    const query = state.hiddenState[config.num_layers - 1]; // (H,): s_{i-1}, the last layer's
+    // e_ij = v_a^T tanh(W_a s_{i-1} + U_a h_j)  (eq. 6)
+    const scores = attentionScores(model, query, state.encKeys); // (S,)
+    // alpha_ij = softmax over the real tokens j; c_i = sum_j alpha_ij h_j
+    const {context, weights} = attend(scores, state.encOutputs, state.srcValidLen, model.encOutputSize);
+    const emb = row(params.decEmbedding, yPrev, config.embed_size); // (E,): E y_{i-1}
+    // s_i = f(s_{i-1}, y_{i-1}, c_i)  (eq. 4's state; f is the GRU): layer 0 reads [c_i ; E y_{i-1}],
+    // layer l > 0 the new state below.
+    let input = concat(context, emb);
     const hiddenState = [];
     for (let layer = 0; layer < config.num_layers; layer++) {
-      const newState = gruStep(weights.decRnn[layer], input, state.hiddenState[layer]);
-      hiddenState.push(newState);
-      input = newState;
+      input = gruStep(params.decRnn[layer], input, state.hiddenState[layer]); // (H,)
+      hiddenState.push(input);
     }
-    const logits = outputLogits(model, hiddenState[config.num_layers - 1], embedding, context);
-    return {state: {...state, hiddenState}, logits, query, scores, attentionWeights};
+    // p(y_i | y_1..y_{i-1}, x) = g(y_{i-1}, s_i, c_i)  (eq. 4)
+    const logits = outputLayer(model, hiddenState[config.num_layers - 1], emb, context); // (V,)
+    return {logits, state: {...state, hiddenState}, context, weights, scores, query};
   }
 
   /** The index of the largest logit (the first one among equals, as torch.argmax). */
@@ -282,23 +386,24 @@
 
   /**
    * decoding.greedy_decode for one sentence: y_i = argmax_y p(y | y_<i, x), fed back, until
-   * <eos> or maxLen tokens (<eos> included). Returns {ids, steps}.
+   * <eos> or maxLen tokens (<eos> included). Returns {ids, steps}: per step what the
+   * step-through view shows (its DecoderStep's query, scores, weights, and the token written).
    */
   function greedyDecode(model, srcIds, maxLen) {
     const {config} = model;
-    let state = initState(model, encode(model, srcIds));
-    let prevToken = config.bos;
+    let state = initState(model, encode(model, srcIds), srcIds.length);
+    let yPrev = config.bos;
     const ids = [];
     const steps = [];
     for (let i = 0; i < maxLen; i++) {
-      const step = decoderStep(model, state, prevToken);
-      const token = argmax(step.logits);
+      const step = decoderStep(model, yPrev, state);
+      const token = argmax(step.logits); // log_softmax keeps the order: the argmax of the logits
       ids.push(token);
       steps.push({query: Array.from(step.query), scores: Array.from(step.scores),
-        weights: Array.from(step.attentionWeights), token: model.tgtVocab[token]});
+        weights: Array.from(step.weights), token: model.tgtVocab[token]});
       if (token === config.eos) break;
       state = step.state;
-      prevToken = token;
+      yPrev = token;
     }
     return {ids, steps};
   }
@@ -307,8 +412,9 @@
   // Loading a model file: a <script> tag (file:// allows it; fetch it would refuse)
   // ------------------------------------------------------------------------------------------
 
-  function modelUrl(name) {
-    return new URL(`models/bahdanau-model-${name}.js`, SCRIPT_URL).href;
+  /** The URL of a model's file: the registry entry names it, beside the registry. */
+  function modelUrl(entry) {
+    return new URL(entry.file, REGISTRY_URL).href;
   }
 
   /** The bytes of a base64 string. */
@@ -336,7 +442,7 @@
   }
 
   /**
-   * A tensor of the export as float32 (see bahdanau.export_web): float32 as it is, float16
+   * A tensor of the export as float32 (see bahdanau.cli.export_web): float32 as it is, float16
    * widened (exactly), int8 rows times their scale (w[r, :] = scale[r] * q[r, :]).
    */
   function dequantise(entry) {
@@ -357,8 +463,8 @@
     return out;
   }
 
-  /** The state dict's tensors, arranged as the functions above read them. */
-  function arrangeWeights(config, tensors) {
+  /** The state dict's tensors (the model's parameters), arranged as the functions above read them. */
+  function arrangeParams(config, tensors) {
     const t = (key) => {
       if (!(key in tensors)) throw new Error(`the model file has no tensor ${key}`);
       return dequantise(tensors[key]);
@@ -387,55 +493,47 @@
     };
   }
 
-  function buildModel(name, data) {
+  function buildModel(name, data, entry) {
     const config = data.config;
     if (!config.attention) throw new Error(`model ${name} has no attention; this port runs attention models`);
     const srcIndex = new Map(data.srcVocab.map((token, index) => [token, index]));
     const model = {
       name,
       config,
-      maxSrcLen: config.max_src_len,
+      limits: entry.limits, // the registry's: max_src_len, and default_max_len's max_len_per_src_token, max_len_extra
+      maxSrcLen: entry.limits.max_src_len,
       srcVocab: data.srcVocab,
       tgtVocab: data.tgtVocab,
       srcIndex,
       encOutputSize: config.bidirectional ? 2 * config.num_hiddens : config.num_hiddens,
-      weights: arrangeWeights(config, data.tensors),
+      params: arrangeParams(config, data.tensors),
     };
-    model.translate = (text) => translateWith(model, text); // synchronous, once loaded
     return model;
   }
 
-  const built = {}; // name -> model
   const loading = {}; // name -> Promise of the model
 
-  function injectScript(name) {
-    return new Promise((resolve, reject) => {
-      const url = modelUrl(name);
-      const script = document.createElement("script");
-      script.src = url;
-      script.async = true;
-      script.onload = () => resolve();
-      script.onerror = () => reject(new Error(
-        `could not load the ${name} model file ${url}: it is written by \`make book\` ` +
-        `(python -m bahdanau.export_web ${name} book/_static/models)`));
-      document.head.appendChild(script);
-    });
+  /** The registry's entry of model `name`, or an Error with Python's message for an unknown name. */
+  function modelEntry(registryData, name) {
+    if (typeof name === "string" && Object.hasOwn(registryData.models, name)) return registryData.models[name];
+    const choices = Object.keys(registryData.models).join(", ");
+    return new Error(formatMessage(registryData.messages.unknown_model, {name, choices}));
   }
 
-  /** A Promise of model `name`, loading its file the first time. */
-  function load(name) {
-    if (typeof name !== "string" || !MODEL_NAMES.includes(name)) {
-      const choices = MODEL_NAMES.join(", ");
-      return Promise.reject(new Error(`no model named ${JSON.stringify(name)}; choose one of ${choices}`));
-    }
+  /** A Promise of model `name`, loading the registry and then its file the first time. */
+  async function load(name) {
+    const registryData = await registry();
+    const entry = modelEntry(registryData, name);
+    if (entry instanceof Error) throw entry;
     if (!(name in loading)) {
-      const registry = () => window.bahdanauWebModels || {};
-      loading[name] = (name in registry() ? Promise.resolve() : injectScript(name)).then(() => {
-        const data = registry()[name];
-        if (!data) throw new Error(`the file ${modelUrl(name)} did not register a model named ${name}`);
-        built[name] = buildModel(name, data);
-        delete registry()[name]; // the base64 text is no longer needed
-        return built[name];
+      const models = () => window.bahdanauWebModels || {};
+      const url = modelUrl(entry);
+      loading[name] = (name in models() ? Promise.resolve() : injectScript(url, `the ${name} model file`)).then(() => {
+        const data = models()[name];
+        if (!data) throw new Error(`the file ${url} did not register a model named ${name}`);
+        const model = buildModel(name, data, entry);
+        delete models()[name]; // the base64 text is no longer needed
+        return model;
       });
       loading[name].catch(() => delete loading[name]); // a later call may try again
     }
@@ -446,57 +544,66 @@
   // translate (decoding.translate, greedy, for one string)
   // ------------------------------------------------------------------------------------------
 
-  function emptyResult(model, message) {
+  function emptyResult(name, message) {
     return {tokens: [], srcTokens: [], attention: [], unknown: [], steps: [], truncated: false,
-      finished: false, empty: true, message, model};
+      finished: false, empty: true, message, model: name};
   }
 
-  function translateWith(model, text) {
-    if (typeof text !== "string") {
-      throw new TypeError(`translate needs a string, not ${text === null ? "null" : typeof text}`);
-    }
-    const {words, truncated} = wordsToTranslate(text, model.maxSrcLen);
-    if (words.length === 0) return emptyResult(model.name, EMPTY_MESSAGE);
+  /**
+   * translate for one string on a loaded model. message: null, or Python's warning when the
+   * input was cut to maxSrcLen words (the registry's truncated_input).
+   */
+  function translateWith(model, text, messages) {
+    const {words, count, truncated} = wordsToTranslate(text, model.maxSrcLen);
     const {config, srcIndex} = model;
+    const eos = model.srcVocab[config.eos];
     const srcIds = [...words.map((word) => srcIndex.get(word) ?? config.unk), config.eos]; // (S,)
-    const {ids, steps} = greedyDecode(model, srcIds, defaultMaxLen(config, words.length));
+    const {ids, steps} = greedyDecode(model, srcIds, defaultMaxLen(model.limits, words.length));
     const finished = ids[ids.length - 1] === config.eos;
     return {
       tokens: (finished ? ids.slice(0, -1) : ids).map((id) => model.tgtVocab[id]),
-      srcTokens: [...words, EOS],
+      srcTokens: [...words, eos],
       attention: steps.map((step) => step.weights), // (T, S): one row per output token, <eos> included
       unknown: unknownWords(words, srcIndex),
       steps,
       truncated,
       finished,
       empty: false,
+      message: truncated ? formatMessage(messages.truncated_input,
+        {where: messages.input_name, count, max_src_len: model.maxSrcLen}) : null,
       model: model.name,
     };
   }
 
-  /** Translate `text` (English) with options.model (default "rnnsearch"): a Promise of the result. */
+  /**
+   * Translate `text` (English) with options.model (the registry's default if left out): a Promise
+   * of the result. Text without a word resolves with empty: true and Python's message.
+   */
   async function translate(text, options = {}) {
-    const name = (options && options.model) ?? DEFAULT_MODEL;
     if (typeof text !== "string") {
       throw new TypeError(`bahdanauWeb.translate needs a string, not ${text === null ? "null" : typeof text}`);
     }
-    if (!MODEL_NAMES.includes(name)) return load(name); // rejects, naming the models there are
-    if (wordsToTranslate(text, Infinity).words.length === 0) {
-      return emptyResult(name, EMPTY_MESSAGE);
+    const registryData = await registry();
+    const name = (options && options.model) ?? registryData.default;
+    const entry = modelEntry(registryData, name);
+    if (entry instanceof Error) throw entry;
+    const {messages} = registryData;
+    if (sentenceWords(text).length === 0) {
+      return emptyResult(name, formatMessage(messages.empty_input, {where: messages.input_name, text}));
     }
-    const model = await load(name);
-    return translateWith(model, text);
+    return translateWith(await load(name), text, messages);
   }
 
   window.bahdanauWeb = {
     translate,
     load,
-    models: () => MODEL_NAMES.slice(),
-    defaultModel: DEFAULT_MODEL,
-    modelUrl,
+    registry,
+    models: async () => Object.keys((await registry()).models),
+    defaultModel: async () => (await registry()).default,
     // For tests and the curious: the pieces above, under their Python names' JavaScript spelling.
     internals: {
-      preprocess, tokenize, wordsToTranslate, defaultMaxLen, dequantise, gruStep, maxout, maskedSoftmax,
+      preprocess, tokenize, sentenceWords, wordsToTranslate, defaultMaxLen, pyRepr, formatMessage, dequantise,
+      gruStep, maxout, maskedSoftmax, decoderStep, initState, encode,
     },
   };
 })();

@@ -3,15 +3,22 @@
 Usage::
 
     python book/grading/grade.py SUBMISSIONS [--assignments _build/assignments] [--out _build/grades]
-                                 [--time-limit 60] [--jobs 2]
+                                 [--time-limit 60] [--submission-limit 900] [--jobs 2]
+
+The three folders may be anywhere, relative (to the current folder) or absolute, with spaces in
+their names: they are made absolute first, as ``otter run`` works in a folder of its own.
 
 Every ``.ipynb`` under SUBMISSIONS is graded by Otter-Grader's ``otter run`` with its chapter's
-autograder zip (the chapter is read from the notebook's Otter metadata, else from its file
-name), in a process of its own, so that nothing a submission does stops the others. The
+autograder zip (the chapter is read from the notebook's Otter metadata, else from its file or
+folder name), in a process of its own, so that nothing a submission does stops the others. The
 autograder's guard (``bahdanau.exercises.guard``) stops any cell of the exercises after
 ``--time-limit`` seconds (the chapter's own cells before them after ten minutes) and caps what a
 cell prints; a submission that still runs after ``--submission-limit`` seconds is
 stopped and scored 0, with that reason.
+
+A fault of the grader rather than of a submission (Otter-Grader missing or rejecting its command
+line, no manifest, a chapter of the book or its autograder zip missing from the assignments)
+stops the run before it writes anything: a message on stderr, exit status 1.
 
 Writes, in OUT:
 
@@ -33,14 +40,22 @@ import re
 import subprocess
 import sys
 import tempfile
+import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from importlib.util import find_spec
 from pathlib import Path
+
+from make_assignments import CHAPTERS  # this script's neighbour: the book's chapters
 
 ROOT = Path(__file__).resolve().parents[2]
 TIME_LIMIT = 60.0
 FIXED_COLUMNS = ["student", "chapter", "file"]
 TOTAL_COLUMNS = ["total", "max_points", "reasons"]
+
+
+class ToolError(Exception):
+    """A fault of the grader, not of a submission: grading stops rather than score anyone 0."""
 
 
 @dataclass
@@ -63,22 +78,55 @@ class Graded:
 def load_manifest(assignments: Path) -> dict[str, dict]:
     path = assignments / "manifest.json"
     if not path.exists():
-        sys.exit(f"{path} is missing: run `make assignments` first")
+        raise ToolError(f"{path} is missing: run `make assignments` first")
     return {entry["chapter"]: entry for entry in json.loads(path.read_text(encoding="utf-8"))["assignments"]}
 
 
-def chapter_of(path: Path, chapters: dict[str, dict]) -> str | None:
-    """The assignment a notebook belongs to: Otter's metadata, else a chapter name in the path."""
+def chapter_of(path: Path, submissions: Path) -> str | None:
+    """The book chapter a notebook belongs to: Otter's metadata, else a chapter name in its path.
+
+    Only the path from the submissions folder's name down counts (``02_additive_attention/alice.ipynb``),
+    not the folders above it, which the instructor did not choose for the chapter.
+    """
     try:
         notebook = json.loads(path.read_text(encoding="utf-8"))
         name = notebook.get("metadata", {}).get("otter", {}).get("assignment_name")
     except (OSError, ValueError, AttributeError):
         name = None
-    if name in chapters:
+    if name in CHAPTERS:
         return name
-    for chapter in chapters:
-        if chapter in str(path):
-            return chapter
+    where = str(path.relative_to(submissions.parent))
+    return next((chapter for chapter in CHAPTERS if chapter in where), None)
+
+
+def check_tools(chapters_needed: set[str], chapters: dict[str, dict], assignments: Path) -> None:
+    """Raise ToolError before grading anything if Otter or an assignment the submissions need is missing."""
+    if find_spec("otter") is None:
+        raise ToolError(f"Otter-Grader is not installed for {sys.executable}: run `make setup`")
+    for chapter in sorted(chapters_needed):
+        if chapter not in chapters:
+            raise ToolError(f"{assignments} has no assignment for {chapter}, which submissions belong to: "
+                            "run `make assignments`")
+        autograder = assignments / chapters[chapter]["autograder"]
+        if not zipfile.is_zipfile(autograder):
+            raise ToolError(f"the autograder zip of {chapter}, {autograder}, is missing or not a zip file: "
+                            "run `make assignments`")
+
+
+# click, which reads otter's command line, exits with status 2 on a usage error.
+USAGE_ERROR = 2
+
+
+def tool_failure(run: subprocess.CompletedProcess) -> str | None:
+    """Why ``otter run`` failed when the fault is the grader's (its command line, its installation), else None.
+
+    Any other failure (a notebook Otter cannot read, of another assignment) is the submission's.
+    """
+    last = (run.stderr.strip().splitlines() or [""])[-1]
+    if last.endswith("No module named otter"):
+        return f"Otter-Grader is not installed for {sys.executable}: run `make setup`"
+    if run.returncode == USAGE_ERROR and "Usage:" in run.stderr:
+        return f"`otter run` rejected its command line: {last}"
     return None
 
 
@@ -132,10 +180,9 @@ def events_reasons(path: Path) -> list[str]:
     return sorted(set(reasons), key=reasons.index)
 
 
-def grade_one(path: Path, submissions: Path, assignments: Path, chapters: dict[str, dict],
+def grade_one(path: Path, chapter: str | None, submissions: Path, assignments: Path, chapters: dict[str, dict],
               time_limit: float, submission_limit: float, threads: int = 1) -> Graded:
     graded = Graded(student_of(path, submissions), str(path.relative_to(submissions)))
-    chapter = chapter_of(path, chapters)
     if chapter is None:
         graded.reasons.append("not a notebook of any assignment (no Otter metadata, no chapter in its name)")
         return graded
@@ -171,6 +218,8 @@ def grade_one(path: Path, submissions: Path, assignments: Path, chapters: dict[s
             return graded
         results_path = work / "results.json"
         if not results_path.exists():
+            if problem := tool_failure(run):
+                raise ToolError(f"grading {path}: {problem}")
             last = (run.stderr or run.stdout).strip().splitlines()[-1:] or ["no output"]
             graded.reasons.append(f"the grader could not run this notebook ({last[0][:200]}); scored 0")
             graded.report = run.stdout + run.stderr
@@ -203,7 +252,7 @@ def write_csv(path: Path, rows: list[Graded], questions: list[str]) -> None:
             writer.writerow(cells)
 
 
-def main(argv: list[str] | None = None) -> list[Graded]:
+def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("submissions", type=Path)
     parser.add_argument("--assignments", type=Path, default=ROOT / "_build" / "assignments")
@@ -213,40 +262,66 @@ def main(argv: list[str] | None = None) -> list[Graded]:
                         help="seconds per submission (default: 15 minutes, at least 10 time limits)")
     parser.add_argument("--jobs", type=int, default=2)
     args = parser.parse_args(argv)
-    if not args.submissions.is_dir():
-        sys.exit(f"{args.submissions} is not a folder of submitted notebooks")
-    chapters = load_manifest(args.assignments)
-    submission_limit = args.submission_limit or max(900.0, 10 * args.time_limit)
+    # Absolute from here on: `otter run` works in a temporary folder, where a relative path
+    # (`make grade` passes _build/assignments) would name nothing.
+    for name in ("submissions", "assignments", "out"):
+        setattr(args, name, getattr(args, name).expanduser().resolve())
+    return args
+
+
+def grade_all(args: argparse.Namespace, chapters: dict[str, dict]) -> list[Graded]:
+    """Every notebook under args.submissions, graded; ToolError as soon as the grader is at fault."""
     paths = sorted(p for p in args.submissions.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
     if not paths:
         sys.exit(f"no .ipynb files in {args.submissions}")
-    print(f"Grading {len(paths)} notebooks from {args.submissions}, {args.jobs} at a time", flush=True)
+    chapter_by_path = {path: chapter_of(path, args.submissions) for path in paths}
+    check_tools(set(chapter_by_path.values()) - {None}, chapters, args.assignments)
+    submission_limit = args.submission_limit or max(900.0, 10 * args.time_limit)
+    jobs = max(1, args.jobs)
+    print(f"Grading {len(paths)} notebooks from {args.submissions}, {jobs} at a time", flush=True)
 
     def grade(path: Path) -> Graded:
-        graded = grade_one(path, args.submissions, args.assignments, chapters, args.time_limit, submission_limit,
-                           threads=max(1, (os.cpu_count() or 1) // max(1, args.jobs)))
+        graded = grade_one(path, chapter_by_path[path], args.submissions, args.assignments, chapters,
+                           args.time_limit, submission_limit, threads=max(1, (os.cpu_count() or 1) // jobs))
         print(f"  {graded.student} ({graded.chapter or 'unknown'}): {graded.total:g} / {graded.maximum:g}",
               flush=True)
         return graded
 
-    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        rows = list(pool.map(grade, paths))
+    pool = ThreadPoolExecutor(max_workers=jobs)
+    try:
+        return list(pool.map(grade, paths))
+    finally:
+        # After a ToolError, the notebooks not started yet are not graded: the run stops.
+        pool.shutdown(cancel_futures=True)
 
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "reports").mkdir(exist_ok=True)
+
+def write_grades(out: Path, rows: list[Graded], chapters: dict[str, dict]) -> None:
+    (out / "reports").mkdir(parents=True, exist_ok=True)
     every_question = []
     for chapter, entry in chapters.items():
         names = [q["name"] for q in entry["questions"] if not q["manual"]]
         chapter_rows = [row for row in rows if row.chapter == chapter]
         if chapter_rows:
-            write_csv(args.out / f"{chapter}.csv", chapter_rows, names)
+            write_csv(out / f"{chapter}.csv", chapter_rows, names)
             every_question += names
-    write_csv(args.out / "grades.csv", rows, every_question)
+    write_csv(out / "grades.csv", rows, every_question)
     for row in rows:
-        (args.out / "reports" / f"{row.student}-{row.chapter or 'unknown'}.txt").write_text(
+        (out / "reports" / f"{row.student}-{row.chapter or 'unknown'}.txt").write_text(
             f"{row.file}: {row.total:g} / {row.maximum:g}\n" + "".join(f"- {r}\n" for r in row.reasons)
             + "\n" + row.report, encoding="utf-8")
-    print(f"Grades written to {args.out / 'grades.csv'}")
+    print(f"Grades written to {out / 'grades.csv'}")
+
+
+def main(argv: list[str] | None = None) -> list[Graded]:
+    args = parse_arguments(argv)
+    if not args.submissions.is_dir():
+        sys.exit(f"{args.submissions} is not a folder of submitted notebooks")
+    try:
+        chapters = load_manifest(args.assignments)
+        rows = grade_all(args, chapters)
+    except ToolError as error:
+        sys.exit(f"grade.py: grading stopped, no grades written: {error}")
+    write_grades(args.out, rows, chapters)
     return rows
 
 

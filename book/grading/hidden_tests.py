@@ -1,11 +1,13 @@
 """Hidden tests of the autograder, one or more per exercise of bahdanau.exercises.EXERCISES.
 
-For the exercise labelled ``ex-<name>`` (dashes read as underscores) the tests are the
-top-level functions ``hidden_<name>_<what>(answer_<name>)``; the length-normalisation exercise
-has two answers and its tests take both, ``answer_length_normalisation`` (the score function)
-and ``answer_length_normalisation_winners``. ``make_assignments.py`` copies each function's
-source into an Otter test cell, so every function is self-contained: it imports what it needs
-in its body and uses nothing else from this file. A test passes by returning and fails with an
+The tests of an exercise are found from its record: they are the top-level functions
+``hidden_<name>_<what>``, where ``<name>`` is the record's ``Exercise.name`` (its label without
+``ex-``, dashes read as underscores), and they take the record's answer variables,
+``Exercise.variables``, as parameters: ``answer_<name>``, and for the length-normalisation
+exercise, which has two answers, also ``answer_length_normalisation_winners``.
+``make_assignments.py`` checks both (``record_problems``) and copies each function's source into
+an Otter test cell, so every function is self-contained: it imports what it needs in its body
+and uses nothing else from this file. A test passes by returning and fails with an
 AssertionError that says which property failed, never what the answer is. Each works the right
 answer out from the package (other seeds of the public checkers, other sizes, batches of one,
 gradients, inputs left unchanged) and runs in well under 5 s; none imports the solutions.

@@ -11,21 +11,27 @@ For every chapter it writes::
     OUT/<chapter>/autograder/<chapter>-autograder.zip   for Gradescope, or `make grade`
     OUT/manifest.json                           every assignment's questions and points
 
-The chapter notebooks stay the one source of the exercises. Each ``{exercise}`` block of a
-chapter, with its answer cell(s) and its ``{solution}`` dropdown, becomes one Otter question:
+The chapter notebooks stay the one source of the exercises' text. Each ``{exercise}`` block of a
+chapter, with its answer cell(s) and its ``{solution}`` dropdown, becomes one Otter question,
+made from the exercise's record in ``bahdanau.exercises.EXERCISES`` (found by the block's label):
 
-- its points come from the ``Points`` column of the exercises table in ``book/instructors.md``;
-- the student sees the exercise and the chapter's answer cell (``answer = None``, renamed
-  ``answer_<name>`` so that every exercise keeps its own answer), and ``grader.check("<name>")``;
-- the instructor sees, in that cell, the reference solution (``book/grading/solutions.py``) and,
-  below it, the dropdown's explanation;
+- its name and points are the record's (``Exercise.name``, ``Exercise.points``);
+- the student sees the exercise and the chapter's answer cell (``answer = None``, renamed to the
+  record's answer variable, ``answer_<name>``, so that every exercise keeps its own answer), and
+  ``grader.check("<name>")``;
+- the instructor sees, in that cell, the reference solution of each of the record's checkers
+  (:data:`REFERENCES`, objects of ``book/grading/solutions.py``) and, below it, the dropdown's
+  explanation;
 - the public test is the exercise's checker (its one-line feedback is the test's message); the
   hidden tests are the functions ``hidden_<name>_*`` of ``book/grading/hidden_tests.py``
-  (other seeds, other sizes, more properties), all or nothing.
+  (other seeds, other sizes, more properties), all or nothing, taking the record's answer
+  variables.
 
-Open questions (``book/grading/rubrics.yml``) become manually graded questions whose rubric and
-model answer are in the instructor notebook only. The autograder runs each submission with
-:class:`bahdanau.exercises.guard.Guard`: a time limit per cell and a cap on printed output.
+Open questions (``book/grading/rubrics.yml``, each naming its exercise by label) become manually
+graded questions whose rubric and model answer are in the instructor notebook only. Before it
+writes anything, :func:`record_problems` checks that these pieces fit together. The autograder
+runs each submission with :class:`bahdanau.exercises.guard.Guard`: a time limit per cell and a
+cap on printed output.
 """
 
 from __future__ import annotations
@@ -33,7 +39,7 @@ from __future__ import annotations
 import argparse
 import ast
 import copy
-import importlib.util
+import inspect
 import json
 import re
 import shutil
@@ -42,95 +48,172 @@ import sys
 import tempfile
 import textwrap
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+# This script's neighbours in book/grading (its folder is on sys.path, and on pytest's pythonpath).
+import hidden_tests
 import nbformat
+import solutions
 import yaml
+
+from bahdanau import exercises
+from bahdanau.exercises import EXERCISES, Answer, Exercise
 
 ROOT = Path(__file__).resolve().parents[2]
 GRADING = ROOT / "book" / "grading"
-CHAPTERS = ("01_why_attention", "02_additive_attention", "03_decoder_loop", "04_training_and_evaluation")
+CHAPTERS = exercises.CHAPTERS  # one assignment per chapter with exercises (grade.py reads it too)
 OTTER_VERSION = "7.0.0"
-HIDDEN_TESTS = GRADING / "hidden_tests.py"
-
-# Which object of book/grading/solutions.py answers each checker, and the expression the
-# instructor notebook assigns to the answer variable. Objects a solution uses (beam_winners uses
-# length_normalised_score, LSTMAttentionDecoder uses LSTMState) are added automatically.
-SOLUTIONS = {
-    "check_encoder_shapes": ("encoder_shapes", "encoder_shapes()"),
-    "check_parameter_count": ("parameter_count", "parameter_count()"),
-    "check_read_alignment": ("read_alignment", "read_alignment()"),
-    "check_attention_weight": ("attention_weight_by_hand", "attention_weight_by_hand()"),
-    "check_additive_weights": ("additive_attention_weights", "additive_attention_weights"),
-    "check_dot_product_attention": ("DotProductAttention", "DotProductAttention()"),
-    "check_read_total_attention": ("read_total_attention", "read_total_attention()"),
-    "check_decoder_shapes": ("decoder_shapes", "decoder_shapes()"),
-    "check_fixed_decoder": ("FixedAttentionDecoder", "FixedAttentionDecoder"),
-    "check_lstm_decoder": ("LSTMAttentionDecoder", "LSTMAttentionDecoder"),
-    "check_read_certainty": ("read_certainty", "read_certainty()"),
-    "check_bleu_by_hand": ("bleu_by_hand", "bleu_by_hand()"),
-    "check_length_normalised_score": ("length_normalised_score", "length_normalised_score"),
-    "check_beam_winner": ("beam_winners", "beam_winners()"),
-    "check_attention_entropy": ("attention_entropy", "attention_entropy"),
-    "check_bidirectional_encoder": ("BidirectionalEncoder", "BidirectionalEncoder"),
-    "check_read_failure": ("read_failure", "read_failure()"),
-}
-# An exercise with two answers names the second after what it holds.
-SECOND_ANSWER = {"check_beam_winner": "winners"}
+RUBRICS = GRADING / "rubrics.yml"
 
 ANSWER_LINE = re.compile(r"^answer = None(?P<comment>.*)$", re.MULTILINE)
 
 
-def question_name(label: str) -> str:
-    """The Otter question of an exercise label: 'ex-encoder-shapes' -> 'encoder_shapes'."""
-    return label.removeprefix("ex-").replace("-", "_")
-
-
-def answer_variables(label: str, checkers: tuple[str, ...]) -> list[str]:
-    """One answer variable per checker: answer_<name>, then answer_<name>_<what>."""
-    name = question_name(label)
-    return [f"answer_{name}"] + [f"answer_{name}_{SECOND_ANSWER[c]}" for c in checkers[1:]]
-
-
 # ---------------------------------------------------------------------------------------------
-# Reading the sources: the points table, the rubrics, the solutions, the hidden tests
+# What grading adds to each exercise's record: reference solutions, hidden tests, open questions
 # ---------------------------------------------------------------------------------------------
 
 
-def points_table(page: Path = ROOT / "book" / "instructors.md") -> dict[str, int]:
-    """Exercise title -> points, from the exercises table of book/instructors.md.
+@dataclass(frozen=True)
+class Reference:
+    """The reference answer to one checker: an object that solutions.py exports, called or not.
 
-    That is the table with the columns 'Exercise', 'Points' and 'Checker' (other tables of the
-    page may have some of them).
+    The instructor notebook assigns :attr:`expression` to the answer's variable, after the
+    object's source and that of the objects it uses (beam_winners uses length_normalised_score,
+    LSTMAttentionDecoder uses LSTMState).
     """
-    rows = [line for line in page.read_text(encoding="utf-8").splitlines() if line.startswith("|")]
-    points = {}
-    header = None
-    for row in rows:
-        cells = [cell.strip() for cell in row.strip("|").split("|")]
-        if {"Exercise", "Points", "Checker"} <= set(cells):
-            header = cells
-            continue
-        if header is None or set(row) <= set("|-: "):
-            continue
-        if len(cells) != len(header):
-            header = None  # another table
-            continue
-        record = dict(zip(header, cells))
-        points[record["Exercise"]] = int(record["Points"])
-    if not points:
-        raise SystemExit(f"{page}: no exercises table with the columns Exercise, Points and Checker")
-    return points
+
+    solution: Any  # a function or class listed in solutions.__all__
+    call: bool = False  # the answer is what calling it returns, e.g. encoder_shapes()
+
+    @property
+    def names(self) -> list[str]:
+        """The object's names in solutions.__all__: by identity, so that an alias keeps its own name."""
+        return [name for name in solutions.__all__ if getattr(solutions, name, None) is self.solution]
+
+    @property
+    def name(self) -> str:
+        """The object's one name in solutions.py."""
+        (name,) = self.names
+        return name
+
+    @property
+    def expression(self) -> str:
+        """What the instructor notebook assigns, e.g. ``encoder_shapes()`` or ``FixedAttentionDecoder``."""
+        return f"{self.name}()" if self.call else self.name
+
+    def value(self) -> Any:
+        """The reference answer itself, as the instructor notebook computes it."""
+        return self.solution() if self.call else self.solution
 
 
-def rubrics(path: Path = GRADING / "rubrics.yml") -> dict[str, list[dict]]:
-    """Exercise label -> its open questions (graded by hand), from rubrics.yml."""
-    by_label: dict[str, list[dict]] = {}
-    if path.exists():
-        for entry in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
-            by_label.setdefault(entry["exercise"], []).append(entry)
-    return by_label
+# The reference solution of each checker of the exercises' records, by object. They live here,
+# not in the records, because the package that holds the records must not hold the solutions.
+REFERENCES: dict[Callable, Reference] = {
+    exercises.check_encoder_shapes: Reference(solutions.encoder_shapes, call=True),
+    exercises.check_parameter_count: Reference(solutions.parameter_count, call=True),
+    exercises.check_read_alignment: Reference(solutions.read_alignment, call=True),
+    exercises.check_attention_weight: Reference(solutions.attention_weight_by_hand, call=True),
+    exercises.check_additive_weights: Reference(solutions.additive_attention_weights),
+    exercises.check_dot_product_attention: Reference(solutions.DotProductAttention, call=True),
+    exercises.check_read_total_attention: Reference(solutions.read_total_attention, call=True),
+    exercises.check_decoder_shapes: Reference(solutions.decoder_shapes, call=True),
+    exercises.check_fixed_decoder: Reference(solutions.FixedAttentionDecoder),
+    exercises.check_lstm_decoder: Reference(solutions.LSTMAttentionDecoder),
+    exercises.check_read_certainty: Reference(solutions.read_certainty, call=True),
+    exercises.check_bleu_by_hand: Reference(solutions.bleu_by_hand, call=True),
+    exercises.check_length_normalised_score: Reference(solutions.length_normalised_score),
+    exercises.check_beam_winner: Reference(solutions.beam_winners, call=True),
+    exercises.check_attention_entropy: Reference(solutions.attention_entropy),
+    exercises.check_bidirectional_encoder: Reference(solutions.BidirectionalEncoder),
+    exercises.check_read_failure: Reference(solutions.read_failure, call=True),
+}
+
+
+def reference(answer: Answer) -> Reference:
+    """The reference solution of one answer of a record."""
+    return REFERENCES[answer.check]
+
+
+def hidden_tests_of(exercise: Exercise) -> list[Callable]:
+    """The exercise's hidden tests: the functions ``hidden_<name>_*`` of hidden_tests.py, in file order."""
+    prefix = f"hidden_{exercise.name}_"
+    return [function for name, function in vars(hidden_tests).items()
+            if name.startswith(prefix) and inspect.isfunction(function)]
+
+
+def rubric_entries(path: Path = RUBRICS) -> list[dict]:
+    """The open questions of rubrics.yml, in its order."""
+    if not path.exists():
+        return []
+    return yaml.safe_load(path.read_text(encoding="utf-8")) or []
+
+
+def open_questions(path: Path = RUBRICS) -> dict[Exercise, list[dict]]:
+    """Each exercise's open questions (graded by hand), from rubrics.yml's ``exercise`` labels."""
+    by_label = {exercise.label: exercise for exercise in EXERCISES}
+    found: dict[Exercise, list[dict]] = {}
+    for entry in rubric_entries(path):
+        if entry.get("exercise") not in by_label:
+            raise SystemExit(f"{path.name}: {entry.get('name')!r} follows the exercise {entry.get('exercise')!r}, "
+                             "which no record of bahdanau.exercises.EXERCISES is labelled")
+        found.setdefault(by_label[entry["exercise"]], []).append(entry)
+    return found
+
+
+def record_problems() -> list[str]:
+    """Every way the records and the grading files fail to fit together, one sentence each.
+
+    Empty when each checker of a record has one reference solution (and each reference a
+    checker), each exercise has hidden tests taking its answer variables, each hidden test
+    belongs to one exercise, and each open question follows an exercise and is named after it.
+    """
+    return reference_problems() + hidden_test_problems() + open_question_problems()
+
+
+def reference_problems() -> list[str]:
+    checked = [answer.check for exercise in EXERCISES for answer in exercise.answers]
+    problems = [f"{check.__name__} has no reference solution in make_assignments.REFERENCES"
+                for check in checked if check not in REFERENCES]
+    problems += [f"make_assignments.REFERENCES answers {check.__name__}, which no exercise's record checks"
+                 for check in REFERENCES if check not in checked]
+    problems += [f"the reference of {check.__name__} is {len(ref.names)} names of solutions.__all__, not one: "
+                 f"{ref.names}" for check, ref in REFERENCES.items() if len(ref.names) != 1]
+    return problems
+
+
+def hidden_test_problems() -> list[str]:
+    problems = []
+    for exercise in EXERCISES:
+        tests = hidden_tests_of(exercise)
+        if not tests:
+            problems.append(f"hidden_tests.py has no hidden_{exercise.name}_* test for {exercise.label}")
+        for test in tests:
+            parameters = tuple(inspect.signature(test).parameters)
+            if parameters != exercise.variables:
+                problems.append(f"hidden_tests.{test.__name__} takes {parameters}, not {exercise.label}'s answer "
+                                f"variables {exercise.variables}")
+    for name, function in vars(hidden_tests).items():
+        owners = [e.label for e in EXERCISES if name.startswith(f"hidden_{e.name}_")]
+        if inspect.isfunction(function) and len(owners) != 1:
+            problems.append(f"hidden_tests.{name} belongs to {len(owners)} exercises {owners}, not one: name it "
+                            "hidden_<its exercise's name>_<what it tests>")
+    return problems
+
+
+def open_question_problems() -> list[str]:
+    autograded = {exercise.name for exercise in EXERCISES}
+    return [f"rubrics.yml: the open question {entry['name']!r} of {exercise.label} should be named "
+            f"{exercise.name}_<what it asks>"
+            for exercise, entries in open_questions().items() for entry in entries
+            if not entry["name"].startswith(f"{exercise.name}_") or entry["name"] in autograded]
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading the sources' text: the solutions and hidden tests as they are written
+# ---------------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -193,14 +276,6 @@ class Source:
                 clone.names = kept
                 imports.append(ast.unparse(clone))
         return "\n".join(imports) + "\n\n\n" + "\n\n\n".join(bodies)
-
-
-def hidden_tests(name: str, source: Source) -> list[str]:
-    """The source of each hidden test of question ``name``: functions hidden_<name>_*."""
-    prefix = f"hidden_{name}_"
-    found = [source.segment(node) for key, node in source.objects.items()
-             if key.startswith(prefix) and isinstance(node, ast.FunctionDef)]
-    return [textwrap.dedent(text) for text in found]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -337,15 +412,16 @@ def published_notebook_url(chapter: str) -> str:
 
 
 def student_branch() -> str:
-    """The branch named in book/student_config.py (which imports its neighbours in book/)."""
-    sys.path.insert(0, str(ROOT / "book"))
-    try:
-        spec = importlib.util.spec_from_file_location("student_config", ROOT / "book" / "student_config.py")
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    finally:
-        sys.path.remove(str(ROOT / "book"))
-    return module.STUDENT_BRANCH
+    """The branch named by book/student_config.py's ``STUDENT_BRANCH``.
+
+    Read from the file's syntax tree rather than imported: the module imports its neighbours in
+    book/, which are not on this script's path.
+    """
+    tree = ast.parse((ROOT / "book" / "student_config.py").read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "STUDENT_BRANCH" for t in node.targets):
+            return ast.literal_eval(node.value)
+    raise LookupError("book/student_config.py no longer defines STUDENT_BRANCH")
 
 
 def grader_cell(chapter: str) -> str:
@@ -386,47 +462,18 @@ def chapter_title(nb) -> str:
 
 
 def master_notebook(chapter: str, requirements: str) -> tuple[nbformat.NotebookNode, list[Question]]:
-    from bahdanau.exercises import EXERCISES
-
+    """The chapter as Otter's master notebook, and its questions (autograded, then open, per exercise)."""
     nb = nbformat.read(ROOT / "notebooks" / f"{chapter}.ipynb", as_version=4)
     bib = read_bib()
-    points = points_table()
-    open_questions = rubrics()
-    solutions = Source.read(GRADING / "solutions.py")
-    hidden = Source.read(HIDDEN_TESTS)
-    registry = {exercise.label: exercise for exercise in EXERCISES if exercise.chapter == chapter}
+    followed_by = open_questions()
+    code = GradingCode.read()
+    # The notebook names its exercises by label (JSON cannot import the records).
+    records = {exercise.label: exercise for exercise in EXERCISES if exercise.chapter == chapter}
     chapter_number = chapter.split("_")[0].lstrip("0")
 
     start = next(i for i, cell in enumerate(nb.cells)
                  if cell.cell_type == "markdown" and cell.source.startswith("## Exercises"))
-    cells = [raw("# ASSIGNMENT CONFIG\n" + yaml.safe_dump({
-        "name": chapter,
-        "requirements": requirements,
-        "overwrite_requirements": True,
-        "python_version": "3.11",
-        "init_cell": False,  # ours follows the Colab set-up cell, which installs Otter there
-        "check_all_cell": True,
-        "export_cell": False,
-        "run_tests": False,  # tests/test_grading.py grades the instructor notebook instead
-        "tests": {"files": False, "ok_format": False},
-        "plugins": [{"bahdanau.exercises.guard.Guard": {}}],
-        # Otter adds the plugins above to the autograder's configuration.
-        "generate": {"pdf": False, "show_hidden": False, "show_stdout": False},
-    }, sort_keys=False))]
-    for cell in nb.cells[:start]:
-        cell = copy.deepcopy(cell)
-        if cell.cell_type == "code" and 'if "google.colab" in sys.modules' in cell.source:
-            cell.source = setup_cell_for_students(cell.source)
-            cell.metadata.pop("tags", None)
-            cells.append(cell)
-            cells.append(nbformat.v4.new_code_cell(grader_cell(chapter)))
-            continue
-        if cell.cell_type == "code":
-            cell.pop("outputs", None)
-            cell.outputs = []
-            cell.execution_count = None
-        cells.append(cell)
-
+    cells = [assignment_config_cell(chapter, requirements), *chapter_cells(chapter, nb.cells[:start])]
     questions: list[Question] = []
     cells.append(nbformat.v4.new_markdown_cell(
         "## Exercises\n\n"
@@ -448,10 +495,11 @@ def master_notebook(chapter: str, requirements: str) -> tuple[nbformat.NotebookN
             continue
         _, title, options, text = parsed
         label = options["label"]
-        exercise = registry[label]
+        if label not in records:
+            raise SystemExit(f"{chapter}: the exercise {label} has no record in bahdanau.exercises.EXERCISES "
+                             f"for this chapter (its records: {sorted(records)})")
+        exercise = records.pop(label)
         number += 1
-        name = question_name(label)
-        variables = answer_variables(label, exercise.checkers)
         answer_cells = []
         i += 1
         while i < len(body) and body[i].cell_type == "code":
@@ -461,68 +509,139 @@ def master_notebook(chapter: str, requirements: str) -> tuple[nbformat.NotebookN
         if not solution or solution[0] != "solution" or solution[1] != label:
             raise SystemExit(f"{chapter}: exercise {label} is not followed by its answer cells and solution")
         i += 1
-        if len(answer_cells) != len(exercise.checkers):
-            raise SystemExit(f"{chapter}: {label} has {len(answer_cells)} answer cells for "
-                             f"{len(exercise.checkers)} checkers")
-        question = Question(name, label, exercise.title, points[exercise.title], manual=False)
+        heading = f"Exercise {chapter_number}.{number}"
+        question = Question(exercise.name, label, exercise.title, exercise.points, manual=False)
         questions.append(question)
-        cells.append(raw(yaml.safe_dump({"name": name, "points": question.points, "all_or_nothing": True},
-                                        sort_keys=False).join(["# BEGIN QUESTION\n", ""])))
-        cells.append(nbformat.v4.new_markdown_cell(
-            f"### Exercise {chapter_number}.{number}: {title} ({question.points} points)\n\n"
-            + plain_markdown(text, bib)))
-        cells.append(raw("# BEGIN SOLUTION"))
-        for checker, variable, cell in zip(exercise.checkers, variables, answer_cells):
-            source = cell.source
-            if not ANSWER_LINE.search(source) or f"exercises.{checker}(answer)" not in source:
-                raise SystemExit(f"{chapter}: the answer cell of {label} has no 'answer = None' and {checker}")
-            obj, expression = SOLUTIONS[checker]
-            code = solutions.code_for(solutions.with_dependencies(obj))
-            # The reference code goes first in the cell, before the chapter's lines that use it.
-            solved = "\n".join([
-                "# BEGIN SOLUTION NO PROMPT", code, "# END SOLUTION", "",
-                ANSWER_LINE.sub(f"{variable} = {expression}  # SOLUTION", source, count=1)])
-            solved = re.sub(r"\banswer\b", variable, solved)
-            # The student's line is the chapter's own, comment included (restored after Otter).
-            student_line = ANSWER_LINE.search(source).group(0).replace("answer", variable, 1)
-            new = nbformat.v4.new_code_cell(solved)
-            new.metadata["bahdanau_student_line"] = student_line
-            cells.append(new)
-        cells.append(raw("# END SOLUTION"))
-        explanation = solution_prose(solution[3], bib)
-        cells.append(raw("# BEGIN SOLUTION"))
-        cells.append(nbformat.v4.new_markdown_cell("**Reference solution (instructors only).** " + explanation))
-        cells.append(raw("# END SOLUTION"))
-        cells.append(raw("# BEGIN TESTS"))
-        for index, checker in enumerate(exercise.checkers):
-            cells.append(nbformat.v4.new_code_cell(public_test(checker, variables, index)))
-        tests = hidden_tests(name, hidden)
-        if not tests:
-            raise SystemExit(f"book/grading/hidden_tests.py has no hidden_{name}_* test")
-        for test in tests:
-            cells.append(nbformat.v4.new_code_cell('""" # BEGIN TEST CONFIG\nhidden: true\n""" # END TEST CONFIG\n'
-                                                   + test))
-        cells.append(raw("# END TESTS"))
-        cells.append(raw("# END QUESTION"))
-        for entry in open_questions.get(label, []):
+        cells += autograded_cells(exercise, f"### {heading}: {title} ({question.points} points)\n\n"
+                                  + plain_markdown(text, bib), answer_cells, solution_prose(solution[3], bib), code)
+        for entry in followed_by.get(exercise, []):
             manual = Question(entry["name"], label, exercise.title, int(entry["points"]), manual=True,
                               prompt=entry["prompt"])
             questions.append(manual)
-            cells.append(raw(yaml.safe_dump({"name": manual.name, "manual": True, "points": manual.points},
-                                            sort_keys=False).join(["# BEGIN QUESTION\n", ""])))
-            cells.append(nbformat.v4.new_markdown_cell(
-                f"**Exercise {chapter_number}.{number}, open question** ({manual.points} points, graded by "
-                f"hand): {entry['prompt']}"))
-            criteria = "\n".join(f"- **{c['points']} point{'s' if c['points'] != 1 else ''}**: {c['criterion']}"
-                                 for c in entry["rubric"])
-            cells.append(raw("# BEGIN SOLUTION"))
-            cells.append(nbformat.v4.new_markdown_cell(
-                f"**Rubric ({manual.points} points, instructors only).**\n\n{criteria}\n\n"
-                f"**Model answer.** {entry['model_answer']}"))
-            cells.append(raw("# END SOLUTION"))
-            cells.append(raw("# END QUESTION"))
+            cells += open_question_cells(manual, heading, entry)
+    if records:
+        raise SystemExit(f"{chapter}: bahdanau.exercises.EXERCISES lists {sorted(records)}, which the notebook has "
+                         "no {exercise} block labelled")
     master = nbformat.v4.new_notebook(cells=cells, metadata=copy.deepcopy(nb.metadata))
     return master, questions
+
+
+def assignment_config_cell(chapter: str, requirements: str):
+    """Otter Assign's configuration of the chapter's assignment."""
+    return raw("# ASSIGNMENT CONFIG\n" + yaml.safe_dump({
+        "name": chapter,
+        "requirements": requirements,
+        "overwrite_requirements": True,
+        "python_version": "3.11",
+        "init_cell": False,  # ours follows the Colab set-up cell, which installs Otter there
+        "check_all_cell": True,
+        "export_cell": False,
+        "run_tests": False,  # tests/test_grading.py grades the instructor notebook instead
+        "tests": {"files": False, "ok_format": False},
+        "plugins": [{"bahdanau.exercises.guard.Guard": {}}],
+        # Otter adds the plugins above to the autograder's configuration.
+        "generate": {"pdf": False, "show_hidden": False, "show_stdout": False},
+    }, sort_keys=False))
+
+
+def chapter_cells(chapter: str, cells: list) -> list:
+    """The chapter before its exercises: outputs cleared, the set-up cell followed by Otter's grader."""
+    kept = []
+    for cell in cells:
+        cell = copy.deepcopy(cell)
+        if cell.cell_type == "code" and 'if "google.colab" in sys.modules' in cell.source:
+            cell.source = setup_cell_for_students(cell.source)
+            cell.metadata.pop("tags", None)
+            kept.append(cell)
+            kept.append(nbformat.v4.new_code_cell(grader_cell(chapter)))
+            continue
+        if cell.cell_type == "code":
+            cell.pop("outputs", None)
+            cell.outputs = []
+            cell.execution_count = None
+        kept.append(cell)
+    return kept
+
+
+@dataclass
+class GradingCode:
+    """The text of solutions.py and hidden_tests.py, from which the cells are copied."""
+
+    solutions: Source
+    hidden_tests: Source
+
+    @classmethod
+    def read(cls) -> GradingCode:
+        return cls(Source.read(Path(solutions.__file__)), Source.read(Path(hidden_tests.__file__)))
+
+    def solution(self, answer: Answer) -> str:
+        """The source of the answer's reference and of the objects it uses, with their imports."""
+        return self.solutions.code_for(self.solutions.with_dependencies(reference(answer).name))
+
+    def hidden_test(self, test: Callable) -> str:
+        """One hidden test's source, as written (it is self-contained)."""
+        return textwrap.dedent(self.hidden_tests.segment(self.hidden_tests.objects[test.__name__]))
+
+
+def autograded_cells(exercise: Exercise, prompt: str, answer_cells: list, explanation: str,
+                     code: GradingCode) -> list:
+    """One exercise as an Otter question: its prompt, solved answer cells, explanation and tests."""
+    cells = [raw(yaml.safe_dump({"name": exercise.name, "points": exercise.points, "all_or_nothing": True},
+                                sort_keys=False).join(["# BEGIN QUESTION\n", ""])),
+             nbformat.v4.new_markdown_cell(prompt)]
+    if len(answer_cells) != len(exercise.answers):
+        raise SystemExit(f"{exercise.chapter}: {exercise.label} has {len(answer_cells)} answer cells for "
+                         f"{len(exercise.answers)} checkers")
+    cells.append(raw("# BEGIN SOLUTION"))
+    cells += [solved_answer_cell(exercise, answer, cell, code) for answer, cell in zip(exercise.answers, answer_cells)]
+    cells.append(raw("# END SOLUTION"))
+    cells.append(raw("# BEGIN SOLUTION"))
+    cells.append(nbformat.v4.new_markdown_cell("**Reference solution (instructors only).** " + explanation))
+    cells.append(raw("# END SOLUTION"))
+    cells.append(raw("# BEGIN TESTS"))
+    for index, answer in enumerate(exercise.answers):
+        cells.append(nbformat.v4.new_code_cell(public_test(answer.checker, exercise.variables, index)))
+    for test in hidden_tests_of(exercise):
+        cells.append(nbformat.v4.new_code_cell('""" # BEGIN TEST CONFIG\nhidden: true\n""" # END TEST CONFIG\n'
+                                               + code.hidden_test(test)))
+    cells.append(raw("# END TESTS"))
+    cells.append(raw("# END QUESTION"))
+    return cells
+
+
+def solved_answer_cell(exercise: Exercise, answer: Answer, cell, code: GradingCode):
+    """The chapter's answer cell with the reference solution, in the answer's own variable."""
+    source, variable = cell.source, exercise.variable(answer)
+    if not ANSWER_LINE.search(source) or f"exercises.{answer.checker}(answer)" not in source:
+        raise SystemExit(f"{exercise.chapter}: the answer cell of {exercise.label} has no 'answer = None' and "
+                         f"{answer.checker}")
+    # The reference code goes first in the cell, before the chapter's lines that use it.
+    solved = "\n".join([
+        "# BEGIN SOLUTION NO PROMPT", code.solution(answer), "# END SOLUTION", "",
+        ANSWER_LINE.sub(f"{variable} = {reference(answer).expression}  # SOLUTION", source, count=1)])
+    solved = re.sub(r"\banswer\b", variable, solved)
+    # The student's line is the chapter's own, comment included (restored after Otter).
+    student_line = ANSWER_LINE.search(source).group(0).replace("answer", variable, 1)
+    new = nbformat.v4.new_code_cell(solved)
+    new.metadata["bahdanau_student_line"] = student_line
+    return new
+
+
+def open_question_cells(question: Question, heading: str, entry: dict) -> list:
+    """An open question of rubrics.yml as a manually graded question; the rubric for instructors only."""
+    criteria = "\n".join(f"- **{c['points']} point{'s' if c['points'] != 1 else ''}**: {c['criterion']}"
+                         for c in entry["rubric"])
+    return [
+        raw(yaml.safe_dump({"name": question.name, "manual": True, "points": question.points},
+                           sort_keys=False).join(["# BEGIN QUESTION\n", ""])),
+        nbformat.v4.new_markdown_cell(f"**{heading}, open question** ({question.points} points, graded by "
+                                      f"hand): {entry['prompt']}"),
+        raw("# BEGIN SOLUTION"),
+        nbformat.v4.new_markdown_cell(f"**Rubric ({question.points} points, instructors only).**\n\n{criteria}\n\n"
+                                      f"**Model answer.** {entry['model_answer']}"),
+        raw("# END SOLUTION"),
+        raw("# END QUESTION"),
+    ]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -618,6 +737,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("out", type=Path, help="output folder, e.g. _build/assignments")
     parser.add_argument("--chapters", nargs="+", default=list(CHAPTERS), choices=CHAPTERS)
     args = parser.parse_args(argv)
+    problems = record_problems()
+    if problems:
+        raise SystemExit("the exercises' records and book/grading do not fit together:\n- " + "\n- ".join(problems))
     args.out.mkdir(parents=True, exist_ok=True)
     entries = []
     for chapter in args.chapters:

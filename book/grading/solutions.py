@@ -1,13 +1,16 @@
 """Reference solutions of the exercises, one per checker.
 
-The book's solution dropdowns show these with ``literalinclude``, and
-``tests/test_exercises.py`` runs each through its checker, so a published
-solution can never stop passing. Read them after trying; the checkers accept
-any correct answer, not only these.
+The book's solution dropdowns show these with ``literalinclude``;
+``make_assignments.REFERENCES`` ties each one (the object, listed in
+``__all__``) to the checker it answers, and ``tests/test_exercises.py`` runs
+each through that checker, so a published solution can never stop passing.
+Read them after trying; the checkers accept any correct answer, not only
+these.
 
 They live outside the package, so the wheel every student installs holds no
-solution; the checkers work their answers out on their own. Load this file
-by its path, e.g. with importlib.util.spec_from_file_location.
+solution; the checkers work their answers out on their own. Import this file
+from its folder (``import solutions`` with book/grading on the path, as
+pytest's pythonpath has it), or load it by its path.
 
 Shapes: B batch, Q queries, K keys, S source length, T target length,
 E embedding size, H hidden size, V vocabulary size, L layers.
@@ -33,6 +36,7 @@ from bahdanau.exercises.problems import (
     READING,
     WEIGHT_BY_HAND,
 )
+from bahdanau.interfaces import DecoderStep
 from bahdanau.metrics import bleu
 from bahdanau.models import (
     ModelConfig,
@@ -281,7 +285,8 @@ class LSTMAttentionDecoder(nn.Module):
     :class:`~bahdanau.interfaces.AttentionDecoder` protocol):
     ``init_state((enc_outputs, hidden_state), enc_valid_lens)`` then
     ``forward(X, state)`` with X (B, T) returns logits (B, T, V) and the new
-    state, and sets ``attention_weights`` (B, T, S).
+    state, and sets ``attention_weights`` (B, T, S). ``step(y_prev, state)``
+    is one step, which translate and beam search call.
     """
 
     def __init__(
@@ -341,6 +346,16 @@ class LSTMAttentionDecoder(nn.Module):
             enc_outputs, hidden_state, cell_state, enc_valid_lens
         )
         return logits, new_state
+
+    def step(self, y_prev: Tensor, state: LSTMState) -> DecoderStep:
+        """One step from the previous tokens y_prev (B,).
+
+        ``forward`` on a column of one token: logits (B, V), the new
+        state and the step's weights (B, S).
+        """
+        logits, state = self(y_prev.unsqueeze(1), state)  # (B, 1, V)
+        weights = self.attention_weights[:, 0]  # (B, S)
+        return DecoderStep(logits[:, 0], state, weights=weights)
 
 
 # ----------------------------------------------------------------------------

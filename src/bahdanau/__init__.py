@@ -1,6 +1,9 @@
 """bahdanau: sequence-to-sequence translation with additive (Bahdanau) attention.
 
-The package behind the tutorial book. One module per concept:
+The package behind the tutorial book, in three layers; imports go only downwards
+(tests/test_imports.py checks it):
+
+1. **The model core**, the modules at the top (one per concept, what a learner reads):
 
 - ``data``: the fra-eng corpus (download, preprocessing, vocabularies, splits, batches)
 - ``interfaces``: the declared contracts (``typing.Protocol``): encoder, decoder, state,
@@ -12,9 +15,13 @@ The package behind the tutorial book. One module per concept:
 - ``decoding``: greedy and beam search, ``translate``
 - ``alignment``: forced alignment (``Translator.align``) and its scores against gold links
 - ``metrics``: d2l's per-sentence BLEU and sacreBLEU's corpus BLEU
-- ``plotting``: attention heatmaps, loss curves, BLEU by sentence length
-- ``pretrained``: the shipped models, ``load_pretrained("attention")``
-- ``train``, ``evaluate``, ``bench``: the command-line programs (``python -m bahdanau.train`` ...)
+- ``pretrained``: the registry of shipped models and ``load_pretrained(name)``
+
+2. **The book's helpers**, which use the core: ``bahdanau.chapters`` (``plotting``: heatmaps
+   and curves; ``diagrams``; ``interactive``: the notebook widgets; ``probing``: chapter 1's
+   experiment) and ``bahdanau.exercises`` (the exercises' checkers).
+3. **The programs**, ``bahdanau.cli``: ``train``, ``evaluate``, ``bench`` and ``export_web``
+   (``python -m bahdanau.cli.train --preset rnnsearch`` ...).
 
 Shapes are batch-first everywhere. Letters: B batch, S source length, T target length,
 E embedding size, H hidden size, V vocabulary size, L layers.
@@ -24,7 +31,7 @@ from .attention import AdditiveAttention, masked_softmax
 from .data import DataConfig, Vocab, load_corpus, tokenize
 from .decoding import Translation, beam_search, greedy_decode, translate
 from .download import fra_eng_path
-from .interfaces import AttentionDecoder, Decoder, DecoderState, Encoder, ScoredAttentionDecoder, Seq2Seq
+from .interfaces import AttentionDecoder, Decoder, DecoderState, DecoderStep, Encoder, Seq2Seq
 from .metrics import bleu, bleu_by_length, corpus_bleu
 from .models import (
     EncoderDecoder,
@@ -34,7 +41,6 @@ from .models import (
     Seq2SeqEncoder,
     make_model,
 )
-from .plotting import plot_attention, plot_bleu_by_length, plot_history
 from .pretrained import Translator, load_pretrained
 from .training import fit, load_checkpoint, save_checkpoint, sequence_loss
 
@@ -52,7 +58,7 @@ __all__ = [
     "Decoder",
     "DecoderState",
     "AttentionDecoder",
-    "ScoredAttentionDecoder",
+    "DecoderStep",
     "Seq2Seq",
     "Seq2SeqEncoder",
     "Seq2SeqDecoder",
@@ -71,9 +77,6 @@ __all__ = [
     "bleu",
     "corpus_bleu",
     "bleu_by_length",
-    "plot_attention",
-    "plot_history",
-    "plot_bleu_by_length",
     "load_pretrained",
     "Translator",
 ]

@@ -29,9 +29,9 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from .data import EOS, Vocab, encode_sources, tokenize
-from .decoding import unknown_words
-from .interfaces import AttentionDecoder, Seq2Seq
+from .data import EOS, Vocab, encode_sources, sentence_words
+from .decoding import decoder_step, start_state, unknown_words
+from .interfaces import Seq2Seq
 from .runtime import inference_mode, model_device
 
 __all__ = [
@@ -68,38 +68,33 @@ class Alignment:
                 f"weights {tuple(self.weights.shape)})")
 
 
-def _words(text: str, which: str) -> list[str]:
-    """``text`` tokenized like :func:`~bahdanau.decoding.translate` does; clear errors otherwise."""
-    if not isinstance(text, str):
-        raise TypeError(f"the {which} sentence is a {type(text).__name__}, not a string: {text!r}")
-    words = tokenize(" ".join(text.split()))
-    if not words:
-        raise ValueError(f"the {which} sentence is empty or only whitespace: {text!r}")
-    return words
-
-
 def forced_alignment(model: Seq2Seq, english: str, french: str, src_vocab: Vocab,
                      tgt_vocab: Vocab) -> Alignment:
     """Teacher-force ``french`` through ``model`` and keep the attention weights.
 
     The decoder reads ``<bos>`` + the French words and predicts the French words + ``<eos>``,
-    as in training; ``model.decoder.attention_weights`` (any
-    :class:`~bahdanau.interfaces.AttentionDecoder`) then holds one row per predicted token.
+    as in training, one :meth:`~bahdanau.interfaces.Decoder.step` at a time; each step's
+    returned weights are one row.
 
     Raises:
         TypeError: a sentence is not a string.
         ValueError: a sentence is empty, or the model's decoder has no attention.
     """
-    src_words, tgt_words = _words(english, "English"), _words(french, "French")
-    if not isinstance(model.decoder, AttentionDecoder):
-        raise ValueError("forced alignment needs a decoder with attention (an attention_weights attribute)")
+    src_words = sentence_words(english, "the English sentence")
+    tgt_words = sentence_words(french, "the French sentence")
     device = model_device(model)
     src, src_valid_len = encode_sources([src_words], src_vocab)  # (1, S), (1,)
-    tgt_in = torch.tensor([[tgt_vocab.bos, *tgt_vocab.encode(tgt_words)]], device=device)  # (1, T)
+    tgt_in = torch.tensor([tgt_vocab.bos, *tgt_vocab.encode(tgt_words)], device=device)  # (T,)
+    rows = []
     with inference_mode(model):
-        model(src.to(device), tgt_in, src_valid_len.to(device))
-        weights = model.decoder.attention_weights[0].cpu()  # (T, S)
-    return Alignment(weights, [*src_words, EOS], [*tgt_words, EOS],
+        state = start_state(model, src.to(device), src_valid_len.to(device))
+        for y_prev in tgt_in.split(1):  # T steps of (1,): the reference, not the model's guess
+            step = decoder_step(model.decoder, y_prev, state)
+            if step.weights is None:
+                raise ValueError("forced alignment needs a decoder with attention (its steps return weights)")
+            rows.append(step.weights[0].cpu())  # (S,)
+            state = step.state
+    return Alignment(torch.stack(rows), [*src_words, EOS], [*tgt_words, EOS],
                      unknown_words(src_words, src_vocab), unknown_words(tgt_words, tgt_vocab))
 
 

@@ -37,7 +37,7 @@ import json
 import os
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from functools import partial
 from pathlib import Path
 from typing import NamedTuple
@@ -46,13 +46,7 @@ import torch
 from torch import Tensor
 from torch.utils.data import DataLoader, Dataset
 
-from .download import (
-    # What load_corpus raises when it cannot find or download the corpus; importable from
-    # here until tests/conftest.py imports it from .download.
-    DownloadError,  # noqa: F401
-    corpus_sha256,
-    fra_eng_path,
-)
+from .download import corpus_sha256, fra_eng_path
 
 __all__ = [
     "PAD",
@@ -67,10 +61,15 @@ __all__ = [
     "NUM_SPECIALS",
     "preprocess",
     "tokenize",
+    "EMPTY_INPUT_MESSAGE",
+    "INPUT_NAME",
+    "sentence_words",
     "read_pairs",
     "Vocab",
     "Splits",
     "split_by_source",
+    "LONG_FROM",
+    "held_out_pairs",
     "filter_by_length",
     "references_by_source",
     "normalised_english",
@@ -129,6 +128,28 @@ def tokenize(sentence: str) -> list[str]:
     return [token for token in tokens if token] if "" in tokens else tokens
 
 
+# What typed input that holds no word is told (translate, forced alignment, the widgets; the
+# browser port reads it from the registry that bahdanau.cli.export_web writes).
+EMPTY_INPUT_MESSAGE = "{where} is empty or only whitespace: {text!r}"
+# How a message names the one sentence a user typed.
+INPUT_NAME = "the sentence"
+
+
+def sentence_words(text: str, where: str = INPUT_NAME) -> list[str]:
+    """The words a model reads from typed text: the one normalisation of user input.
+
+    Any run of whitespace (tabs, line breaks) separates words, then :func:`tokenize`.
+    ``where`` names the input in the errors: a ``TypeError`` for a non-string, a
+    ``ValueError`` (:data:`EMPTY_INPUT_MESSAGE`) when no word is left.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"{where} is a {type(text).__name__}, not a string: {text!r}")
+    words = tokenize(" ".join(text.split()))
+    if not words:
+        raise ValueError(EMPTY_INPUT_MESSAGE.format(where=where, text=text))
+    return words
+
+
 def read_pairs(path: str | os.PathLike[str], max_pairs: int | None = None) -> list[Pair]:
     """Tokenized ``(english, french)`` pairs from a tab-separated file, in file order.
 
@@ -159,6 +180,11 @@ class Splits(NamedTuple):
     test: list[Pair]
 
 
+# split_by_source's long_test_fraction applies to English sentences of more tokens than this:
+# the length every "-10" model was trained on.
+LONG_FROM = 10
+
+
 def _unit_hash(src: Sequence[str], seed: int) -> float:
     """A number in [0, 1) that depends only on the sentence and the seed (not on other pairs)."""
     digest = hashlib.sha1(f"{seed}\t{' '.join(src)}".encode()).digest()
@@ -170,6 +196,8 @@ def split_by_source(
     val_fraction: float = 0.05,
     test_fraction: float = 0.05,
     seed: int = 0,
+    *,
+    long_test_fraction: float | None = None,
 ) -> Splits:
     """Split pairs so that all pairs with the same English sentence land in the same split.
 
@@ -180,18 +208,29 @@ def split_by_source(
     → val, else train. The assignment of a sentence never depends on which other pairs were
     loaded, so reading more or fewer lines keeps a sentence in its split. Corpus order is kept
     within each split.
+
+    ``long_test_fraction``: English sentences of more than :data:`LONG_FROM` tokens are rare
+    in the corpus, so a test split of ``test_fraction`` holds too few of them to measure BLEU
+    by length. With this set, such a sentence goes to test when its hash is below
+    ``long_test_fraction`` (instead of ``test_fraction``), then to val for the next
+    ``val_fraction``. Shorter sentences are split exactly as without it, and as the hash is
+    the same, every long test sentence of the plain split stays a test sentence (when
+    ``long_test_fraction >= test_fraction``).
     """
-    if not (0 <= val_fraction and 0 <= test_fraction and val_fraction + test_fraction <= 1):
-        raise ValueError(f"bad fractions: val={val_fraction}, test={test_fraction}")
+    test_of_long = test_fraction if long_test_fraction is None else long_test_fraction
+    for test in (test_fraction, test_of_long):
+        if not (0 <= val_fraction and 0 <= test and val_fraction + test <= 1):
+            raise ValueError(f"bad fractions: val={val_fraction}, test={test}")
     splits = Splits([], [], [])
     split_of_source: dict[tuple[str, ...], list[Pair]] = {}
     for pair in pairs:
         source = tuple(pair[0])
         if source not in split_of_source:
             position = _unit_hash(source, seed)
-            if position < test_fraction:
+            test = test_of_long if len(source) > LONG_FROM else test_fraction
+            if position < test:
                 split_of_source[source] = splits.test
-            elif position < test_fraction + val_fraction:
+            elif position < test + val_fraction:
                 split_of_source[source] = splits.val
             else:
                 split_of_source[source] = splits.train
@@ -563,7 +602,7 @@ class DataConfig:
             splitting (``None``: keep all).
         min_freq: a token needs this many occurrences in the training split to enter a vocabulary.
         max_vocab: cap on each vocabulary's size, specials included (``None``: no cap).
-        val_fraction, test_fraction, split_seed: see :func:`split_by_source`.
+        val_fraction, test_fraction, split_seed, long_test_fraction: see :func:`split_by_source`.
         num_steps: d2l-style fixed batch length for ``S`` and ``T`` (``None``: pad per batch).
         d2l_subset: ``(num_train, num_val)``: instead of the hashed train/val splits, take the first
             ``num_train`` and the next ``num_val`` pairs whose English is not in the test split.
@@ -578,6 +617,7 @@ class DataConfig:
     split_seed: int = 0
     num_steps: int | None = None
     d2l_subset: tuple[int, int] | None = None
+    long_test_fraction: float | None = None
 
     def __post_init__(self) -> None:
         # Accept a list (e.g. read back from JSON) but store a tuple.
@@ -653,7 +693,8 @@ def load_corpus(
     config = replace(config) if config is not None else DataConfig()
     corpus_file = Path(path) if path is not None else fra_eng_path(data_dir)
     pairs = read_pairs(corpus_file, max_pairs=config.max_pairs)
-    splits = split_by_source(pairs, config.val_fraction, config.test_fraction, config.split_seed)
+    splits = split_by_source(pairs, config.val_fraction, config.test_fraction, config.split_seed,
+                             long_test_fraction=config.long_test_fraction)
     test = filter_by_length(splits.test, config.max_len)
     if config.d2l_subset is None:
         train = filter_by_length(splits.train, config.max_len)
@@ -668,3 +709,19 @@ def load_corpus(
     src_vocab = Vocab((src for src, _ in train), config.min_freq, config.max_vocab)
     tgt_vocab = Vocab((tgt for _, tgt in train), config.min_freq, config.max_vocab)
     return Corpus(train, val, test, src_vocab, tgt_vocab, config, corpus_sha256(corpus_file))
+
+
+def held_out_pairs(data_config: DataConfig | dict, data_dir: str | os.PathLike[str] | None = None,
+                   path: str | os.PathLike[str] | None = None) -> list[Pair]:
+    """The whole test split (all lengths) that a model trained with ``data_config`` never saw.
+
+    Only the split settings (``val_fraction``, ``test_fraction``, ``split_seed``) matter:
+    every preset that shares them is evaluated on the same sentences.
+    """
+    if isinstance(data_config, dict):
+        known = {f.name for f in fields(DataConfig)}
+        data_config = DataConfig(**{k: v for k, v in data_config.items() if k in known})
+    corpus_file = Path(path) if path is not None else fra_eng_path(data_dir)
+    splits = split_by_source(read_pairs(corpus_file), data_config.val_fraction, data_config.test_fraction,
+                             data_config.split_seed, long_test_fraction=data_config.long_test_fraction)
+    return splits.test

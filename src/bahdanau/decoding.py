@@ -35,28 +35,30 @@ import dataclasses
 import functools
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import torch
 from torch import Tensor
 
-from .data import EOS, UNK, Vocab, encode_sources, tokenize
-from .interfaces import AttentionDecoder, Decoder, DecoderState, Seq2Seq
+from .data import EOS, INPUT_NAME, UNK, Vocab, encode_sources, sentence_words
+from .interfaces import Decoder, DecoderState, DecoderStep, Seq2Seq
 from .runtime import inference_mode, model_device
 
 __all__ = [
     "Hypothesis",
     "Translation",
     "start_state",
-    "step_attention",
+    "decoder_step",
+    "StepCallback",
     "greedy_decode",
     "beam_search",
     "LENGTH_PENALTIES",
     "length_penalty_factor",
     "default_max_len",
     "MAX_SRC_LEN",
+    "TRUNCATED_INPUT_MESSAGE",
     "unknown_words",
     "replace_unknowns",
     "translate",
@@ -79,6 +81,10 @@ class Hypothesis(NamedTuple):
     token_ids: list[int]
     attention: Tensor | None
     score: float
+
+
+# greedy_decode's on_step: called with each step's result and the tokens it chose (B,).
+StepCallback = Callable[[DecoderStep, Tensor], None]
 
 
 def _check_inputs(
@@ -108,15 +114,18 @@ def start_state(model: Seq2Seq, src: Tensor, src_valid_len: Tensor) -> DecoderSt
     return model.decoder.init_state(model.encoder(src, src_valid_len), src_valid_len)
 
 
-def step_attention(decoder: Decoder) -> Tensor | None:
-    """The weights of the decoder step just run, (B, S), or None for a decoder without attention.
+def decoder_step(decoder: Decoder, y_prev: Tensor, state: DecoderState) -> DecoderStep:
+    """One decoder step from the previous tokens y_prev (B,): ``decoder.step(y_prev, state)``.
 
-    Any decoder that keeps the :class:`~bahdanau.interfaces.AttentionDecoder` contract
-    (d2l's ``attention_weights`` property) has them, whatever its class.
+    Every decoding loop of the package goes through here, and reads the step's attention
+    weights from what it returns. A decoder written d2l's way, with ``forward`` only, is
+    called on a one-token target instead; it decodes, but shows no attention (its
+    ``attention_weights`` attribute is d2l's, and not read here).
     """
-    if not isinstance(decoder, AttentionDecoder) or decoder.attention_weights is None:
-        return None
-    return decoder.attention_weights[:, -1]  # (B, S)
+    if hasattr(decoder, "step"):
+        return decoder.step(y_prev, state)
+    logits, state = decoder(y_prev[:, None], state)  # (B, 1, V)
+    return DecoderStep(logits[:, -1], state)
 
 
 def greedy_decode(
@@ -127,6 +136,7 @@ def greedy_decode(
     bos_index: int,
     eos_index: int,
     max_len: int | Tensor,
+    on_step: StepCallback | None = None,
 ) -> list[Hypothesis]:
     """Decode a batch by always taking the most likely next token.
 
@@ -137,11 +147,14 @@ def greedy_decode(
 
     Args:
         model: an encoder–decoder keeping the :class:`~bahdanau.interfaces.Seq2Seq`
-            contract (``encoder``, ``decoder.init_state``, ``decoder(X, state)``).
+            contract (``encoder``, ``decoder.init_state``, ``decoder.step``).
         src: (B, S) source ids, right-padded; ``src_valid_len``: (B,) real lengths.
         bos_index, eos_index: ``<bos>`` and ``<eos>`` of the target vocabulary.
         max_len: most output tokens per row, ``<eos>`` included: an int, or a
             (B,) tensor with one limit per row.
+        on_step: called after every step with its
+            :class:`~bahdanau.interfaces.DecoderStep` and the tokens chosen (B,):
+            the step-through view keeps them.
 
     Returns:
         One :class:`Hypothesis` per row, in order, with ``score = log p(y | x)``.
@@ -153,29 +166,30 @@ def greedy_decode(
         if batch_size == 0:
             return []
         state = start_state(model, src, src_valid_len)
-        dec_input = torch.full((batch_size, 1), bos_index, dtype=torch.long, device=src.device)  # (B, 1)
+        y_prev = torch.full((batch_size,), bos_index, dtype=torch.long, device=src.device)  # (B,)
         done = torch.zeros(batch_size, dtype=torch.bool, device=src.device)
         scores = torch.zeros(batch_size, device=src.device)
         out_lens = torch.zeros(batch_size, dtype=torch.long, device=src.device)
         step_tokens: list[Tensor] = []
         step_weights: list[Tensor] = []
-        for step in range(int(limits.max())):
-            logits, state = model.decoder(dec_input, state)  # (B, 1, V)
-            log_probs = torch.log_softmax(logits[:, -1], dim=-1)  # (B, V)
+        for i in range(int(limits.max())):
+            step = decoder_step(model.decoder, y_prev, state)
+            log_probs = torch.log_softmax(step.logits, dim=-1)  # (B, V)
             next_tokens = log_probs.argmax(dim=-1)  # (B,)
+            if on_step is not None:
+                on_step(step, next_tokens)
             # A finished row's new token is thrown away: it must not change its score or length.
             still_running = ~done
             token_log_probs = log_probs.gather(1, next_tokens[:, None]).squeeze(1)  # (B,)
             scores += torch.where(still_running, token_log_probs, 0.0)
             out_lens += still_running
             step_tokens.append(next_tokens)
-            weights = step_attention(model.decoder)
-            if weights is not None:
-                step_weights.append(weights)
-            done |= (next_tokens == eos_index) | (step + 1 >= limits)
+            if step.weights is not None:
+                step_weights.append(step.weights)  # (B, S)
+            done |= (next_tokens == eos_index) | (i + 1 >= limits)
             if bool(done.all()):
                 break
-            dec_input = next_tokens[:, None]  # (B, 1)
+            state, y_prev = step.state, next_tokens
         tokens = torch.stack(step_tokens, dim=1)  # (B, T)
         attention = torch.stack(step_weights, dim=1) if step_weights else None  # (B, T, S)
         return _hypotheses(tokens, attention, out_lens, src_valid_len, scores)
@@ -185,12 +199,12 @@ def _hypotheses(
     tokens: Tensor, attention: Tensor | None, out_lens: Tensor, src_valid_len: Tensor, scores: Tensor
 ) -> list[Hypothesis]:
     """One Hypothesis per row: tokens (B, T) and attention (B, T, S) cut to each row's lengths."""
-    tokens, valid_lens, out_lens, scores = tokens.cpu(), src_valid_len.tolist(), out_lens.tolist(), scores.tolist()
+    tokens, src_lens, out_lens, scores = tokens.cpu(), src_valid_len.tolist(), out_lens.tolist(), scores.tolist()
     attention = attention.cpu() if attention is not None else None
     return [
         Hypothesis(
             tokens[row, : out_lens[row]].tolist(),
-            attention[row, : out_lens[row], : valid_lens[row]].clone() if attention is not None else None,
+            attention[row, : out_lens[row], : src_lens[row]].clone() if attention is not None else None,
             scores[row],
         )
         for row in range(len(out_lens))
@@ -357,7 +371,7 @@ class _BeamSearch:
 
     def __init__(self, model, src, src_valid_len, limits, k, eos_index, lp):
         self.model, self.k, self.eos, self.lp = model, k, eos_index, lp
-        self.limits, self.valid_lens = limits.tolist(), src_valid_len.tolist()
+        self.limits, self.src_lens = limits.tolist(), src_valid_len.tolist()
         self.beams = _first_beams(model, src, src_valid_len, k)
         batch_size = src.shape[0]
         self.finished: list[list[Hypothesis]] = [[] for _ in range(batch_size)]
@@ -365,19 +379,19 @@ class _BeamSearch:
 
     def run(self, bos_index: int) -> list[Hypothesis]:
         batch_size, k = self.beams.scores.shape
-        dec_input = torch.full((batch_size * k, 1), bos_index, dtype=torch.long, device=self.beams.scores.device)
-        for step in range(max(self.limits)):
-            logits, self.beams.state = self.model.decoder(dec_input, self.beams.state)  # (B*k, 1, V)
-            log_probs = torch.log_softmax(logits[:, -1], dim=-1)  # (B*k, V)
+        y_prev = torch.full((batch_size * k,), bos_index, dtype=torch.long, device=self.beams.scores.device)
+        for i in range(max(self.limits)):
+            step = decoder_step(self.model.decoder, y_prev, self.beams.state)
+            self.beams.state = step.state
+            log_probs = torch.log_softmax(step.logits, dim=-1)  # (B*k, V)
             candidates = self.beams.scores[..., None] + log_probs.view(batch_size, k, -1)  # (B, k, V)
             parent, token, score, finished_scores = _best_extensions(candidates, k, self.eos)
-            weights = step_attention(self.model.decoder)  # (B*k, S) or None
-            self._collect_finished(finished_scores, weights, length=step + 1)
-            self.beams = _advance(self.beams, parent, token, score, weights)
-            self._stop_sentences(length=step + 1)
+            self._collect_finished(finished_scores, step.weights, length=i + 1)  # weights (B*k, S) or None
+            self.beams = _advance(self.beams, parent, token, score, step.weights)
+            self._stop_sentences(length=i + 1)
             if all(answer is not None for answer in self.answer):
                 break
-            dec_input = token.view(-1, 1)  # (B*k, 1)
+            y_prev = token.view(-1)  # (B*k,)
         return self.answer  # type: ignore[return-value]
 
     def _collect_finished(self, finished_scores: Tensor, weights: Tensor | None, *, length: int) -> None:
@@ -387,7 +401,7 @@ class _BeamSearch:
                 continue  # this sentence has stopped; its rows run on unused
             score = float(finished_scores[sentence, slot]) / self.lp(length)
             hypothesis = _snapshot(self.beams, sentence * self.k + slot, self.eos, weights,
-                                   self.valid_lens[sentence], score)
+                                   self.src_lens[sentence], score)
             self.finished[sentence].append(hypothesis)
 
     def _stop_sentences(self, *, length: int) -> None:
@@ -405,7 +419,7 @@ class _BeamSearch:
             elif length >= self.limits[sentence]:
                 # Cut off: a finished hypothesis, however unlikely, beats one that never ended.
                 self.answer[sentence] = best or _snapshot(
-                    self.beams, sentence * self.k + live_slot, None, None, self.valid_lens[sentence],
+                    self.beams, sentence * self.k + live_slot, None, None, self.src_lens[sentence],
                     live_score / self.lp(length))
 
 
@@ -495,16 +509,11 @@ def _words_to_translate(sentences: str | Sequence[str], max_src_len: int) -> tup
         raise ValueError(f"max_src_len must be at least 1, got {max_src_len}")
     word_lists, truncated = [], []
     for position, sentence in enumerate(items):
-        where = "the sentence" if single else f"sentence {position} of the list"
-        if not isinstance(sentence, str):
-            raise TypeError(f"{where} is a {type(sentence).__name__}, not a string: {sentence!r}")
-        # tokenize splits on spaces only; typed text may also hold tabs or line breaks.
-        words = tokenize(" ".join(sentence.split()))
-        if not words:
-            raise ValueError(f"{where} is empty or only whitespace: {sentence!r}")
+        where = INPUT_NAME if single else f"sentence {position} of the list"
+        words = sentence_words(sentence, where)
         if len(words) > max_src_len:
             warnings.warn(
-                f"{where} has {len(words)} tokens; only the first {max_src_len} (max_src_len) are translated",
+                TRUNCATED_INPUT_MESSAGE.format(where=where, count=len(words), max_src_len=max_src_len),
                 UserWarning,
                 stacklevel=3,
             )
@@ -565,8 +574,11 @@ def replace_unknowns(translation: Translation) -> Translation:
     return dataclasses.replace(translation, tokens=tokens, copied=copied)
 
 
+# What translate warns when it cuts a long input (the browser port reads it from the registry).
+TRUNCATED_INPUT_MESSAGE = "{where} has {count} tokens; only the first {max_src_len} (max_src_len) are translated"
+
 # translate's default limit on the input: longer sentences are cut to their first words. The
-# browser port reads it from the exported model's config (bahdanau.export_web).
+# browser port reads it from the exported model's config (bahdanau.cli.export_web).
 MAX_SRC_LEN = 50
 
 
@@ -584,6 +596,7 @@ def translate(
     replace_unk: bool = False,
     batch_size: int = 128,
     device: torch.device | str | None = None,
+    on_step: StepCallback | None = None,
 ) -> Translation | list[Translation]:
     """Translate English text with a trained model.
 
@@ -594,7 +607,7 @@ def translate(
     decoded in batches of similar length; padding never changes a result, so a
     sentence gets the same translation alone or in any batch. Any model keeping the
     :class:`~bahdanau.interfaces.Seq2Seq` contract works; its attention is returned
-    when its decoder keeps the :class:`~bahdanau.interfaces.AttentionDecoder` one.
+    when its decoder's steps return weights (:class:`~bahdanau.interfaces.DecoderStep`).
 
     Args:
         sentences: one string (returns one :class:`Translation`) or a list of
@@ -611,6 +624,8 @@ def translate(
         batch_size: sentences decoded together (memory grows with it times ``beam_size``).
         device: where to run; ``None`` means where the model is. Otherwise the
             model is moved there.
+        on_step: greedy decoding only: called after every step (see
+            :func:`greedy_decode`); the step-through view keeps the steps.
 
     Raises:
         TypeError: ``sentences`` is not a string or a list of strings.
@@ -618,13 +633,12 @@ def translate(
             or ``replace_unk=True`` for a model without attention.
     """
     single, word_lists, truncated = _words_to_translate(sentences, max_src_len)
-    if replace_unk and not isinstance(model.decoder, AttentionDecoder):
-        raise ValueError("replace_unk needs a model with attention: it copies the source word that each "
-                         "<unk> step attended to most")
+    if on_step is not None and beam_size != 1:
+        raise ValueError("on_step watches greedy decoding: use it with beam_size=1")
     if device is not None:
         model.to(device)
     if beam_size == 1:
-        decode = greedy_decode
+        decode = functools.partial(greedy_decode, on_step=on_step)
     else:
         decode = functools.partial(beam_search, beam_size=beam_size, length_penalty=length_penalty, penalty=penalty)
     # Similar lengths in one batch waste less work on padding; results go back in input order.

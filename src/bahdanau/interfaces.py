@@ -8,37 +8,54 @@ inheriting from anything, so a decoder a learner writes in a notebook works with
 :func:`~bahdanau.decoding.translate` and the step-through view as soon as it keeps
 the contract below.
 
-- :class:`Encoder`: ``encoder(X, valid_lens) -> (enc_outputs, hidden_state)``.
-- :class:`Decoder`: ``init_state(enc_all_outputs, enc_valid_lens) -> state`` once per
-  source batch, then ``decoder(X, state) -> (logits, state)`` for one or more steps.
+- :class:`Encoder`: ``encoder(src, src_valid_len) -> (enc_outputs, hidden_state)``.
+- :class:`Decoder`: ``init_state(enc_all_outputs, src_valid_len) -> state`` once per
+  source batch, ``decoder.step(y_prev, state) -> DecoderStep`` for one step (what
+  decoding calls), and ``decoder(X, state) -> (logits, state)`` for the T steps of
+  teacher forcing (what training calls).
+- :class:`DecoderStep`: what one step returns: the logits, the new state and, for a
+  decoder with attention, the context, the weights, the scores and the query it used.
+  Decoding reads the weights from here, never from an attribute of the decoder.
 - :class:`DecoderState`: whatever the decoder carries between steps, as long as
   ``state.select(index)`` keeps (and reorders) batch rows, which beam search needs.
-- :class:`AttentionDecoder`: a decoder that also exposes ``attention_weights``
-  (B, T, S) after each ``forward``: d2l's property, which is how generic code reads
-  the weights of *any* attention decoder without knowing its class.
-- :class:`ScoredAttentionDecoder`: an attention decoder that also exposes the raw
-  scores ``e_ij`` and the queries ``s_{i-1}`` it used; the step-through view shows
-  them when they are there.
+- :class:`AttentionDecoder`: d2l's view, a decoder that also sets ``attention_weights``
+  (B, T, S) in ``forward``. d2l's own code reads it; this package never does.
 - :class:`Seq2Seq`: an encoder and a decoder, called ``model(src, tgt_in, src_valid_len)``.
 
 Shapes: B batch, S source length, T target steps in the call, V target vocabulary,
-H hidden size, L layers.
+H hidden size, H_enc annotation size, L layers.
 """
 
 from __future__ import annotations
 
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 from torch import Tensor
 
 __all__ = [
+    "DecoderStep",
     "DecoderState",
     "Encoder",
     "Decoder",
     "AttentionDecoder",
-    "ScoredAttentionDecoder",
     "Seq2Seq",
 ]
+
+
+class DecoderStep(NamedTuple):
+    """What one decoder step computes, returned rather than stored.
+
+    ``logits`` (B, V) score the next token y_i; ``state`` holds s_i for the
+    next step. A decoder without attention leaves ``weights``, ``scores``
+    and ``query`` None.
+    """
+
+    logits: Tensor  # (B, V)
+    state: DecoderState
+    context: Tensor | None = None  # (B, H_enc): c_i
+    weights: Tensor | None = None  # (B, S): alpha_ij, 0 on padding
+    scores: Tensor | None = None  # (B, S): e_ij, padding included
+    query: Tensor | None = None  # (B, H): s_{i-1}
 
 
 @runtime_checkable
@@ -58,29 +75,36 @@ class DecoderState(Protocol):
 
 @runtime_checkable
 class Encoder(Protocol):
-    """Reads the whole source once: ``encoder(X, valid_lens)``.
+    """Reads the whole source once: ``encoder(src, src_valid_len)``.
 
-    X (B, S) source ids, valid_lens (B,) or None. Returns ``(enc_outputs, hidden_state)``:
+    src (B, S) source ids, src_valid_len (B,) or None. Returns ``(enc_outputs, hidden_state)``:
     one annotation per source token (B, S, H_enc) and the final state (L, B, H).
     """
 
-    def __call__(self, X: Tensor, valid_lens: Tensor | None = None) -> tuple[Tensor, Tensor]: ...
+    def __call__(self, src: Tensor, src_valid_len: Tensor | None = None) -> tuple[Tensor, Tensor]: ...
 
 
 @runtime_checkable
 class Decoder(Protocol):
-    """Produces the target one or more steps at a time (d2l's ``Decoder``).
+    """Writes the target one step at a time, or T steps at once.
+
+    d2l's ``Decoder``, plus ``step``.
 
     ``init_state`` runs once per source batch: it turns the encoder's
     output into the decoder's starting state (the encoder does not know
-    which decoder will read it). ``decoder(X, state)`` with X (B, T)
-    target ids returns the logits (B, T, V) and the state after the last
-    of the T steps.
+    which decoder will read it). ``step(y_prev, state)`` with y_prev (B,)
+    the previous tokens runs one step and returns a :class:`DecoderStep`:
+    greedy decoding, beam search, forced alignment and the step-through view
+    call it. ``decoder(X, state)`` with X (B, T) target ids returns the
+    logits (B, T, V) and the state after the last of the T steps: training
+    calls it (teacher forcing).
     """
 
     def init_state(
-        self, enc_all_outputs: Any, enc_valid_lens: Tensor | None = None
+        self, enc_all_outputs: Any, src_valid_len: Tensor | None = None
     ) -> DecoderState: ...
+
+    def step(self, y_prev: Tensor, state: DecoderState) -> DecoderStep: ...
 
     def __call__(
         self, X: Tensor, state: DecoderState
@@ -89,27 +113,17 @@ class Decoder(Protocol):
 
 @runtime_checkable
 class AttentionDecoder(Decoder, Protocol):
-    """A decoder with attention: ``attention_weights`` after each call.
+    """d2l's view of an attention decoder: ``attention_weights``.
+
+    Set by each ``forward``.
 
     (B, T, S): row ``t`` of sentence ``b`` is the weights ``alpha_tj``
     used to produce target step ``t`` of that call; padded source
-    positions have weight 0.
+    positions have weight 0. Code written for d2l reads it; this package
+    reads the weights that :meth:`Decoder.step` returns instead.
     """
 
     attention_weights: Tensor | None
-
-
-@runtime_checkable
-class ScoredAttentionDecoder(AttentionDecoder, Protocol):
-    """An attention decoder that also keeps what it scored, for the step-through view.
-
-    After each call: ``attention_scores`` (B, T, S), the scores ``e_tj`` before the
-    softmax (padded positions included, as computed), and ``attention_queries``
-    (B, T, H), the query ``s_{t-1}`` of each step.
-    """
-
-    attention_scores: Tensor | None
-    attention_queries: Tensor | None
 
 
 @runtime_checkable
@@ -119,4 +133,4 @@ class Seq2Seq(Protocol):
     encoder: Encoder
     decoder: Decoder
 
-    def __call__(self, enc_X: Tensor, dec_X: Tensor, enc_valid_lens: Tensor | None = None) -> Tensor: ...
+    def __call__(self, src: Tensor, tgt_in: Tensor, src_valid_len: Tensor | None = None) -> Tensor: ...

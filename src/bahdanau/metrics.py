@@ -568,7 +568,7 @@ def interval_excludes_zero(interval: Mapping[str, float] | tuple[float, float]) 
 def bleu_by_length_with_intervals(
     rows: Sequence[Mapping[str, Any]], *, system: str = "system", baseline: str = "baseline"
 ) -> dict[str, list[dict[str, Any]]]:
-    """:func:`paired_bootstrap_by_length` rows as :func:`bahdanau.plotting.plot_bleu_by_length` input.
+    """:func:`paired_bootstrap_by_length` rows as :func:`bahdanau.chapters.plotting.plot_bleu_by_length` input.
 
     Returns ``{system: rows, baseline: rows}``, each row a :func:`bleu_by_length` row
     (``bucket``, ``min_len``, ``max_len``, ``count``, ``bleu``) plus ``bleu_low`` and

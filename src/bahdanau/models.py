@@ -7,7 +7,7 @@ times:
 1. the **encoder** reads the whole source sentence once and returns its
    outputs (one annotation ``h_j`` per source token) and its final hidden
    state;
-2. ``decoder.init_state(enc_all_outputs, enc_valid_lens)`` turns that into
+2. ``decoder.init_state(enc_all_outputs, src_valid_len)`` turns that into
    what the decoder must carry from step to step: its starting hidden state,
    and (for the attention decoder) the annotations to look at, their key
    projection and the source lengths that say which positions are padding;
@@ -26,7 +26,6 @@ E embedding size, H hidden size, V vocabulary size, L layers.
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict, dataclass
 from typing import NamedTuple
 
@@ -36,6 +35,7 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from .attention import AdditiveAttention
+from .interfaces import DecoderStep
 
 __all__ = [
     "Seq2SeqEncoder",
@@ -47,10 +47,12 @@ __all__ = [
     "ModelConfig",
     "make_model",
     "init_seq2seq",
-    "gru_update",
+    "DecoderStep",
+    "embedding_gates",
+    "gru_step",
+    "teacher_forced_steps",
     "maxout",
     "init_attention_as_paper",
-    "upgrade_state_dict",
 ]
 
 
@@ -76,37 +78,6 @@ def _between_layers(dropout: float, num_layers: int) -> float:
     (``nn.GRU`` warns if there are none.)
     """
     return dropout if num_layers > 1 else 0.0
-
-
-def gru_update(
-    input_gates: torch.Tensor,
-    hidden_gates: torch.Tensor,
-    hidden: torch.Tensor,
-) -> torch.Tensor:
-    """One step of ``nn.GRU``'s equations, from the gates' pre-activations.
-
-    input_gates ``W_ih x + b_ih`` and hidden_gates ``W_hh h + b_hh`` are
-    (B, 3H), gates in ``nn.GRU``'s order (r, z, n); hidden ``h`` is (B, H).
-    Returns ``h'`` (B, H), as the PyTorch documentation of ``nn.GRU`` writes
-    it::
-
-        r  = sigmoid(x_r + h_r)         z = sigmoid(x_z + h_z)
-        n  = tanh(x_n + r * h_n)
-        h' = (1 - z) * n + z * h
-
-    It takes the matmuls' results rather than the weights so that the
-    attention decoder can compute the embeddings' share of ``W_ih x`` for all
-    steps at once.
-    """
-    H = hidden.shape[-1]
-    # (B, 2H), (B, H)
-    input_rz, input_n = input_gates.split((2 * H, H), dim=-1)
-    hidden_rz, hidden_n = hidden_gates.split((2 * H, H), dim=-1)
-    # r, z: (B, H) each
-    reset, update = torch.sigmoid(input_rz + hidden_rz).chunk(2, dim=-1)
-    candidate = torch.tanh(input_n + reset * hidden_n)  # n
-    # (1 - z) * n + z * h: from n towards h by z
-    return torch.lerp(candidate, hidden, update)
 
 
 def maxout(pre_activations: torch.Tensor) -> torch.Tensor:
@@ -140,7 +111,7 @@ class Seq2SeqEncoder(nn.Module):
             ``s_0 = tanh(W_s <-h_1)`` per layer, as in the paper
             (appendix A.2.2).
 
-    ``forward(X, valid_lens)`` with X (B, S) returns
+    ``forward(src, src_valid_len)`` with src (B, S) returns
     ``(enc_outputs, hidden_state)``: enc_outputs (B, S, H) or (B, S, 2H) from
     the last layer, hidden_state (L, B, H).
     """
@@ -174,17 +145,17 @@ class Seq2SeqEncoder(nn.Module):
         self.apply(init_seq2seq)
 
     def forward(
-        self, X: torch.Tensor, valid_lens: torch.Tensor | None = None
+        self, src: torch.Tensor, src_valid_len: torch.Tensor | None = None
     ):
-        B, S = X.shape
-        embs = self.dropout(self.embedding(X))  # (B, S, E)
+        B, S = src.shape
+        embs = self.dropout(self.embedding(src))  # (B, S, E)
         # Packing wants the lengths on the CPU. A length of 0 is read as 1
         # (the state after the first token), as a sentence always holds at
         # least its <eos>.
-        if valid_lens is None:
-            valid_lens = torch.full((B,), S)
+        if src_valid_len is None:
+            src_valid_len = torch.full((B,), S)
         # (B,)
-        lengths = valid_lens.detach().to("cpu", torch.long).clamp(1, S)
+        lengths = src_valid_len.detach().to("cpu", torch.long).clamp(1, S)
         if bool((lengths == S).all()):
             # No padding at all: packing would only add its bookkeeping.
             # (B, S, H or 2H), (L * directions, B, H)
@@ -231,19 +202,19 @@ class AttentionState(NamedTuple):
 
     # (B, S, H_enc): the annotations h_j (keys and values)
     enc_outputs: torch.Tensor
-    # (B, S, H): W_k h_j, computed once per source batch
+    # (B, S, H): U_a h_j, computed once per source batch
     enc_keys: torch.Tensor
     hidden_state: torch.Tensor  # (L, B, H): s_{i-1}
-    enc_valid_lens: torch.Tensor | None  # (B,), or None: nothing is padded
+    src_valid_len: torch.Tensor | None  # (B,), or None: nothing is padded
 
     def select(self, index: torch.Tensor) -> AttentionState:
         """Keep (and reorder) batch entries ``index`` (for beam search)."""
-        valid_lens = self.enc_valid_lens
+        src_valid_len = self.src_valid_len
         return AttentionState(
             self.enc_outputs[index],
             self.enc_keys[index],
             self.hidden_state[:, index],
-            None if valid_lens is None else valid_lens[index],
+            None if src_valid_len is None else src_valid_len[index],
         )
 
 
@@ -257,10 +228,8 @@ class Seq2SeqDecoder(nn.Module):
     grow.
 
     ``forward(X, state)`` with X (B, T) returns logits (B, T, V) and the new
-    state. ``dropout`` applies to the target embeddings (and between stacked
-    GRU layers); ``enc_output_size`` is accepted so both decoders share one
-    constructor, and is unused here: the context is the encoder's final
-    state, of size H.
+    state; :meth:`step` runs one step. ``dropout`` applies to the target
+    embeddings (and between stacked GRU layers).
     """
 
     def __init__(
@@ -270,8 +239,6 @@ class Seq2SeqDecoder(nn.Module):
         num_hiddens: int,
         num_layers: int,
         dropout: float = 0.0,
-        *,
-        enc_output_size: int | None = None,
     ):
         super().__init__()
         self.embedding = nn.Embedding(vocab_size, embed_size)
@@ -284,7 +251,7 @@ class Seq2SeqDecoder(nn.Module):
         self.apply(init_seq2seq)
 
     def init_state(
-        self, enc_all_outputs, enc_valid_lens=None
+        self, enc_all_outputs, src_valid_len=None
     ) -> ContextState:
         """Start from the encoder's final state.
 
@@ -306,6 +273,16 @@ class Seq2SeqDecoder(nn.Module):
         logits = self.dense(outputs)  # (B, T, V)
         return logits, state._replace(hidden_state=hidden_state)
 
+    def step(self, y_prev: torch.Tensor, state: ContextState) -> DecoderStep:
+        """One step from the previous tokens y_prev (B,).
+
+        Returns logits (B, V) and the new state.
+        The context is the same fixed vector at every step, and there are
+        no attention weights.
+        """
+        logits, state = self(y_prev[:, None], state)  # (B, 1, V)
+        return DecoderStep(logits[:, 0], state, context=state.context)
+
 
 class Seq2SeqAttentionDecoder(nn.Module):
     """GRU decoder with additive attention (batch-first).
@@ -325,22 +302,20 @@ class Seq2SeqAttentionDecoder(nn.Module):
     ``s_{i-1}``, which would leave the GRU's update out of the word being
     chosen. The ``rnnsearch`` preset uses it.
 
-    ``forward(X, state)`` with X (B, T) returns logits (B, T, V) and the new
-    state, and sets ``attention_weights`` (B, T, S): one row of weights per
-    target step (also ``attention_scores`` and ``attention_queries``). The
-    loop's body is :meth:`step`. ``dropout`` applies to the target
-    embeddings, the attention weights and between stacked GRU layers;
-    ``enc_output_size`` is the size of the annotations (2H for a
-    bidirectional encoder). The maxout units get dropout too.
-    ``attention_dropout`` overrides ``dropout`` for the attention weights
-    (d2l drops them out; the paper does not, and ``rnnsearch`` sets 0).
+    :meth:`step` is one target step; it returns everything it computes (a
+    :class:`~bahdanau.interfaces.DecoderStep`: logits, state, context,
+    weights, scores and query), and decoding, beam search, forced alignment
+    and the step-through view read them from there. ``forward(X, state)``
+    with X (B, T) runs the T steps of teacher forcing and returns logits
+    (B, T, V) and the new state; it also sets d2l's ``attention_weights``
+    (B, T, S), a view for d2l's code that this package never reads.
 
-    ``self.rnn`` is an ``nn.GRU`` used as the holder of the GRU's parameters:
-    the steps apply its equations by hand (:func:`gru_update`), which lets
-    ``forward`` compute the embeddings' share of layer 0's input gates for all
-    T steps in one matmul. The result equals calling ``self.rnn`` once per
-    step, up to float rounding (tests/test_models.py checks outputs and
-    gradients), and checkpoints are the same either way.
+    ``dropout`` applies to the target embeddings, the attention weights and
+    between stacked GRU layers (and to the maxout units);
+    ``enc_output_size`` is the size of the annotations (2H for a
+    bidirectional encoder); ``attention_dropout`` overrides ``dropout`` for
+    the attention weights (d2l drops them out; the paper does not, and
+    ``rnnsearch`` sets 0).
     """
 
     def __init__(
@@ -362,8 +337,9 @@ class Seq2SeqAttentionDecoder(nn.Module):
             dropout if attention_dropout is None else attention_dropout,
         )
         self.embedding = nn.Embedding(vocab_size, embed_size)
+        # Reads [c_i ; E y_{i-1}] (the context first, as in d2l).
         self.rnn = nn.GRU(
-            embed_size + enc_output_size, num_hiddens, num_layers,
+            enc_output_size + embed_size, num_hiddens, num_layers,
             dropout=_between_layers(dropout, num_layers), batch_first=True,
         )
         self.deep_output = deep_output
@@ -375,103 +351,160 @@ class Seq2SeqAttentionDecoder(nn.Module):
         # W_o: from t_i (deep output) or from s_i (d2l's linear output)
         self.dense = nn.Linear(deep_output or num_hiddens, vocab_size)
         self.dropout = nn.Dropout(dropout)
-        # Set by forward (interfaces.ScoredAttentionDecoder): one row per
-        # target step of the last call.
-        self.attention_weights: torch.Tensor | None = None  # (B, T, S)
-        self.attention_scores: torch.Tensor | None = None  # (B, T, S)
-        self.attention_queries: torch.Tensor | None = None  # (B, T, H)
+        # d2l's view of the last forward's weights (B, T, S); see the class docstring.
+        self.attention_weights: torch.Tensor | None = None
         self.apply(init_seq2seq)
 
     def init_state(
-        self, enc_all_outputs, enc_valid_lens=None
+        self, enc_all_outputs, src_valid_len=None
     ) -> AttentionState:
         """Keep the annotations and project them once for the attention.
 
         The decoder starts from the encoder's final state.
         """
         enc_outputs, hidden_state = enc_all_outputs
-        if enc_valid_lens is None:
+        if src_valid_len is None:
             B, S = enc_outputs.shape[:2]
-            enc_valid_lens = torch.full((B,), S, device=enc_outputs.device)
-        # (B, S, H): once, not at every step
+            src_valid_len = torch.full((B,), S, device=enc_outputs.device)
+        # (B, S, H): U_a h_j, once, not at every step
         enc_keys = self.attention.project_keys(enc_outputs)
         return AttentionState(
-            enc_outputs, enc_keys, hidden_state, enc_valid_lens
+            enc_outputs, enc_keys, hidden_state, src_valid_len
         )
 
-    def forward(self, X: torch.Tensor, state: AttentionState):
-        embs = self.dropout(self.embedding(X))  # (B, T, E)
-        # Layer 0 reads [c_i ; y_{i-1}], so its input gates are
-        # W_c c_i + W_y y_{i-1} + b_ih. The y_{i-1} share does not wait for
-        # the attention: one matmul for all T steps instead of T small ones.
-        E = embs.shape[-1]
-        W_c, W_y = self.rnn.weight_ih_l0.split(
-            (self.rnn.input_size - E, E), dim=1
-        )  # (3H, H_enc), (3H, E)
-        emb_gates = F.linear(embs, W_y, self.rnn.bias_ih_l0)  # (B, T, 3H)
-        hidden = list(state.hidden_state.unbind(0))  # L states (B, H)
-        outputs, queries, scores, weights, contexts = [], [], [], [], []
-        for gates in emb_gates.unbind(dim=1):  # T steps of (B, 3H)
-            queries.append(hidden[-1])  # s_{i-1}
-            hidden, step_scores, step_weights, context = self.step(
-                gates, W_c, hidden, state
-            )
-            outputs.append(hidden[-1])  # s_i
-            scores.append(step_scores)
-            weights.append(step_weights)
-            contexts.append(context)
-        # d2l's attention_weights, and what the step-through view shows.
-        self.attention_weights = torch.cat(weights, dim=1)  # (B, T, S)
-        self.attention_scores = torch.cat(scores, dim=1)  # (B, T, S)
-        self.attention_queries = torch.stack(queries, dim=1)  # (B, T, H)
-        outputs = torch.stack(outputs, dim=1)  # (B, T, H): s_i
-        if self.deep_output:
-            # t~_i = U_o s_i + V_o E y_{i-1} + C_o c_i, for all T at once
-            pre_maxout = self.maxout_input(
-                torch.cat((outputs, embs, torch.cat(contexts, dim=1)), -1)
-            )  # (B, T, 2l)
-            outputs = self.dropout(maxout(pre_maxout))  # (B, T, l): t_i
-        logits = self.dense(outputs)  # (B, T, V)
-        return logits, state._replace(hidden_state=torch.stack(hidden))
+    def step(self, y_prev: torch.Tensor,
+             state: AttentionState) -> DecoderStep:
+        """One target step i, from the previous output token y_prev (B,).
 
-    def step(self, emb_gates, W_c, hidden, state):
-        """One target step: s_{i-1} -> e_ij -> alpha_ij -> c_i -> GRU -> s_i.
-
-        emb_gates (B, 3H): ``W_y y_{i-1} + b_ih``, computed for all steps at
-        once by :meth:`forward`; W_c (3H, H_enc): the columns of layer 0's
-        ``W_ih`` that read the context; hidden: each layer's state (B, H)
-        before the step, the last one being s_{i-1}. Returns each layer's
-        new state (the last one is s_i), the scores e_ij and the weights
-        alpha_ij, both (B, 1, S), and the context c_i (B, 1, H_enc).
+        s_{i-1} -> e_ij -> alpha_ij -> c_i -> s_i -> p(y_i). Returns a
+        :class:`~bahdanau.interfaces.DecoderStep`: logits (B, V), the state
+        holding s_i, context c_i (B, H_enc), weights alpha_ij and scores e_ij
+        (B, S), and the query s_{i-1} (B, H).
         """
-        query = hidden[-1].unsqueeze(1)  # (B, 1, H): s_{i-1}
-        # e_ij = v_a^T tanh(W_a s_{i-1} + U_a h_j) (eq. 6), U_a h_j cached
-        scores = self.attention.scores(query, state.enc_keys)  # (B, 1, S)
-        # alpha_ij: softmax over the real tokens; c_i = sum_j alpha_ij h_j
+        query = state.hidden_state[-1]  # (B, H): s_{i-1}, the last layer's
+        # e_ij = v_a^T tanh(W_a s_{i-1} + U_a h_j)  (eq. 6)
+        scores = self.attention.scores(query[:, None], state.enc_keys)
+        # alpha_ij = softmax over the real tokens j; c_i = sum_j alpha_ij h_j
         context, weights = self.attention.attend(
-            scores, state.enc_outputs, state.enc_valid_lens
+            scores, state.enc_outputs, state.src_valid_len
         )  # (B, 1, H_enc), (B, 1, S)
-        # The GRU, one layer after the other, with nn.GRU's own weights.
-        # Layer 0 reads [c_i ; y_{i-1}]: add c_i's share to y_{i-1}'s.
-        input_gates = emb_gates + context.squeeze(1) @ W_c.t()  # (B, 3H)
-        layers = self.rnn.all_weights  # each: W_ih, W_hh, b_ih, b_hh
-        new_hidden = []
-        for layer, (W_ih, W_hh, b_ih, b_hh) in enumerate(layers):
-            if layer > 0:  # the new state below, with dropout between layers
-                below = self.dropout(new_hidden[-1])
-                input_gates = F.linear(below, W_ih, b_ih)  # (B, 3H)
-            hidden_gates = F.linear(hidden[layer], W_hh, b_hh)  # (B, 3H)
-            new_state = gru_update(input_gates, hidden_gates, hidden[layer])
-            new_hidden.append(new_state)  # (B, H)
-        return new_hidden, scores, weights, context
+        emb = self.dropout(self.embedding(y_prev[:, None]))  # (B, 1, E)
+        # s_i = f(s_{i-1}, y_{i-1}, c_i)  (eq. 4's state; f is the GRU)
+        output, hidden_state = self.rnn(
+            torch.cat((context, emb), dim=-1), state.hidden_state
+        )  # (B, 1, H): s_i, and (L, B, H)
+        # p(y_i | y_1..y_{i-1}, x) = g(y_{i-1}, s_i, c_i)  (eq. 4)
+        logits = self.output_layer(output, emb, context)  # (B, 1, V)
+        return DecoderStep(
+            logits[:, 0], state._replace(hidden_state=hidden_state),
+            context=context[:, 0], weights=weights[:, 0],
+            scores=scores[:, 0], query=query,
+        )
+
+    def output_layer(self, s, emb, context) -> torch.Tensor:
+        """g: from s_i, E y_{i-1} and c_i to the logits (..., V).
+
+        d2l's linear layer reads s_i alone; the paper's deep output
+        (``deep_output`` > 0) reads all three through a maxout layer.
+        """
+        if not self.deep_output:
+            return self.dense(s)
+        # t~_i = U_o s_i + V_o E y_{i-1} + C_o c_i, then t_i = maxout(t~_i)
+        t = maxout(self.maxout_input(torch.cat((s, emb, context), -1)))
+        return self.dense(self.dropout(t))  # W_o t_i
+
+    def forward(self, X: torch.Tensor, state: AttentionState):
+        """Teacher forcing: the T steps of X (B, T).
+
+        Returns logits (B, T, V) and the last state. Equal to calling
+        :meth:`step` on each column of X in turn, faster: see
+        :func:`teacher_forced_steps`.
+        """
+        logits, state, weights = teacher_forced_steps(self, X, state)
+        self.attention_weights = weights  # (B, T, S): d2l's view
+        return logits, state
+
+
+def embedding_gates(rnn: nn.GRU, embs: torch.Tensor) -> torch.Tensor:
+    """The E y_{i-1} share of the GRU's layer-0 input gates, for all T steps at once.
+
+    embs (B, T, E) -> (B, T, 3H): ``W_y E y_{i-1} + b_ih``, where ``W_y`` is
+    the last E columns of ``rnn.weight_ih_l0`` (the GRU reads
+    ``[c_i ; E y_{i-1}]``). One matmul instead of T small ones: the
+    embeddings do not wait for the attention.
+    """
+    E = embs.shape[-1]
+    W_y = rnn.weight_ih_l0[:, rnn.input_size - E:]  # (3H, E)
+    return F.linear(embs, W_y, rnn.bias_ih_l0)
+
+
+def gru_step(rnn: nn.GRU, input_gates: torch.Tensor, hidden: torch.Tensor,
+             dropout: nn.Module) -> torch.Tensor:
+    """One step of ``rnn`` from layer 0's input gates (B, 3H) and the state.
+
+    hidden: (L, B, H).
+
+    PyTorch's GRU equations (its documentation of ``nn.GRU``), layer after
+    layer, with ``rnn``'s own weights; returns the new state (L, B, H).
+    """
+    new_states = []
+    for layer, (W_ih, W_hh, b_ih, b_hh) in enumerate(rnn.all_weights):
+        if layer > 0:  # the new state below, with dropout between layers
+            input_gates = F.linear(dropout(new_states[-1]), W_ih, b_ih)
+        h = hidden[layer]  # (B, H)
+        hidden_gates = F.linear(h, W_hh, b_hh)  # (B, 3H)
+        (i_rz, i_n), (h_rz, h_n) = (
+            g.split((2 * h.shape[-1], h.shape[-1]), dim=-1)
+            for g in (input_gates, hidden_gates)
+        )
+        r, z = torch.sigmoid(i_rz + h_rz).chunk(2, dim=-1)
+        n = torch.tanh(i_n + r * h_n)
+        new_states.append((1 - z) * n + z * h)  # h' (B, H)
+    return torch.stack(new_states)
+
+
+def teacher_forced_steps(decoder: Seq2SeqAttentionDecoder, X: torch.Tensor,
+                         state: AttentionState):
+    """The decoder's step for each column of X (B, T), faster.
+
+    The speed-up of training (``python -m bahdanau.cli.bench`` measures
+    it): the embeddings' share of the GRU's input, ``W_y E y_{i-1}``, is
+    computed for all T steps in one matmul (:func:`embedding_gates`), and
+    each step adds the context's share ``W_c c_i`` before applying the GRU
+    by hand (:func:`gru_step`). Everything else is the step's own code.
+    Returns logits (B, T, V), the last state and the weights (B, T, S).
+    tests/test_models.py checks that it equals the step, outputs and
+    gradients.
+    """
+    rnn = decoder.rnn
+    embs = decoder.dropout(decoder.embedding(X))  # (B, T, E)
+    emb_gates = embedding_gates(rnn, embs)  # (B, T, 3H)
+    H_enc = rnn.input_size - embs.shape[-1]
+    W_c = rnn.weight_ih_l0[:, :H_enc]  # (3H, H_enc)
+    hidden = state.hidden_state  # (L, B, H)
+    outputs, contexts, weights = [], [], []
+    for gates in emb_gates.unbind(dim=1):  # T steps of (B, 3H)
+        scores = decoder.attention.scores(hidden[-1][:, None], state.enc_keys)
+        context, step_weights = decoder.attention.attend(
+            scores, state.enc_outputs, state.src_valid_len
+        )  # (B, 1, H_enc), (B, 1, S)
+        hidden = gru_step(rnn, gates + context[:, 0] @ W_c.t(), hidden,
+                          decoder.dropout)  # (L, B, H)
+        outputs.append(hidden[-1])
+        contexts.append(context)
+        weights.append(step_weights)
+    s = torch.stack(outputs, dim=1)  # (B, T, H): s_i
+    logits = decoder.output_layer(s, embs, torch.cat(contexts, dim=1))
+    return (logits, state._replace(hidden_state=hidden),
+            torch.cat(weights, dim=1))
 
 
 class EncoderDecoder(nn.Module):
     """Encoder and decoder joined through ``init_state``.
 
-    As d2l's ``EncoderDecoder``. ``forward(enc_X, dec_X, enc_valid_lens)``
-    with enc_X (B, S) and dec_X (B, T) returns logits (B, T, V). Tokens of
-    enc_X beyond enc_valid_lens never change them.
+    As d2l's ``EncoderDecoder``. ``forward(src, tgt_in, src_valid_len)``
+    with src (B, S) and tgt_in (B, T) returns logits (B, T, V). Tokens of
+    src beyond src_valid_len never change them.
     """
 
     def __init__(self, encoder: nn.Module, decoder: nn.Module):
@@ -481,13 +514,13 @@ class EncoderDecoder(nn.Module):
 
     def forward(
         self,
-        enc_X: torch.Tensor,
-        dec_X: torch.Tensor,
-        enc_valid_lens: torch.Tensor | None = None,
+        src: torch.Tensor,
+        tgt_in: torch.Tensor,
+        src_valid_len: torch.Tensor | None = None,
     ):
-        enc_all_outputs = self.encoder(enc_X, enc_valid_lens)
-        state = self.decoder.init_state(enc_all_outputs, enc_valid_lens)
-        return self.decoder(dec_X, state)[0]
+        enc_all_outputs = self.encoder(src, src_valid_len)
+        state = self.decoder.init_state(enc_all_outputs, src_valid_len)
+        return self.decoder(tgt_in, state)[0]
 
 
 @dataclass
@@ -545,7 +578,7 @@ def make_model(config: ModelConfig) -> EncoderDecoder:
                 "deep_output needs attention=True: the paper's maxout reads"
                 " the context c_i, which only the attention decoder has"
             )
-        decoder = Seq2SeqDecoder(*sizes, enc_output_size=encoder.output_size)
+        decoder = Seq2SeqDecoder(*sizes)
     if config.attention_init == "paper":
         init_attention_as_paper(decoder.attention)
     elif config.attention_init != "d2l":
@@ -563,41 +596,3 @@ def init_attention_as_paper(attention: AdditiveAttention) -> None:
     nn.init.normal_(attention.W_q.weight, std=0.001)
     nn.init.normal_(attention.W_k.weight, std=0.001)
     nn.init.zeros_(attention.w_v.weight)
-
-
-# Weights of the encoder before it became one nn.GRU: a single-layer GRU per
-# layer and direction.
-_OLD_ENCODER_KEY = re.compile(
-    r"encoder\.(forward|backward)_layers\.(\d+)\."
-    r"(weight_ih|weight_hh|bias_ih|bias_hh)_l0"
-)
-
-
-def upgrade_state_dict(
-    state_dict: dict[str, torch.Tensor],
-) -> dict[str, torch.Tensor]:
-    """Rename the weights of a checkpoint saved with the old encoder.
-
-    The encoder used to hold one single-layer GRU per layer and direction;
-    since it became one ``nn.GRU``, each of them is one layer of
-    ``encoder.rnn``, with the same tensors::
-
-        encoder.forward_layers.{l}.{w}_l0   ->  encoder.rnn.{w}_l{l}
-        encoder.backward_layers.{l}.{w}_l0  ->  encoder.rnn.{w}_l{l}_reverse
-
-    for ``{w}`` in weight_ih, weight_hh, bias_ih, bias_hh. Every other key
-    (and a state dict that is already in the new form) comes back unchanged;
-    no tensor is copied. :func:`~bahdanau.training.load_checkpoint` calls it
-    after checking the stored weights' SHA-256, so old files keep loading
-    without being rewritten.
-    """
-
-    def new_key(key: str) -> str:
-        match = _OLD_ENCODER_KEY.fullmatch(key)
-        if match is None:
-            return key
-        direction, layer, weight = match.groups()
-        suffix = "_reverse" if direction == "backward" else ""
-        return f"encoder.rnn.{weight}_l{layer}{suffix}"
-
-    return {new_key(key): tensor for key, tensor in state_dict.items()}

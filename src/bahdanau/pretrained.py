@@ -1,7 +1,7 @@
-"""The models that ship with the package: ``load_pretrained("attention")``, ``("no-attention")``
-and ``("rnnsearch")``.
+"""The models that ship with the package: ``load_pretrained("rnnsearch")`` (the default),
+``("attention")`` and ``("no-attention")``.
 
-All three were trained by ``python -m bahdanau.train --preset NAME`` on the same data, for the
+All three were trained by ``python -m bahdanau.cli.train --preset NAME`` on the same data, for the
 same number of epochs. ``attention`` and ``no-attention`` differ only in the decoder, so the
 book can *measure* what attention buys; ``rnnsearch`` is the paper's architecture
 (bidirectional encoder, ``s_0 = tanh(W_s <-h_1)``, maxout deep output; see
@@ -12,6 +12,13 @@ full configuration, the corpus SHA-256, the split seed, the test BLEU (overall a
 each with sacreBLEU's signature; with unknown-word replacement for the attention models), the
 alignment scores on the gold set (attention models), the training time and the machine.
 ``SYSTEM-vs-BASELINE.json`` files beside them hold paired bootstraps (:func:`recorded_comparison`).
+
+:data:`SHIPPED` is the one registry of these models: their names, the default
+(:data:`DEFAULT_MODEL`), and per model what the reader's browser needs (whether
+``bahdanau.cli.export_web`` exports it, its input limit). Everything else reads it: ``PRETRAINED``
+and ``WEB_MODELS`` below, ``make web-models`` (``python -m bahdanau.cli.export_web --web``), which
+writes it into ``book/_static/models/registry.js`` for ``book/_static/bahdanau-web.js`` and
+``bahdanau-views.js``.
 """
 
 from __future__ import annotations
@@ -27,15 +34,52 @@ from torch import nn
 
 from .alignment import Alignment, forced_alignment
 from .data import Vocab
-from .decoding import Translation, translate
+from .decoding import MAX_SRC_LEN, Translation, translate
 from .training import load_checkpoint
 
 __all__ = [
-    "PRETRAINED", "RECORDED", "COMPARISONS", "Translator", "pretrained_path", "load_pretrained", "recorded_metadata",
-    "recorded_comparison",
+    "ShippedModel", "SHIPPED", "DEFAULT_MODEL", "PRETRAINED", "WEB_MODELS", "UNKNOWN_MODEL_MESSAGE",
+    "UNKNOWN_WEB_MODEL_MESSAGE", "RECORDED", "COMPARISONS", "Translator", "shipped_model", "pretrained_path",
+    "load_pretrained", "recorded_metadata", "recorded_comparison",
 ]
 
-PRETRAINED = ("attention", "no-attention", "rnnsearch")
+
+@dataclass(frozen=True)
+class ShippedModel:
+    """One model of the registry :data:`SHIPPED`.
+
+    Attributes:
+        name: what :func:`load_pretrained` takes; the files are ``pretrained/NAME.pt`` and ``NAME.json``.
+        web: exported for the reader's browser (``book/_static/bahdanau-web.js``), which runs
+            attention decoders only (``no-attention`` has no weights alpha_ij to show).
+        max_src_len: the longest input :meth:`Translator.translate` reads, in words: a longer
+            sentence is cut to its first ``max_src_len`` words, with a warning. The browser cuts
+            at the same length; its output limit is :func:`~bahdanau.decoding.default_max_len`,
+            as in Python.
+    """
+
+    name: str
+    web: bool
+    max_src_len: int = MAX_SRC_LEN
+
+
+# The registry of the shipped models, in the order the book lists them.
+SHIPPED: tuple[ShippedModel, ...] = (
+    ShippedModel("attention", web=True),
+    ShippedModel("no-attention", web=False),
+    ShippedModel("rnnsearch", web=True),
+)
+# The model used when none is named, by load_pretrained() and by the browser (bahdanau-web.js,
+# the book's live views): the paper's architecture. The notebooks always name their model.
+DEFAULT_MODEL = "rnnsearch"
+
+PRETRAINED = tuple(model.name for model in SHIPPED)
+# The models bahdanau.cli.export_web writes for the browser.
+WEB_MODELS = tuple(model.name for model in SHIPPED if model.web)
+# What an unknown name is told: by load_pretrained, and by the export and the browser (which reads
+# it from models/registry.js). str.format: {name!r} is repr(name), {choices} the names joined by ", ".
+UNKNOWN_MODEL_MESSAGE = "no pretrained model named {name!r}; choose one of {choices}"
+UNKNOWN_WEB_MODEL_MESSAGE = "no browser export for a model named {name!r}; choose one of {choices}"
 # Runs whose metadata ships (NAME.json) without necessarily their weights: d2l's recipe is
 # recorded for comparison, but its 13 MB of weights are not shipped.
 RECORDED = PRETRAINED + ("d2l",)
@@ -57,6 +101,7 @@ class Translator:
     src_vocab: Vocab
     tgt_vocab: Vocab
     metadata: dict[str, Any]
+    max_src_len: int = MAX_SRC_LEN  # translate's default input limit (the registry's, see ShippedModel)
 
     def translate(
         self, sentences: str | Sequence[str], beam_size: int = 1, **options
@@ -66,8 +111,10 @@ class Translator:
         Each result has ``.tokens`` (French, no ``<eos>``), ``.attention`` (output tokens incl.
         ``<eos>`` x source tokens incl. ``<eos>``; None without attention), ``.src_tokens`` and
         ``.unknown`` (the English words the model could not read). ``options`` go to
-        :func:`bahdanau.decoding.translate` (``max_len``, ``length_penalty``, ``replace_unk``, ...).
+        :func:`bahdanau.decoding.translate` (``max_len``, ``max_src_len``, ``length_penalty``,
+        ``replace_unk``, ...); ``max_src_len`` defaults to the model's own (:class:`ShippedModel`).
         """
+        options.setdefault("max_src_len", self.max_src_len)
         return translate(self.model, sentences, self.src_vocab, self.tgt_vocab, beam_size=beam_size, **options)
 
     def align(self, english: str, french: str) -> Alignment:
@@ -86,11 +133,17 @@ class Translator:
         return f"Translator({self.metadata.get('preset', '?')!r}{bleu})"
 
 
+def shipped_model(name: str) -> ShippedModel:
+    """The registry's entry for ``name``; ``ValueError`` (:data:`UNKNOWN_MODEL_MESSAGE`) for another name."""
+    for model in SHIPPED:
+        if model.name == name:
+            return model
+    raise ValueError(UNKNOWN_MODEL_MESSAGE.format(name=name, choices=", ".join(PRETRAINED)))
+
+
 def pretrained_path(name: str) -> Path:
     """Where the shipped checkpoint ``name`` lives inside the installed package."""
-    if name not in PRETRAINED:
-        raise ValueError(f"no pretrained model named {name!r}; choose one of {', '.join(PRETRAINED)}")
-    return Path(str(resources.files("bahdanau") / "pretrained" / f"{name}.pt"))
+    return Path(str(resources.files("bahdanau") / "pretrained" / f"{shipped_model(name).name}.pt"))
 
 
 def recorded_metadata(name: str) -> dict[str, Any]:
@@ -109,12 +162,12 @@ def recorded_comparison(system: str = "attention", baseline: str = "no-attention
 
     Recorded pairs (:data:`COMPARISONS`): ``attention`` and ``rnnsearch`` against
     ``no-attention``, and ``rnnsearch`` against ``attention``. Each is written by
-    ``python -m bahdanau.evaluate --compare SYSTEM BASELINE --record`` (see
-    :func:`bahdanau.evaluate.compare_checkpoints` for its keys): for greedy decoding
+    ``python -m bahdanau.cli.evaluate --compare SYSTEM BASELINE --record`` (see
+    :func:`bahdanau.cli.evaluate.compare_checkpoints` for its keys): for greedy decoding
     (``test``) and beam search (``test_beam``), each model's BLEU with its 95% interval and
     the difference with its interval and p-value, ``overall`` and ``by_length``.
     :func:`bahdanau.metrics.bleu_by_length_with_intervals` turns ``by_length`` into
-    :func:`bahdanau.plotting.plot_bleu_by_length` input, error bars included.
+    :func:`bahdanau.chapters.plotting.plot_bleu_by_length` input, error bars included.
     """
     if (system, baseline) not in COMPARISONS:
         pairs = ", ".join(f"{a} vs {b}" for a, b in COMPARISONS)
@@ -123,11 +176,14 @@ def recorded_comparison(system: str = "attention", baseline: str = "no-attention
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def load_pretrained(name: str = "attention") -> Translator:
-    """Load a shipped model (``"attention"``, ``"no-attention"`` or ``"rnnsearch"``) as a :class:`Translator`.
+def load_pretrained(name: str = DEFAULT_MODEL) -> Translator:
+    """Load a shipped model as a :class:`Translator`: ``"rnnsearch"`` (the default), ``"attention"`` or
+    ``"no-attention"``.
 
     Raises ``ValueError`` for an unknown name and :class:`~bahdanau.training.CheckpointError`
     when the file is missing, truncated or modified.
     """
+    entry = shipped_model(name)
     checkpoint = load_checkpoint(pretrained_path(name))
-    return Translator(checkpoint.model, checkpoint.src_vocab, checkpoint.tgt_vocab, checkpoint.metadata)
+    return Translator(checkpoint.model, checkpoint.src_vocab, checkpoint.tgt_vocab, checkpoint.metadata,
+                      max_src_len=entry.max_src_len)

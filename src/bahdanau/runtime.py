@@ -1,14 +1,19 @@
-"""Where a model runs and how it runs for inference: two helpers shared by training and decoding."""
+"""Where a model runs, how it runs for inference, and how long a call takes.
+
+Shared by training, decoding, the exercises' checkers and the benchmark (``bahdanau.cli.bench``).
+"""
 
 from __future__ import annotations
 
+import statistics
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import torch
 from torch import nn
 
-__all__ = ["model_device", "inference_mode"]
+__all__ = ["model_device", "inference_mode", "time_pair", "time_one"]
 
 
 def model_device(model: nn.Module) -> torch.device:
@@ -30,3 +35,29 @@ def inference_mode(model: nn.Module) -> Iterator[None]:
             yield
     finally:
         model.train(was_training)
+
+
+def time_pair(first, second, *, repeats: int, warmup: int = 3) -> tuple[float, float]:
+    """Median seconds per call of two callables, measured interleaved."""
+    for _ in range(warmup):
+        first()
+        second()
+    first_times, second_times = [], []
+    for _ in range(repeats):
+        for fn, times in ((first, first_times), (second, second_times)):
+            start = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - start)
+    return statistics.median(first_times), statistics.median(second_times)
+
+
+def time_one(fn, *, repeats: int, warmup: int = 2) -> float:
+    """Median seconds per call of one callable."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)

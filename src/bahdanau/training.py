@@ -43,7 +43,7 @@ from torch import Tensor, nn
 from tqdm.auto import tqdm
 
 from .data import Batch, Vocab
-from .models import EncoderDecoder, ModelConfig, make_model, upgrade_state_dict
+from .models import EncoderDecoder, ModelConfig, make_model
 from .runtime import inference_mode, model_device
 
 __all__ = [
@@ -536,8 +536,6 @@ def load_checkpoint(
             f"{path}: the weights' SHA-256 is {actual}, but the file records {recorded}; "
             "the file was modified or damaged after it was saved"
         )
-    # The hash is of the weights as stored; then old key names are mapped to today's.
-    state_dict = upgrade_state_dict(state_dict)
     try:
         model_config = ModelConfig(**document["model_config"])
     except TypeError as error:

@@ -25,10 +25,10 @@ import torch
 from torch import Tensor, nn
 
 from ..attention import AdditiveAttention, masked_softmax
-from ..bench import time_pair
 from ..decoding import length_penalty_factor
 from ..metrics import bleu
 from ..models import EncoderDecoder, ModelConfig, Seq2SeqEncoder, make_model
+from ..runtime import time_pair
 from .feedback import Feedback, checker, current_seed, failed, passed
 from .lab import reading_translation
 from .problems import (

@@ -23,11 +23,12 @@ import torch
 from torch import Tensor, nn
 
 from ..attention import AdditiveAttention
+from ..chapters.plotting import plot_attention
 from ..data import make_loader
 from ..decoding import Translation, translate
+from ..interfaces import DecoderStep
 from ..metrics import corpus_bleu
 from ..models import AttentionState, EncoderDecoder, Seq2SeqAttentionDecoder, Seq2SeqEncoder, init_seq2seq
-from ..plotting import plot_attention
 from ..pretrained import load_pretrained
 from ..training import fit, set_seed
 
@@ -45,7 +46,7 @@ class BuggyAttentionDecoder(Seq2SeqAttentionDecoder):
     """
 
     def init_state(
-        self, enc_all_outputs, enc_valid_lens=None
+        self, enc_all_outputs, src_valid_len=None
     ) -> AttentionState:
         enc_outputs, hidden_state = enc_all_outputs
         # (B, S, H): once, not at every step
@@ -61,7 +62,9 @@ class PluggableAttentionDecoder(nn.Module):
     or return the context only and store the weights in its ``attention_weights``.
     The loop is the plain one (the attention sees the keys at every step, nothing cached), so
     that different scoring functions compete on equal terms. It keeps the
-    :class:`~bahdanau.interfaces.AttentionDecoder` protocol: ``attention_weights`` (B, T, S).
+    :class:`~bahdanau.interfaces.Decoder` protocol: :meth:`step` is one step, which decoding
+    (``translate``, in :func:`compare_scoring`) calls; ``forward`` runs the T steps of teacher
+    forcing through :meth:`step` and also sets d2l's ``attention_weights`` (B, T, S).
     """
 
     def __init__(self, attention: nn.Module, vocab_size: int, embed_size: int, num_hiddens: int):
@@ -73,23 +76,38 @@ class PluggableAttentionDecoder(nn.Module):
         self.attention_weights: None | Tensor = None  # (B, T, S) after a forward
         self.apply(init_seq2seq)
 
-    def init_state(self, enc_all_outputs, enc_valid_lens=None) -> PluggableState:
+    def init_state(self, enc_all_outputs, src_valid_len=None) -> PluggableState:
         annotations, last_state = enc_all_outputs  # (B, S, H), (1, B, H)
-        return PluggableState(annotations, last_state, enc_valid_lens)
+        return PluggableState(annotations, last_state, src_valid_len)
+
+    def step(self, y_prev: Tensor, state: PluggableState) -> DecoderStep:
+        """One step from the previous tokens y_prev (B,).
+
+        Returns a :class:`~bahdanau.interfaces.DecoderStep`: logits (B, V), the state holding
+        s_i, the context c_i (B, H), the weights (B, S) and the query s_{i-1} (B, H); no scores,
+        as an attention module of this interface does not return them.
+        """
+        annotations, s, src_valid_len = state  # s: (1, B, H), the GRU's state s_{i-1}
+        returned = self.attention(queries=s[-1][:, None, :], keys=annotations, values=annotations,
+                                  valid_lens=src_valid_len)  # the query is s_{i-1}, (B, 1, H)
+        context, weights = _context_and_weights(self.attention, returned)  # (B, 1, H), (B, 1, S)
+        y_emb = self.embedding(y_prev).unsqueeze(1)  # (B, 1, E)
+        output, s_i = self.rnn(torch.cat((context, y_emb), dim=-1), s)  # (B, 1, H), (1, B, H)
+        return DecoderStep(self.dense(output.squeeze(1)), state._replace(hidden_state=s_i),
+                           context=context.squeeze(1), weights=weights.squeeze(1), query=s[-1])
 
     def forward(self, X: Tensor, state: PluggableState) -> tuple[Tensor, PluggableState]:
-        annotations, s, valid_lens = state  # s: (1, B, H), the GRU's state
+        """Teacher forcing: :meth:`step` on each column of X (B, T); logits (B, T, V) and the last state."""
         per_step: list[Tensor] = []
         heatmap_rows: list[Tensor] = []
-        for emb in self.embedding(X).unbind(dim=1):  # T steps of (B, E)
-            returned = self.attention(queries=s[-1][:, None, :], keys=annotations, values=annotations,
-                                      valid_lens=valid_lens)  # the query is s_{i-1}, (B, 1, H)
-            context, weights = _context_and_weights(self.attention, returned)  # (B, 1, H), (B, 1, S)
-            output, s = self.rnn(torch.cat((context, emb.unsqueeze(1)), dim=-1), s)
-            per_step.append(output)  # (B, 1, H)
-            heatmap_rows.append(weights)
-        self.attention_weights = torch.cat(heatmap_rows, dim=1)  # (B, T, S): one row per step
-        return self.dense(torch.cat(per_step, dim=1)), state._replace(hidden_state=s)  # (B, T, V)
+        for y_prev in X.unbind(dim=1):  # T steps of (B,)
+            result = self.step(y_prev, state)
+            per_step.append(result.logits)  # (B, V)
+            heatmap_rows.append(result.weights)  # (B, S)
+            state = result.state
+        # d2l's view, which the exercises' checkers read: one row per step
+        self.attention_weights = torch.stack(heatmap_rows, dim=1)  # (B, T, S)
+        return torch.stack(per_step, dim=1), state  # (B, T, V)
 
 
 def _context_and_weights(attention: nn.Module, returned) -> tuple[Tensor, ...]:
@@ -105,11 +123,11 @@ class PluggableState(NamedTuple):
 
     enc_outputs: Tensor  # the annotations h_j, (B, S, H)
     hidden_state: Tensor  # s_{i-1}, (1, B, H)
-    enc_valid_lens: Tensor | None  # the source lengths, (B,), or None
+    src_valid_len: Tensor | None  # the source lengths, (B,), or None
 
     def select(self, index: Tensor) -> PluggableState:
         """Keep (and reorder) batch rows ``index`` (interfaces.DecoderState)."""
-        lengths = None if self.enc_valid_lens is None else self.enc_valid_lens[index]
+        lengths = None if self.src_valid_len is None else self.src_valid_len[index]
         kept = self.hidden_state[:, index]  # (1, B', H)
         return PluggableState(self.enc_outputs[index], kept, lengths)
 

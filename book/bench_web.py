@@ -1,6 +1,6 @@
 """Benchmark: the browser port (book/_static/bahdanau-web.js) in headless Chromium.
 
-Run ``python -m bahdanau.bench_web`` from a checkout of the repository (it needs the port's file,
+Run ``python book/bench_web.py`` from a checkout of the repository (it needs the port's file,
 Chromium, chromedriver and selenium: ``make browser``, requirements.txt). For each model it
 prints the size of its exported file, the time from opening the page to the first translation
 (page load, model file, dequantisation, one sentence) and the median time of 50 translations of
@@ -23,12 +23,13 @@ from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from .export_web import WEB_MODELS, export_model
+from bahdanau.cli.export_web import WEB_MODELS, export_web_models
 
 __all__ = ["SENTENCE", "run", "serve"]
 
-WEB_JS = Path(__file__).resolve().parents[2] / "book" / "_static" / "bahdanau-web.js"
-BUILT_BOOK = Path(__file__).resolve().parents[2] / "_build" / "html"
+ROOT = Path(__file__).resolve().parents[1]  # the repository: this script is part of it, not of the package
+WEB_JS = ROOT / "book" / "_static" / "bahdanau-web.js"
+BUILT_BOOK = ROOT / "_build" / "html"
 LIVE_CHAPTER = "notebooks/01_why_attention.html"
 SENTENCE = "I want to buy a car for my wife."  # 10 tokens with the full stop
 REPEATS = 50
@@ -60,7 +61,7 @@ const [text, model, repeats, done] = arguments;
 DOWNLOADED = """
 const done = arguments[arguments.length - 1];
 (async () => {
-  for (const name of window.bahdanauWeb.models()) await window.bahdanauWeb.translate("go .", {model: name});
+  for (const name of await window.bahdanauWeb.models()) await window.bahdanauWeb.translate("go .", {model: name});
   const entries = [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')];
   return entries.reduce((sum, entry) => sum + (entry.transferSize || entry.encodedBodySize || 0), 0);
 })().then(done, (e) => done(String(e)));
@@ -112,7 +113,7 @@ def run(names=WEB_MODELS, sentence: str = SENTENCE, repeats: int = REPEATS) -> d
         static.mkdir(parents=True)
         shutil.copy(WEB_JS, static / WEB_JS.name)
         (root / "site" / "index.html").write_text(PAGE, encoding="utf-8")
-        paths = {name: export_model(name, static / "models") for name in names}
+        paths = dict(zip(names, export_web_models(static / "models", names)))  # with models/registry.js
         driver = _chromium(root / "profile")
         try:
             with serve(root / "site") as base_url:
@@ -143,7 +144,7 @@ def run(names=WEB_MODELS, sentence: str = SENTENCE, repeats: int = REPEATS) -> d
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bahdanau.bench_web", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python book/bench_web.py", description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", default=list(WEB_MODELS), metavar="NAME")
     parser.add_argument("--repeats", type=int, default=REPEATS)
     args = parser.parse_args(argv)

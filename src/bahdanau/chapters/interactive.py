@@ -34,14 +34,13 @@ try:
     import ipywidgets as widgets
 except ImportError as error:  # an optional extra: the rest of the package works without it
     raise ImportError(
-        "bahdanau.interactive needs ipywidgets: pip install 'bahdanau[widgets]' (or pip install ipywidgets)"
+        "bahdanau.chapters.interactive needs ipywidgets: pip install 'bahdanau[widgets]' (or pip install ipywidgets)"
     ) from error
 
-from .data import EOS, encode_sources, tokenize
-from .decoding import default_max_len, start_state, unknown_words
-from .interfaces import AttentionDecoder, ScoredAttentionDecoder
+from ..data import EOS
+from ..decoding import translate
+from ..interfaces import DecoderStep
 from .plotting import figure_png, plot_attention
-from .runtime import inference_mode, model_device
 
 __all__ = ["Step", "DecoderTrace", "decoder_steps", "StepThrough", "step_through", "TranslateBox", "translate_box"]
 
@@ -60,7 +59,7 @@ class Step:
         index: i, from 1 to the number of output tokens (``<eos>`` included).
         input_token: ``y_{i-1}``, the token fed in (``<bos>`` at step 1).
         query: ``s_{i-1}``, the query the attention used, shape (H,); None when the
-            decoder does not keep its queries (not a ScoredAttentionDecoder).
+            decoder's steps do not return it.
         scores: ``e_ij = v_a^T tanh(W_a s_{i-1} + U_a h_j)``, shape (S,); None likewise.
         weights: ``alpha_ij``, the weights the decoder used, shape (S,); ``softmax(scores)``.
         output_token: ``y_i``, the most likely next token.
@@ -104,65 +103,49 @@ class DecoderTrace:
 
 
 def decoder_steps(translator: Any, sentence: str, *, max_len: int | None = None) -> DecoderTrace:
-    """Greedy-decode ``sentence`` one step at a time, keeping what attention computes at each step.
+    """Greedy-decode ``sentence`` and keep what attention computed at each step.
 
-    The same loop as :func:`bahdanau.decoding.greedy_decode` for one sentence: encode once,
-    ``init_state``, then call the decoder on one token at a time and feed back the most likely
-    output. It relies only on the declared interfaces (:mod:`bahdanau.interfaces`): the weights
-    are the decoder's own ``attention_weights`` (any :class:`~bahdanau.interfaces.AttentionDecoder`),
-    and the scores ``e_ij`` and queries ``s_{i-1}`` are read when the decoder also keeps them
-    (:class:`~bahdanau.interfaces.ScoredAttentionDecoder`, as the package's decoder does), so a
-    test can check that ``weights == softmax(scores)``.
+    This is :func:`bahdanau.decoding.translate` (greedy, with its tokenization and its
+    limits on the input and the output) with an ``on_step`` callback that keeps each
+    step's :class:`~bahdanau.interfaces.DecoderStep`: the query ``s_{i-1}``, the scores
+    ``e_ij`` and the weights ``alpha_ij`` it returned, so a test can check that
+    ``weights == softmax(scores)``.
 
     Args:
         translator: anything with ``.model`` (a :class:`~bahdanau.interfaces.Seq2Seq`),
             ``.src_vocab`` and ``.tgt_vocab``, e.g. a :class:`~bahdanau.pretrained.Translator`.
-        sentence: English text (tokenized like :func:`bahdanau.decoding.translate` does).
+        sentence: English text.
         max_len: most output tokens, ``<eos>`` included; default as ``translate``.
 
     Raises:
         ValueError: the sentence is empty, or the model's decoder has no attention.
     """
-    model = translator.model
-    if not isinstance(model.decoder, AttentionDecoder):
-        raise ValueError("decoder_steps needs a decoder with attention (an attention_weights attribute), "
+    kept: list[tuple[DecoderStep, int]] = []
+
+    def keep(step: DecoderStep, tokens: torch.Tensor) -> None:
+        kept.append((step, int(tokens[0])))
+
+    tgt_vocab = translator.tgt_vocab
+    translation = translate(translator.model, sentence, translator.src_vocab, tgt_vocab, max_len=max_len,
+                            on_step=keep)
+    if translation.attention is None:
+        raise ValueError("decoder_steps needs a decoder with attention (its steps return weights), "
                          "e.g. load_pretrained('attention')")
-    words = tokenize(" ".join(sentence.split()))
-    if not words:
-        raise ValueError(f"the sentence is empty or only whitespace: {sentence!r}")
-    src_vocab, tgt_vocab = translator.src_vocab, translator.tgt_vocab
-    limit = max_len if max_len is not None else default_max_len(len(words))
-    device = model_device(model)
-    steps: list[Step] = []
-    with inference_mode(model):
-        src, src_valid_len = encode_sources([words], src_vocab)  # (1, S), (1,)
-        state = start_state(model, src.to(device), src_valid_len.to(device))
-        token = tgt_vocab.bos
-        for index in range(1, limit + 1):
-            logits, state = model.decoder(torch.tensor([[token]], device=device), state)  # (1, 1, V)
-            probabilities = torch.softmax(logits[0, -1], dim=-1)  # (V,)
-            next_token = int(probabilities.argmax())
-            steps.append(_step_record(model.decoder, index, tgt_vocab.decode([token, next_token]),
-                                      float(probabilities[next_token])))
-            if next_token == tgt_vocab.eos:
-                break
-            token = next_token
-    return DecoderTrace(sentence=sentence, src_tokens=[*words, EOS], unknown=unknown_words(words, src_vocab),
+    steps, previous = [], tgt_vocab.bos
+    for index, (step, token) in enumerate(kept, start=1):
+        probability = float(torch.softmax(step.logits[0], dim=-1)[token])
+        steps.append(Step(
+            index=index,
+            input_token=tgt_vocab.decode([previous])[0],
+            query=None if step.query is None else step.query[0].cpu(),  # (H,): s_{i-1}
+            scores=None if step.scores is None else step.scores[0].cpu(),  # (S,): e_ij
+            weights=step.weights[0].cpu(),  # (S,): alpha_ij, what the decoder used
+            output_token=tgt_vocab.decode([token])[0],
+            probability=probability,
+        ))
+        previous = token
+    return DecoderTrace(sentence=sentence, src_tokens=translation.src_tokens, unknown=translation.unknown,
                         steps=steps)
-
-
-def _step_record(decoder: AttentionDecoder, index: int, tokens: list[str], probability: float) -> Step:
-    """What the decoder step just run computed, for sentence 0 of the batch (the only one)."""
-    scored = isinstance(decoder, ScoredAttentionDecoder) and decoder.attention_scores is not None
-    return Step(
-        index=index,
-        input_token=tokens[0],
-        query=decoder.attention_queries[0, -1].cpu() if scored else None,  # (H,): s_{i-1}
-        scores=decoder.attention_scores[0, -1].cpu() if scored else None,  # (S,): e_ij
-        weights=decoder.attention_weights[0, -1].cpu(),  # (S,): alpha_ij, what the decoder used
-        output_token=tokens[1],
-        probability=probability,
-    )
 
 
 # ----------------------------------------------------------------------------------------------
@@ -375,7 +358,7 @@ class TranslateBox(_StaticFallback):
 def translate_box(translator: Any, sentence: str = "") -> TranslateBox:
     """A box to translate your own English sentence with ``translator``.
 
-    It shows the French output, the attention heatmap (:func:`bahdanau.plotting.plot_attention`)
+    It shows the French output, the attention heatmap (:func:`bahdanau.chapters.plotting.plot_attention`)
     and the words the model does not know; empty input gets a friendly message. ``sentence``
     fills the box at first (and is what the book shows as an image).
     """

@@ -15,14 +15,14 @@ from a diagram drawn in text. Both figures use the paper's symbols (``h_j``, ``s
 
 Each function returns a new :class:`matplotlib.figure.Figure` and draws nothing else: no pyplot,
 so nothing is shown twice in a notebook and no backend is chosen. Show one with
-:func:`bahdanau.plotting.show`, or save it with ``fig.savefig(...)``. The drawing is
+:func:`bahdanau.chapters.plotting.show`, or save it with ``fig.savefig(...)``. The drawing is
 deterministic: the same arguments give the same PNG bytes. The colours are the Okabe–Ito
 palette, which readers with any common colour-vision deficiency can tell apart.
 
 In a notebook::
 
-    from bahdanau.diagrams import draw_decoder_step, draw_encoder_decoder
-    from bahdanau.plotting import show
+    from bahdanau.chapters.diagrams import draw_decoder_step, draw_encoder_decoder
+    from bahdanau.chapters.plotting import show
 
     show(draw_encoder_decoder())                  # d2l's model, the shipped "attention"
     show(draw_encoder_decoder(bidirectional=True))  # the paper's encoder ("rnnsearch")
@@ -325,7 +325,7 @@ def _state_panel(ax: Axes, layout: _ModelLayout, bidirectional: bool, last: _Box
         ("enc_outputs", rf"{h_j}  (B, S, {size})"),
         ("enc_keys", r"$U_a h_j$  (B, S, H)"),
         ("hidden_state", s_0 + "  (L, B, H)"),
-        ("enc_valid_lens", "(B,)"),
+        ("src_valid_len", "(B,)"),
     )
     left, right, top = 8.7, WIDTH - 0.3, layout.split - 0.3
     # As much room per field as the band leaves (more beside the taller bidirectional encoder).
@@ -415,7 +415,7 @@ def _step_state(ax: Axes) -> dict[str, _Box]:
     fields = {
         "hidden_state": (query, DECODER, r"$s_{i-1}$, every layer"),
         "enc_keys": (tanh, ENCODER, r"$U_a h_j$ (cached)"),
-        "enc_valid_lens": (softmax, MUTED, "source lengths"),
+        "src_valid_len": (softmax, MUTED, "source lengths"),
         "enc_outputs": (wsum, ENCODER, r"$h_j$"),
     }
     return {name: _box(ax, _STATE_X, y, 1.7, 0.56, colour, [symbol], code=name)
@@ -443,7 +443,7 @@ def _step_attention(ax: Axes, state: dict[str, _Box], enc_size: str) -> _Box:
         _arrow(ax, [upper.bottom, lower.top], ATTENTION)
         _text(ax, _ATTENTION_X + 0.1, (upper.bottom[1] + lower.top[1]) / 2, shape, size=SMALL_SIZE, ha="left")
     # What init_state prepared, read at every step.
-    side_inputs = (("enc_keys", 1, "(B, S, H)"), ("enc_valid_lens", 3, "(B,)"),
+    side_inputs = (("enc_keys", 1, "(B, S, H)"), ("src_valid_len", 3, "(B,)"),
                    ("enc_outputs", 4, f"(B, S, {enc_size})"))
     for name, k, shape in side_inputs:
         _arrow(ax, [state[name].right, boxes[k].left], ENCODER)
@@ -502,7 +502,7 @@ def draw_decoder_step(*, bidirectional: bool = False, deep_output: bool = False,
 
     What :meth:`bahdanau.models.Seq2SeqAttentionDecoder.step` and the output layer compute.
     Left, the state that ``init_state`` prepared (``hidden_state``, ``enc_keys``,
-    ``enc_valid_lens``, ``enc_outputs``). Down the middle, the attention: the query
+    ``src_valid_len``, ``enc_outputs``). Down the middle, the attention: the query
     ``W_a s_{i-1}`` added to every cached key ``U_a h_j``, squashed by ``tanh`` and scored by
     ``v_a`` (``e_ij``, eq. 6), normalised over the real source tokens (``alpha_ij``, eq. 6) and
     used to average the annotations (``c_i``, eq. 5). Up the right, the decoder: the GRU reads

@@ -26,10 +26,10 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from .alignment import forced_alignment
-from .data import EOS, Pair, encode_sources, tokenize
-from .interfaces import Seq2Seq
-from .runtime import inference_mode
+from ..alignment import forced_alignment
+from ..data import EOS, Pair, encode_sources, tokenize
+from ..interfaces import Seq2Seq
+from ..runtime import inference_mode
 
 __all__ = [
     "SubstitutionShift",
@@ -242,7 +242,7 @@ def position_probe(
     Args:
         translator: a :class:`~bahdanau.pretrained.Translator` (its encoder is probed).
         train_pairs, test_pairs: ``(english, french)`` token pairs, e.g. a corpus's train split
-            and :func:`bahdanau.evaluate.held_out_pairs`.
+            and :func:`bahdanau.data.held_out_pairs`.
 
     Raises:
         ValueError: a length has no training or no test sentence.

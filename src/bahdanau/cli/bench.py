@@ -1,6 +1,6 @@
 """Benchmark: our attention model against the same architecture built from d2l parts.
 
-Run ``python -m bahdanau.bench``. Everything is measured in one run, on the same
+Run ``python -m bahdanau.cli.bench``. Everything is measured in one run, on the same
 sizes (B=128, S=T=10, E=H=256, 2 GRU layers, V=2000), alternating the two
 implementations so that machine noise hits both alike (:func:`time_pair`), and
 reported as ratios. One function per figure:
@@ -31,21 +31,21 @@ import os
 import platform
 import statistics
 import time
+from importlib import resources
 from pathlib import Path
 from typing import NamedTuple
 
 import torch
 from torch import nn
 
-from .attention import AdditiveAttention
-from .data import BOS_INDEX, EOS_INDEX, NUM_SPECIALS
-from .models import EncoderDecoder, ModelConfig, make_model
+from ..attention import AdditiveAttention
+from ..data import BOS_INDEX, EOS_INDEX, NUM_SPECIALS
+from ..models import EncoderDecoder, ModelConfig, make_model
+from ..runtime import time_one, time_pair
 
 __all__ = [
     "D2LAttentionSeq2Seq",
     "run",
-    "time_pair",
-    "time_one",
     "attention_loop",
     "training_step",
     "matmul_gflops",
@@ -101,12 +101,12 @@ class D2LAttentionSeq2Seq(nn.Module):
 
 
 class Batch(NamedTuple):
-    """One random batch: src (B, S), tgt_in and tgt_out (B, T), valid_lens (B,) uniform in 1..S."""
+    """One random batch: src (B, S), tgt_in and tgt_out (B, T), src_valid_len (B,) uniform in 1..S."""
 
     src: torch.Tensor
     tgt_in: torch.Tensor
     tgt_out: torch.Tensor
-    valid_lens: torch.Tensor
+    src_valid_len: torch.Tensor
 
 
 def _import_d2l():
@@ -118,32 +118,6 @@ def _import_d2l():
             f"(it needs pandas, scipy, requests, torchvision). Import failed: {error}"
         ) from error
     return d2l
-
-
-def time_pair(first, second, *, repeats: int, warmup: int = 3) -> tuple[float, float]:
-    """Median seconds per call of two callables, measured interleaved."""
-    for _ in range(warmup):
-        first()
-        second()
-    first_times, second_times = [], []
-    for _ in range(repeats):
-        for fn, times in ((first, first_times), (second, second_times)):
-            start = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - start)
-    return statistics.median(first_times), statistics.median(second_times)
-
-
-def time_one(fn, *, repeats: int, warmup: int = 2) -> float:
-    """Median seconds per call of one callable."""
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def attention_loop(d2l, enc_outputs: torch.Tensor, valid_lens: torch.Tensor, *, num_steps: int,
@@ -218,9 +192,9 @@ def training_step(our_model: EncoderDecoder, d2l_model: nn.Module, config: Model
     """
     B, S = batch.src.shape
     T = batch.tgt_in.shape[1]
-    ours_s, theirs_s = time_pair(_make_step(our_model, batch, batch.valid_lens),
-                                 _make_step(d2l_model, batch, batch.valid_lens), repeats=repeats)
-    src_tokens = int(batch.valid_lens.sum())
+    ours_s, theirs_s = time_pair(_make_step(our_model, batch, batch.src_valid_len),
+                                 _make_step(d2l_model, batch, batch.src_valid_len), repeats=repeats)
+    src_tokens = int(batch.src_valid_len.sum())
     # The same step with no padding at all: the encoder's skipping no longer helps.
     full_lens = torch.full((B,), S)
     full_ours_s, full_theirs_s = time_pair(_make_step(our_model, batch, full_lens),
@@ -233,6 +207,37 @@ def training_step(our_model: EncoderDecoder, d2l_model: nn.Module, config: Model
         "train_step_gflops": _training_step_flops(config, B, S, T, src_tokens) / ours_s / 1e9,
         "src_padding": 1 - src_tokens / (B * S),
     }
+
+
+class _StepLoop(nn.Module):
+    """The model with teacher forcing run as T calls of ``decoder.step``: the readable loop."""
+
+    def __init__(self, model: EncoderDecoder):
+        super().__init__()
+        self.model = model
+        self.decoder = model.decoder
+
+    def forward(self, src, tgt_in, src_valid_len):
+        state = self.decoder.init_state(self.model.encoder(src, src_valid_len), src_valid_len)
+        logits = []
+        for y_prev in tgt_in.unbind(dim=1):  # T steps of (B,)
+            step = self.decoder.step(y_prev, state)
+            logits.append(step.logits)
+            state = step.state
+        return torch.stack(logits, dim=1)  # (B, T, V)
+
+
+def teacher_forcing(our_model: EncoderDecoder, batch: Batch, *, repeats: int) -> dict:
+    """Figure 5: the training step with ``forward``'s helper against the plain loop of steps.
+
+    ``Seq2SeqAttentionDecoder.forward`` runs :func:`~bahdanau.models.teacher_forced_steps`
+    (the embeddings' share of the GRU input in one matmul for all T steps); the readable
+    alternative calls ``decoder.step`` T times. Same model, same batch.
+    """
+    helper_s, loop_s = time_pair(_make_step(our_model, batch, batch.src_valid_len),
+                                 _make_step(_StepLoop(our_model), batch, batch.src_valid_len), repeats=repeats)
+    return {"teacher_forcing_helper_ms": helper_s * 1e3, "teacher_forcing_loop_ms": loop_s * 1e3,
+            "teacher_forcing_speedup": loop_s / helper_s}
 
 
 def matmul_gflops(size: int = 2048, *, repeats: int = 7) -> float:
@@ -251,12 +256,13 @@ def greedy_throughput(model: EncoderDecoder, batch: Batch, *, repeats: int) -> d
     One decoder call per output step, with a (B, 1) input. An untrained model almost
     never emits ``<eos>`` (id 2 here), so the batch runs all T steps.
     """
-    from .decoding import greedy_decode
+    from ..decoding import greedy_decode
 
     model.eval()
     B, T = batch.tgt_in.shape
     seconds = time_one(
-        lambda: greedy_decode(model, batch.src, batch.valid_lens, bos_index=BOS_INDEX, eos_index=EOS_INDEX, max_len=T),
+        lambda: greedy_decode(model, batch.src, batch.src_valid_len, bos_index=BOS_INDEX, eos_index=EOS_INDEX,
+                              max_len=T),
         repeats=repeats,
     )
     model.train()
@@ -273,14 +279,15 @@ def run(*, batch_size: int = 128, num_steps: int = 10, size: int = 256, vocab_si
         src=torch.randint(NUM_SPECIALS, vocab_size, (B, S)),
         tgt_in=torch.randint(NUM_SPECIALS, vocab_size, (B, T)),
         tgt_out=torch.randint(NUM_SPECIALS, vocab_size, (B, T)),
-        valid_lens=torch.randint(1, S + 1, (B,)),
+        src_valid_len=torch.randint(1, S + 1, (B,)),
     )
     results = {"B": B, "S": S, "T": T, "E": size, "H": H, "V": vocab_size, "threads": torch.get_num_threads()}
-    results |= attention_loop(d2l, torch.randn(B, S, H), batch.valid_lens, num_steps=T, repeats=repeats * 5)
+    results |= attention_loop(d2l, torch.randn(B, S, H), batch.src_valid_len, num_steps=T, repeats=repeats * 5)
     config = ModelConfig(vocab_size, vocab_size, size, size, num_layers=2, dropout=0.0, attention=True)
     our_model = make_model(config)
     d2l_model = D2LAttentionSeq2Seq(d2l, vocab_size, vocab_size, size, size, 2, 0.0)
     results |= training_step(our_model, d2l_model, config, batch, repeats=repeats)
+    results |= teacher_forcing(our_model, batch, repeats=repeats)
     results["matmul_gflops"] = matmul_gflops(repeats=max(3, repeats // 3))
     results["train_step_peak_share"] = results["train_step_gflops"] / results["matmul_gflops"]
     results |= greedy_throughput(our_model, batch, repeats=max(5, repeats // 2))
@@ -306,13 +313,16 @@ def report(r: dict) -> list[str]:
         f"of a 2048^3 fp32 matmul's {r['matmul_gflops']:.0f} GFLOP/s",
         f"4. greedy translation: {r['greedy_sentences_per_s']:.0f} sentences/s, batch "
         f"{r['B']}, {r['T']} steps (target >= {TARGETS['greedy_sentences_per_s']:g})",
+        f"5. training step, teacher_forced_steps {r['teacher_forcing_helper_ms']:.1f} ms, "
+        f"T calls of step {r['teacher_forcing_loop_ms']:.1f} ms",
+        f"   -> {r['teacher_forcing_speedup']:.2f}x",
     ]
 
 
-# The stored runs: what README and the chapters quote (``python -m bahdanau.bench --record``).
-RECORDED_PATH = Path(__file__).with_name("pretrained") / "bench.json"
+# The stored runs: what README and the chapters quote (``python -m bahdanau.cli.bench --record``).
+RECORDED_PATH = Path(str(resources.files("bahdanau") / "pretrained" / "bench.json"))
 RECORDED_FIGURES = ("attention_speedup", "train_step_speedup", "train_step_full_length_speedup",
-                    "train_step_peak_share", "greedy_sentences_per_s")
+                    "train_step_peak_share", "greedy_sentences_per_s", "teacher_forcing_speedup")
 
 
 def record(runs: list[dict], path: Path = RECORDED_PATH) -> dict:

@@ -21,7 +21,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.ticker import MaxNLocator
 
-from .data import EOS
+from ..data import EOS
 
 __all__ = [
     "plot_attention",
@@ -294,7 +294,7 @@ def plot_substitution_shift(shift: Any, ax: Axes | None = None, title: str | Non
     """Bars: how far the contexts move when the word at each position is replaced.
 
     Args:
-        shift: a :class:`bahdanau.probing.SubstitutionShift`. Its ``fixed`` shifts are drawn
+        shift: a :class:`bahdanau.chapters.probing.SubstitutionShift`. Its ``fixed`` shifts are drawn
             for every word; its ``attention`` shifts, when present, beside them.
         ax: the Axes to draw on; a new figure sized to the sentence if None.
         title: the plot's title; a default one if None.
@@ -330,7 +330,7 @@ def plot_probe_accuracy(
     """Lines: accuracy of the position probe by word position, one colour per sentence length.
 
     Args:
-        result: a :class:`bahdanau.probing.ProbeResult`. Solid lines: the probe reading the
+        result: a :class:`bahdanau.chapters.probing.ProbeResult`. Solid lines: the probe reading the
             fixed context ``c``; dashed: reading the annotation ``h_j``; dotted grey: always
             naming the most frequent word (chance).
         ax: the Axes to draw on; a new figure if None.

@@ -1,4 +1,4 @@
-"""Evaluate a checkpoint on the held-out test split: ``python -m bahdanau.evaluate CHECKPOINT``.
+"""Evaluate a checkpoint on the held-out test split: ``python -m bahdanau.cli.evaluate CHECKPOINT``.
 
 The test split is grouped by English sentence (see :func:`bahdanau.data.split_by_source`),
 so no test sentence was seen in training. The corpus often lists several French
@@ -29,7 +29,7 @@ search) and runs sacreBLEU's paired bootstrap (:func:`bahdanau.metrics.paired_bo
 each model's BLEU with its 95% interval, and the difference with its own interval and
 p-value, overall (``<= max_len`` tokens) and per length bucket. With ``--record`` it writes
 them to ``SYSTEM-vs-BASELINE.json`` (:func:`comparison_file`) beside SYSTEM: for the shipped
-models, ``python -m bahdanau.evaluate --compare attention no-attention --record``, and the same
+models, ``python -m bahdanau.cli.evaluate --compare attention no-attention --record``, and the same
 for ``rnnsearch no-attention`` and ``rnnsearch attention``.
 """
 
@@ -38,18 +38,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
 
-from .alignment import evaluate_alignments
-from .data import UNK, DataConfig, Pair, Vocab, read_pairs, references_by_source, split_by_source
-from .decoding import replace_unknowns, translate
-from .download import DATA_DIR_HELP, fra_eng_path
-from .metrics import (
+from ..alignment import evaluate_alignments
+from ..data import UNK, Pair, Vocab, held_out_pairs, references_by_source
+from ..decoding import replace_unknowns, translate
+from ..download import DATA_DIR_HELP
+from ..metrics import (
     BLEU_SIGNATURE_NOTE,
     BOOTSTRAP_NOTE,
     BOOTSTRAP_SAMPLES,
@@ -63,8 +63,8 @@ from .metrics import (
 )
 
 __all__ = [
-    "QUALITY_MAX_LEN", "RECORD_BEAM_SIZE", "comparison_file", "TranslatedTestSet", "held_out_pairs",
-    "translate_test_set", "evaluate_model", "evaluate_checkpoint", "record_evaluation", "compare_models",
+    "QUALITY_MAX_LEN", "RECORD_BEAM_SIZE", "comparison_file", "TranslatedTestSet", "translate_test_set",
+    "evaluate_model", "evaluate_checkpoint", "record_evaluation", "compare_models",
     "compare_checkpoints", "record_comparison", "format_report", "format_comparison", "main",
 ]
 
@@ -79,22 +79,6 @@ def comparison_file(system: str, baseline: str) -> str:
     :func:`bahdanau.pretrained.recorded_comparison` reads it.
     """
     return f"{system}-vs-{baseline}.json"
-
-
-def held_out_pairs(data_config: DataConfig | dict, data_dir: str | os.PathLike[str] | None = None,
-               path: str | os.PathLike[str] | None = None) -> list[Pair]:
-    """The whole test split (all lengths) that a model trained with ``data_config`` never saw.
-
-    Only the split settings (``val_fraction``, ``test_fraction``, ``split_seed``) matter:
-    every preset that shares them is evaluated on the same sentences.
-    """
-    if isinstance(data_config, dict):
-        known = {f.name for f in fields(DataConfig)}
-        data_config = DataConfig(**{k: v for k, v in data_config.items() if k in known})
-    corpus_file = Path(path) if path is not None else fra_eng_path(data_dir)
-    splits = split_by_source(read_pairs(corpus_file), data_config.val_fraction, data_config.test_fraction,
-                             data_config.split_seed)
-    return splits.test
 
 
 @dataclass
@@ -222,7 +206,7 @@ def evaluate_model(model: nn.Module, src_vocab: Vocab, tgt_vocab: Vocab, pairs: 
 def evaluate_checkpoint(path: str | os.PathLike[str], *, data_dir: str | os.PathLike[str] | None = None,
                         corpus_path: str | os.PathLike[str] | None = None, beam_size: int = 1) -> dict[str, Any]:
     """Load a checkpoint and :func:`evaluate_model` it on the test split of its own data config."""
-    from .training import load_checkpoint
+    from ..training import load_checkpoint
 
     checkpoint = load_checkpoint(path)
     data_config = checkpoint.metadata.get("data_config", {})
@@ -239,7 +223,7 @@ def record_evaluation(path: str | os.PathLike[str], *, data_dir: str | os.PathLi
     is also written to ``NAME.json`` beside it. Scoring the *saved* file means the recorded BLEU
     is exactly what users of the file get. Returns the updated metadata.
     """
-    from .training import load_checkpoint, read_checkpoint_metadata, save_checkpoint
+    from ..training import load_checkpoint, read_checkpoint_metadata, save_checkpoint
 
     path = Path(path)
     checkpoint = load_checkpoint(path)
@@ -304,7 +288,7 @@ def compare_checkpoints(system_path: str | os.PathLike[str], baseline_path: str 
     Raises:
         ValueError: the two checkpoints were not split the same way (no shared test split).
     """
-    from .training import load_checkpoint
+    from ..training import load_checkpoint
 
     system, baseline = load_checkpoint(system_path), load_checkpoint(baseline_path)
     pairs = held_out_pairs(system.metadata.get("data_config", {}), data_dir=data_dir, path=corpus_path)
@@ -342,7 +326,7 @@ def record_comparison(system_path: str | os.PathLike[str], baseline_path: str | 
 
 
 def format_report(report: dict[str, Any]) -> str:
-    """The evaluation as the text ``python -m bahdanau.evaluate`` prints."""
+    """The evaluation as the text ``python -m bahdanau.cli.evaluate`` prints."""
     lines = [
         f"test BLEU, English sentences of <= {report['max_len']} tokens ({report['num_sentences']} sentences, "
         f"all references): {report['test_bleu']:.1f}",
@@ -393,7 +377,7 @@ def _checkpoint_path(name: str, parser: argparse.ArgumentParser) -> Path:
     path = Path(name)
     if path.exists():
         return path
-    from .pretrained import PRETRAINED, pretrained_path
+    from ..pretrained import PRETRAINED, pretrained_path
 
     if name not in PRETRAINED:
         parser.error(f"no such file: {name} (pretrained models: {', '.join(PRETRAINED)})")
@@ -402,7 +386,7 @@ def _checkpoint_path(name: str, parser: argparse.ArgumentParser) -> Path:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Evaluate a checkpoint on the held-out test split.")
-    parser.add_argument("checkpoint", nargs="?", help="a .pt file written by `python -m bahdanau.train`, or a "
+    parser.add_argument("checkpoint", nargs="?", help="a .pt file written by `python -m bahdanau.cli.train`, or a "
                                                       "pretrained model's name ('attention', 'no-attention')")
     parser.add_argument("--beam-size", type=int, default=1, help="1: greedy decoding (default); more: beam search")
     parser.add_argument("--data-dir", default=None, help=DATA_DIR_HELP)
