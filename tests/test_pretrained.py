@@ -48,8 +48,8 @@ def translator(request) -> Translator:
 def test_shipped_files_are_small_and_plain_data():
     for name in PRETRAINED:
         path = pretrained_path(name)
-        # attention and no-attention: 8 MB; rnnsearch (issue 13): 10 MB
-        limit = 10_000_000 if name == "rnnsearch" else 8_000_000
+        # attention and no-attention: 8 MB; the rnnsearch models (issues 13, 25): 10 MB
+        limit = 10_000_000 if name.startswith("rnnsearch") else 8_000_000
         assert path.stat().st_size <= limit, f"{name}: {path.stat().st_size} bytes"
         payload = torch.load(path, weights_only=True)
         assert payload["format"] == "bahdanau-checkpoint"
@@ -84,7 +84,11 @@ def test_metadata_records_how_each_model_was_made(real_corpus_path):
         assert metadata["preset"] == name
         assert metadata["corpus_sha256"] == sha
         assert metadata["split_seed"] == metadata["data_config"]["split_seed"]
-        assert 0 < metadata["training_seconds"] <= 30 * 60
+        # The 30-token models' budget is 75 CPU-minutes; both trained side by side, one thread
+        # each, on 2 cores shared with other work, so their wall-clock time is longer.
+        long = metadata["data_config"]["max_len"] == 30
+        assert 0 < metadata["training_seconds"] <= (100 if long else 30) * 60
+        assert metadata["machine"]["torch_threads"] == (1 if long else 2)
         assert metadata["machine"]["processor"]
         test = metadata["test"]
         assert test["test_bleu"] > 0 and test["test_bleu_single_ref"] > 0
@@ -178,7 +182,7 @@ def test_tampered_or_truncated_shipped_file_is_rejected(tmp_path):
 
 def test_unknown_name_is_refused():
     with pytest.raises(ValueError, match="no pretrained model named 'big'; choose one of attention, no-attention, "
-                                         "rnnsearch$"):
+                                         "rnnsearch, rnnencdec-30, rnnsearch-30$"):
         load_pretrained("big")
     with pytest.raises(ValueError, match="no recorded comparison of 'no-attention' with 'attention'"):
         recorded_comparison("no-attention", "attention")
@@ -189,7 +193,8 @@ def test_unknown_name_is_refused():
 
 
 def test_registry_names_every_shipped_model_once_and_the_default():
-    assert PRETRAINED == tuple(model.name for model in SHIPPED) == ("attention", "no-attention", "rnnsearch")
+    assert PRETRAINED == tuple(model.name for model in SHIPPED) == (
+        "attention", "no-attention", "rnnsearch", "rnnencdec-30", "rnnsearch-30")
     assert len(set(PRETRAINED)) == len(PRETRAINED)
     assert all(pretrained_path(name).is_file() for name in PRETRAINED)
     # The browser runs the attention decoders: no-attention has no weights to show.

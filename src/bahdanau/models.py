@@ -438,29 +438,29 @@ def embedding_gates(rnn: nn.GRU, embs: torch.Tensor) -> torch.Tensor:
     return F.linear(embs, W_y, rnn.bias_ih_l0)
 
 
-def gru_step(rnn: nn.GRU, input_gates: torch.Tensor, hidden: torch.Tensor,
-             dropout: nn.Module) -> torch.Tensor:
-    """One step of ``rnn`` from layer 0's input gates (B, 3H) and the state.
+def gru_step(rnn: nn.GRU, input_gates: torch.Tensor,
+             hidden: list[torch.Tensor],
+             dropout: nn.Module) -> list[torch.Tensor]:
+    """One step of ``rnn`` from layer 0's input gates (B, 3H).
 
-    hidden: (L, B, H).
-
-    PyTorch's GRU equations (its documentation of ``nn.GRU``), layer after
-    layer, with ``rnn``'s own weights; returns the new state (L, B, H).
+    hidden: each layer's state (B, H) before the step; returns them after
+    it. PyTorch's GRU equations (its documentation of ``nn.GRU``), layer
+    after layer, with ``rnn``'s own weights.
     """
-    new_states = []
+    new_states: list[torch.Tensor] = []
     for layer, (W_ih, W_hh, b_ih, b_hh) in enumerate(rnn.all_weights):
         if layer > 0:  # the new state below, with dropout between layers
             input_gates = F.linear(dropout(new_states[-1]), W_ih, b_ih)
         h = hidden[layer]  # (B, H)
         hidden_gates = F.linear(h, W_hh, b_hh)  # (B, 3H)
-        (i_rz, i_n), (h_rz, h_n) = (
-            g.split((2 * h.shape[-1], h.shape[-1]), dim=-1)
-            for g in (input_gates, hidden_gates)
-        )
+        H = h.shape[-1]
+        i_rz, i_n = input_gates.split((2 * H, H), dim=-1)
+        h_rz, h_n = hidden_gates.split((2 * H, H), dim=-1)
         r, z = torch.sigmoid(i_rz + h_rz).chunk(2, dim=-1)
         n = torch.tanh(i_n + r * h_n)
-        new_states.append((1 - z) * n + z * h)  # h' (B, H)
-    return torch.stack(new_states)
+        # h' = (1 - z) * n + z * h: from n towards h by z, in one op
+        new_states.append(torch.lerp(n, h, z))
+    return new_states
 
 
 def teacher_forced_steps(decoder: Seq2SeqAttentionDecoder, X: torch.Tensor,
@@ -481,7 +481,7 @@ def teacher_forced_steps(decoder: Seq2SeqAttentionDecoder, X: torch.Tensor,
     emb_gates = embedding_gates(rnn, embs)  # (B, T, 3H)
     H_enc = rnn.input_size - embs.shape[-1]
     W_c = rnn.weight_ih_l0[:, :H_enc]  # (3H, H_enc)
-    hidden = state.hidden_state  # (L, B, H)
+    hidden = list(state.hidden_state.unbind(0))  # L states (B, H)
     outputs, contexts, weights = [], [], []
     for gates in emb_gates.unbind(dim=1):  # T steps of (B, 3H)
         scores = decoder.attention.scores(hidden[-1][:, None], state.enc_keys)
@@ -489,13 +489,13 @@ def teacher_forced_steps(decoder: Seq2SeqAttentionDecoder, X: torch.Tensor,
             scores, state.enc_outputs, state.src_valid_len
         )  # (B, 1, H_enc), (B, 1, S)
         hidden = gru_step(rnn, gates + context[:, 0] @ W_c.t(), hidden,
-                          decoder.dropout)  # (L, B, H)
-        outputs.append(hidden[-1])
+                          decoder.dropout)
+        outputs.append(hidden[-1])  # s_i (B, H)
         contexts.append(context)
         weights.append(step_weights)
     s = torch.stack(outputs, dim=1)  # (B, T, H): s_i
     logits = decoder.output_layer(s, embs, torch.cat(contexts, dim=1))
-    return (logits, state._replace(hidden_state=hidden),
+    return (logits, state._replace(hidden_state=torch.stack(hidden)),
             torch.cat(weights, dim=1))
 
 

@@ -68,6 +68,10 @@ SHIPPED: tuple[ShippedModel, ...] = (
     ShippedModel("attention", web=True),
     ShippedModel("no-attention", web=False),
     ShippedModel("rnnsearch", web=True),
+    # The paper's RNNencdec-30 and RNNsearch-30, scaled down: trained on sentences of up to 30
+    # tokens, tested on a larger held-out share of the long ones (data.split_by_source).
+    ShippedModel("rnnencdec-30", web=False),
+    ShippedModel("rnnsearch-30", web=False),
 )
 # The model used when none is named, by load_pretrained() and by the browser (bahdanau-web.js,
 # the book's live views): the paper's architecture. The notebooks always name their model.
