@@ -422,7 +422,7 @@ def _step_state(ax: Axes) -> dict[str, _Box]:
             for name, (y, colour, symbol) in fields.items()}
 
 
-def _step_attention(ax: Axes, state: dict[str, _Box], enc_size: str) -> _Box:
+def _draw_attention_column(ax: Axes, state: dict[str, _Box], enc_size: str) -> _Box:
     """Eq. 6 and eq. 5, top to bottom: from the query s_{i-1} to the context c_i."""
     wsum, softmax, score, tanh, query, top = _STEP_ROWS
     specs = (
@@ -528,6 +528,6 @@ def draw_decoder_step(*, bidirectional: bool = False, deep_output: bool = False,
     for x, header, colour in headers:
         _text(ax, x, 6.35, header, colour=colour, weight="bold")
     state = _step_state(ax)
-    context = _step_attention(ax, state, enc_size)
+    context = _draw_attention_column(ax, state, enc_size)
     _step_decoder(ax, state, context, enc_size, deep_output)
     return figure
