@@ -29,7 +29,7 @@ from test_browser import browser, serve, unexplained  # noqa: F401 - browser is 
 TRANSLATE_PAGES = {
     "book/index": ["rnnsearch"],
     "notebooks/01_why_attention": ["attention", "rnnsearch"],
-    "notebooks/04_training_and_evaluation": ["rnnsearch"],
+    "notebooks/05_search_and_measuring": ["rnnsearch"],
 }
 STEPS_PAGE = "notebooks/03_decoder_loop"
 EMPTY_MESSAGE = "Type an English sentence above: the French appears as you type."
@@ -161,7 +161,7 @@ def test_typing_shows_the_french_and_its_heatmap(browser, site, page):  # noqa: 
 
 def test_a_focused_cell_tells_its_weight_and_arrows_move_on(browser, site):  # noqa: F811
     selector = view_selector("translate")
-    open_page(browser, f"{site}notebooks/04_training_and_evaluation.html", selector)
+    open_page(browser, f"{site}notebooks/05_search_and_measuring.html", selector)
     shown = type_text(browser, selector, "i have a red car .")
     cell = browser.find_element("css selector", f"{selector} table.bw-heatmap td[tabindex='0']")
     browser.execute_script("arguments[0].focus()", cell)
@@ -181,7 +181,7 @@ def test_hovering_a_cell_tells_its_weight(browser, site):  # noqa: F811
     from selenium.webdriver.common.action_chains import ActionChains
 
     selector = view_selector("translate")
-    open_page(browser, f"{site}notebooks/04_training_and_evaluation.html", selector)
+    open_page(browser, f"{site}notebooks/05_search_and_measuring.html", selector)
     cells = browser.find_elements("css selector", f"{selector} table.bw-heatmap td")
     ActionChains(browser).move_to_element(cells[3]).perform()
     assert browser.find_element("css selector", f"{selector} .bw-readout").text == cells[3].get_attribute("aria-label")
@@ -312,7 +312,7 @@ def check_message(shown: dict, expected: str) -> None:
 @pytest.mark.parametrize("kind", ["translate", "steps"])
 @pytest.mark.parametrize("text", ["", "   \t  "], ids=["empty", "whitespace"])
 def test_empty_input_gets_a_message(browser, site, kind, text):  # noqa: F811
-    page = STEPS_PAGE if kind == "steps" else "notebooks/04_training_and_evaluation"
+    page = STEPS_PAGE if kind == "steps" else "notebooks/05_search_and_measuring"
     selector = view_selector(kind)
     open_page(browser, f"{site}{page}.html", selector)
     shown = paste(browser, selector, text)
@@ -325,7 +325,7 @@ def test_empty_input_gets_a_message(browser, site, kind, text):  # noqa: F811
 def test_empty_is_what_python_calls_empty(browser, site, kind):  # noqa: F811
     """The views ask the port (Python's normalisation), not JavaScript's trim(): \x1c and \x85 are
     whitespace to Python's str.split and not to trim(); the BOM \ufeff is the other way round."""
-    page = STEPS_PAGE if kind == "steps" else "notebooks/04_training_and_evaluation"
+    page = STEPS_PAGE if kind == "steps" else "notebooks/05_search_and_measuring"
     selector = view_selector(kind)
     open_page(browser, f"{site}{page}.html", selector)
     shown = paste(browser, selector, "\x1c\x85 \u3000")
@@ -338,7 +338,7 @@ def test_empty_is_what_python_calls_empty(browser, site, kind):  # noqa: F811
 def test_a_view_without_models_runs_the_registry_default(browser, site):  # noqa: F811
     from bahdanau.pretrained import DEFAULT_MODEL
 
-    open_page(browser, f"{site}notebooks/04_training_and_evaluation.html", view_selector("translate"))
+    open_page(browser, f"{site}notebooks/05_search_and_measuring.html", view_selector("translate"))
     for kind in ("translate", "steps"):
         browser.execute_script(
             "const root = document.createElement('div');"
@@ -359,7 +359,7 @@ def test_a_view_without_models_runs_the_registry_default(browser, site):  # noqa
 
 @pytest.mark.parametrize("kind", ["translate", "steps"])
 def test_too_long_a_sentence_is_cut_with_a_note(browser, site, kind):  # noqa: F811
-    page = STEPS_PAGE if kind == "steps" else "notebooks/04_training_and_evaluation"
+    page = STEPS_PAGE if kind == "steps" else "notebooks/05_search_and_measuring"
     model = "attention" if kind == "steps" else "rnnsearch"
     selector = view_selector(kind)
     open_page(browser, f"{site}{page}.html", selector)
@@ -382,7 +382,7 @@ def test_too_long_a_sentence_is_cut_with_a_note(browser, site, kind):  # noqa: F
 ], ids=["unknown-word", "emoji-and-kanji", "cyrillic"])
 def test_unknown_words_are_named(browser, site, text, unknown, note):  # noqa: F811
     selector = view_selector("translate")
-    open_page(browser, f"{site}notebooks/04_training_and_evaluation.html", selector)
+    open_page(browser, f"{site}notebooks/05_search_and_measuring.html", selector)
     shown = paste(browser, selector, text)
     assert shown["state"] == "result" and shown["heatmapShown"]
     assert model_says(browser, text, "rnnsearch")["unknown"] == unknown
@@ -395,7 +395,7 @@ def test_unknown_words_are_named(browser, site, text, unknown, note):  # noqa: F
 @pytest.mark.parametrize("text", [PASTED, "a" * 10_000], ids=["10000-characters", "one-10000-letter-word"])
 def test_pasted_10000_characters(browser, site, text):  # noqa: F811
     selector = view_selector("translate")
-    open_page(browser, f"{site}notebooks/04_training_and_evaluation.html", selector)
+    open_page(browser, f"{site}notebooks/05_search_and_measuring.html", selector)
     assert len(text) == 10_000
     shown = paste(browser, selector, text)
     assert shown["state"] == "result" and shown["heatmapShown"]
@@ -420,7 +420,7 @@ def test_pasted_10000_characters(browser, site, text):  # noqa: F811
     ("window.bahdanauWeb.translate = () => Promise.resolve({tokens: null});", "The model could not translate this"),
 ], ids=["model-fails", "script-missing", "malformed-answer"])
 def test_a_failing_model_gives_a_message_not_an_exception(browser, site, failure, message):  # noqa: F811
-    for kind, page in (("translate", "notebooks/04_training_and_evaluation"), ("steps", STEPS_PAGE)):
+    for kind, page in (("translate", "notebooks/05_search_and_measuring"), ("steps", STEPS_PAGE)):
         selector = view_selector(kind)
         open_page(browser, f"{site}{page}.html", selector)
         browser.execute_script(failure)
@@ -617,7 +617,7 @@ def test_zh_chapter_1_model_switch(browser, zh_site):  # noqa: F811
 ], ids=["unknown-word", "emoji-and-kanji", "cyrillic", "thirteen-unknown-words"])
 def test_zh_unknown_words_are_named_in_chinese(browser, zh_site, text, notes):  # noqa: F811
     selector = view_selector("translate")
-    open_zh_page(browser, f"{zh_site}notebooks/04_training_and_evaluation.html", selector)
+    open_zh_page(browser, f"{zh_site}notebooks/05_search_and_measuring.html", selector)
     shown = paste(browser, selector, text)
     assert shown["state"] == "result" and shown["heatmapShown"]
     assert shown["notes"] == notes
@@ -626,7 +626,7 @@ def test_zh_unknown_words_are_named_in_chinese(browser, zh_site, text, notes):  
 
 @pytest.mark.parametrize("kind", ["translate", "steps"])
 def test_zh_empty_and_too_long_input(browser, zh_site, kind):  # noqa: F811
-    page = STEPS_PAGE if kind == "steps" else "notebooks/04_training_and_evaluation"
+    page = STEPS_PAGE if kind == "steps" else "notebooks/05_search_and_measuring"
     model = "attention" if kind == "steps" else "rnnsearch"
     selector = view_selector(kind)
     open_zh_page(browser, f"{zh_site}{page}.html", selector)
@@ -642,7 +642,7 @@ def test_zh_empty_and_too_long_input(browser, zh_site, kind):  # noqa: F811
 
 
 def test_zh_a_failing_model_gives_a_chinese_message(browser, zh_site):  # noqa: F811
-    for kind, page in (("translate", "notebooks/04_training_and_evaluation"), ("steps", STEPS_PAGE)):
+    for kind, page in (("translate", "notebooks/05_search_and_measuring"), ("steps", STEPS_PAGE)):
         selector = view_selector(kind)
         open_zh_page(browser, f"{zh_site}{page}.html", selector)
         browser.execute_script("delete window.bahdanauWeb;")
@@ -699,9 +699,9 @@ def test_zh_step_slider_speaks_chinese(browser, zh_site):  # noqa: F811
 @pytest.mark.parametrize("page, kind, text", [
     ("book/index", "translate", None),
     ("notebooks/01_why_attention", "translate", None),
-    ("notebooks/04_training_and_evaluation", "translate", MADE_UP + " 🍕"),
-    ("notebooks/04_training_and_evaluation", "translate", LONG_SENTENCE),
-    ("notebooks/04_training_and_evaluation", "translate", ""),
+    ("notebooks/05_search_and_measuring", "translate", MADE_UP + " 🍕"),
+    ("notebooks/05_search_and_measuring", "translate", LONG_SENTENCE),
+    ("notebooks/05_search_and_measuring", "translate", ""),
     (STEPS_PAGE, "steps", None),
     (STEPS_PAGE, "steps", LONG_SENTENCE),
     (STEPS_PAGE, "steps", ""),

@@ -638,7 +638,8 @@ def exercise_section(chapter: str) -> tuple[list, list]:
 
 
 def test_every_chapter_has_exercises():
-    assert CHAPTERS == ["01_why_attention", "02_additive_attention", "03_decoder_loop", "04_training_and_evaluation"]
+    assert CHAPTERS == ["01_why_attention", "02_additive_attention", "03_decoder_loop", "04_training",
+                        "05_search_and_measuring", "06_papers_model"]
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)

@@ -34,15 +34,17 @@ STUDENT_HTML = ROOT / "_build" / "student" / "_build" / "html"
 EDITION_ARGS = ["book/student_edition.py", "_build/assignments", "_build/student/_build/html"]
 WORKFLOW = ROOT / ".github" / "workflows" / "student.yml"
 SOLUTIONS = ROOT / "book" / "grading" / "solutions.py"
-CHAPTERS = ["01_why_attention", "02_additive_attention", "03_decoder_loop", "04_training_and_evaluation"]
+CHAPTERS = ["01_why_attention", "02_additive_attention", "03_decoder_loop", "04_training",
+            "05_search_and_measuring", "06_papers_model"]
 
 # Lines of the reference solutions that the book's solution dropdowns show, one or more per chapter.
 SOLUTION_CODE = {
     "01_why_attention": ["gru = 3 * (num_hiddens * embed_size"],
     "02_additive_attention": ["scores = torch.bmm(queries, keys.transpose(1, 2))", "features @ w_v"],
     "03_decoder_loop": ["class LSTMState(NamedTuple)", "torch.zeros_like(hidden_state), enc_valid_lens)"],
-    "04_training_and_evaluation": ["return log_prob_sum / length**alpha", "-torch.xlogy(weights, weights)",
-                                   "pack_padded_sequence(embs, valid_lens.cpu()"],
+    "04_training": ["-torch.xlogy(weights, weights)"],
+    "05_search_and_measuring": ["return log_prob_sum / length**alpha"],
+    "06_papers_model": ["pack_padded_sequence(embs, valid_lens.cpu()"],
 }
 SOLUTION_TITLE = re.compile(r"Solution to Exercise")
 SOLUTION_CELL = re.compile(r"^(`{3,}|:{3,})\{solution\}[^\n]*\n(.*?)^\1[ \t]*$", re.MULTILINE | re.DOTALL)

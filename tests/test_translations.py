@@ -284,7 +284,7 @@ def test_exercise_titles_are_translated(site):
 
 @pytest.mark.slow  # needs the built book (the shared build fixture)
 def test_launch_buttons_open_the_same_notebooks(site):
-    for page in ("notebooks/01_why_attention", "notebooks/04_training_and_evaluation"):
+    for page in ("notebooks/01_why_attention", "notebooks/05_search_and_measuring"):
         pattern = r'href="(https://(?:colab\.research\.google\.com|mybinder\.org)[^"]+)"'
         links = [set(re.findall(pattern, path.read_text("utf-8")))
                  for path in (site / f"{page}.html", site / "zh" / f"{page}.html")]

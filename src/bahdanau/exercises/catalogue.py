@@ -101,19 +101,19 @@ EXERCISES: tuple[Exercise, ...] = (
               checks.check_lstm_decoder),
     _exercise("03_decoder_loop", "ex-read-certainty", "Read a heatmap: the most confident step", 2,
               checks.check_read_certainty),
-    _exercise("04_training_and_evaluation", "ex-bleu-by-hand", "BLEU by hand", 2,
+    _exercise("04_training", "ex-attention-entropy", "An attention diagnostic: entropy", 3,
+              checks.check_attention_entropy),
+    _exercise("05_search_and_measuring", "ex-bleu-by-hand", "BLEU by hand", 2,
               checks.check_bleu_by_hand),
     # Two answers, one question: the score function, then the winner at each alpha.
-    _exercise("04_training_and_evaluation", "ex-length-normalisation", "Length normalisation in beam search", 3,
+    _exercise("05_search_and_measuring", "ex-length-normalisation", "Length normalisation in beam search", 3,
               checks.check_length_normalised_score, Answer(checks.check_beam_winner, part="winners")),
-    _exercise("04_training_and_evaluation", "ex-attention-entropy", "An attention diagnostic: entropy", 3,
-              checks.check_attention_entropy),
-    # After chapter 4's primer on packed sequences, which it needs.
-    _exercise("04_training_and_evaluation", "ex-bidirectional", "The paper's bidirectional encoder", 5,
-              checks.check_bidirectional_encoder),
     # Every chapter closes with a heatmap to read.
-    _exercise("04_training_and_evaluation", "ex-read-failure", "Read a heatmap: a word that got lost", 3,
+    _exercise("05_search_and_measuring", "ex-read-failure", "Read a heatmap: a word that got lost", 3,
               checks.check_read_failure),
+    # After chapter 6's primer on packed sequences, which it needs.
+    _exercise("06_papers_model", "ex-bidirectional", "The paper's bidirectional encoder", 5,
+              checks.check_bidirectional_encoder),
 )
 
 CHECKERS: tuple[str, ...] = tuple(name for exercise in EXERCISES for name in exercise.checkers)
