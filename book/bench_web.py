@@ -5,7 +5,7 @@ Chromium, chromedriver and selenium: ``make browser``, requirements.txt). For ea
 prints the size of its exported file, the time from opening the page to the first translation
 (page load, model file, dequantisation, one sentence) and the median time of 50 translations of
 one 10-token sentence. With a built book (``make book``: ``_build/html``), it also prints the
-bytes a reader downloads for chapter 1, whose live view loads both models, once it has translated.
+bytes a reader downloads for chapter 6, whose live view loads both models, once it has translated.
 A measurement, not a test: nothing is asserted.
 """
 
@@ -30,7 +30,7 @@ __all__ = ["SENTENCE", "run", "serve"]
 ROOT = Path(__file__).resolve().parents[1]  # the repository: this script is part of it, not of the package
 WEB_JS = ROOT / "book" / "_static" / "bahdanau-web.js"
 BUILT_BOOK = ROOT / "_build" / "html"
-LIVE_CHAPTER = "notebooks/01_why_attention.html"
+LIVE_CHAPTER = "notebooks/06_papers_model.html"
 SENTENCE = "I want to buy a car for my wife."  # 10 tokens with the full stop
 REPEATS = 50
 PAGE = ('<!DOCTYPE html><html><head><meta charset="utf-8"><title>bench</title>'
@@ -135,7 +135,7 @@ def run(names=WEB_MODELS, sentence: str = SENTENCE, repeats: int = REPEATS) -> d
                 if isinstance(downloaded, str):
                     raise RuntimeError(f"{LIVE_CHAPTER}: the page failed: {downloaded}")
                 results["chapter_1"] = {"bytes": downloaded}
-                print(f"chapter 1 with its live view (both models): {downloaded / 1e6:.1f} MB downloaded")
+                print(f"chapter 6 with its live view (both models): {downloaded / 1e6:.1f} MB downloaded")
             else:
                 print(f"no built book at {BUILT_BOOK}: run `make book` to measure a chapter's download")
         finally:

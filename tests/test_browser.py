@@ -26,6 +26,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urldefrag, urlparse
 
+import nbformat
 import pytest
 import yaml
 from bench_web import serve
@@ -119,6 +120,11 @@ Promise.all(images.map(img => img.complete ? null : new Promise(ok => { img.onlo
                                 inOutput: img.closest('.cell_output, .output') !== null})),
     links: Array.from(document.querySelectorAll('a[href]')).map(a => a.href),
     height: document.documentElement.scrollHeight,
+    // The check cells (tagged hide-cell): is any of their code on screen before the reader asks?
+    checks: Array.from(document.querySelectorAll('.cell.tag_hide-cell')).map(cell => {
+      const code = cell.querySelector('.cell_input');
+      return code !== null && code.getClientRects().length > 0;
+    }),
   }));
 """
 
@@ -132,6 +138,7 @@ class Visit:
     images: list[dict]
     links: list[str]
     height: int
+    checks: list[bool]  # one per check cell: is its code shown?
 
 
 def visit(driver, url: str) -> Visit:
@@ -141,7 +148,7 @@ def visit(driver, url: str) -> Visit:
     driver.set_script_timeout(30)
     found = driver.execute_async_script(PAGE_SCRIPT)
     errors = [entry["message"] for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
-    return Visit(url, errors, found["images"], found["links"], found["height"])
+    return Visit(url, errors, found["images"], found["links"], found["height"], found["checks"])
 
 
 def screenshot(driver, height: int, path: Path) -> None:
@@ -241,6 +248,29 @@ def test_launch_links_open_this_notebook_on_main(pages, chapter):
         query = parse_qs(urlparse(link).query)
         paths = query.get("urlpath", []) + query.get("filepath", [])
         assert any(path.endswith(notebook) for path in paths), f"{link} does not open {notebook}"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_check_cells_are_closed_toggles(pages, chapter):
+    """A cell that only checks a paragraph's claim is in the page (nbval runs it, a reader may open
+    it) but its code is not shown until the reader opens its toggle."""
+    notebook = nbformat.read(ROOT / f"{chapter}.ipynb", as_version=4)
+    expected = sum("hide-cell" in cell.metadata.get("tags", []) for cell in notebook.cells)
+    shown = pages[chapter].checks
+    assert expected and len(shown) == expected, f"{len(shown)} check cells in the page, {expected} in the notebook"
+    assert not any(shown), f"{sum(shown)} of {len(shown)} check cells show their code before they are opened"
+
+
+def test_a_check_cell_opens_on_click(browser, site):
+    chapter = CHAPTERS[0]
+    browser.get(f"{site}{chapter}.html")
+    opened = browser.execute_script("""
+      const cell = document.querySelector('.cell.tag_hide-cell');
+      cell.querySelector('summary').click();
+      return cell.querySelector('.cell_input').getClientRects().length > 0
+        && cell.querySelector('.cell_input').innerText.includes('Check:');
+    """)
+    assert opened, "clicking a check cell's toggle does not show its code"
 
 
 def test_internal_links_resolve(pages, site):

@@ -4,7 +4,7 @@ Two views run the shipped models in the reader's browser (book/_static/bahdanau-
 *translate your own* (the landing page, chapters 1 and 4) and *step through the decoder*
 (chapter 3). Checked: typing gives the French of what was typed and a heatmap of the right size
 whose cells tell their weight on focus; the latest input wins over a slower, older answer; the
-model switch of chapter 1; the step slider moved with the keyboard; a message in the view, and no
+model switch of chapter 6; the step slider moved with the keyboard; a message in the view, and no
 console error, for every bad input (empty, whitespace, too long, unknown words, emoji and other
 scripts, 10,000 pasted characters); the same views from file:// as over http; and, without
 JavaScript, pages that keep their static figures (the placeholders are empty in the HTML). In the
@@ -28,7 +28,7 @@ from test_browser import browser, serve, unexplained  # noqa: F401 - browser is 
 
 TRANSLATE_PAGES = {
     "book/index": ["rnnsearch"],
-    "notebooks/01_why_attention": ["attention", "rnnsearch"],
+    "notebooks/06_papers_model": ["attention", "rnnsearch"],
     "notebooks/05_search_and_measuring": ["rnnsearch"],
 }
 STEPS_PAGE = "notebooks/03_decoder_loop"
@@ -189,7 +189,7 @@ def test_hovering_a_cell_tells_its_weight(browser, site):  # noqa: F811
 
 def test_the_latest_input_wins(browser, site):  # noqa: F811
     selector = view_selector("translate")
-    open_page(browser, f"{site}notebooks/01_why_attention.html", selector)
+    open_page(browser, f"{site}notebooks/06_papers_model.html", selector)
     # The first request answers last: 1.5 s late. Its answer must not replace the newer one.
     browser.execute_script("""
         const web = window.bahdanauWeb, original = web.translate;
@@ -223,7 +223,7 @@ def test_chapter_1_switches_model_on_the_same_sentence(browser, site):  # noqa: 
     from selenium.webdriver.support.ui import Select
 
     selector = view_selector("translate")
-    first = open_page(browser, f"{site}notebooks/01_why_attention.html", selector)
+    first = open_page(browser, f"{site}notebooks/06_papers_model.html", selector)
     element = browser.find_element("css selector", f"{selector} select")
     label = browser.find_element("css selector", f"{selector} label[for='{element.get_attribute('id')}']")
     assert label.text == "Model"
@@ -434,7 +434,7 @@ def test_a_failing_model_gives_a_message_not_an_exception(browser, site, failure
 # ----------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("page, kind", [("index", "translate"), ("notebooks/01_why_attention", "translate"),
+@pytest.mark.parametrize("page, kind", [("index", "translate"), ("notebooks/06_papers_model", "translate"),
                                         (STEPS_PAGE, "steps")])
 def test_views_work_from_file_urls(browser, build, page, kind):  # noqa: F811
     html = require_html(build)
@@ -593,7 +593,7 @@ def test_zh_chapter_1_model_switch(browser, zh_site):  # noqa: F811
     from selenium.webdriver.support.ui import Select
 
     selector = view_selector("translate")
-    first = open_zh_page(browser, f"{zh_site}notebooks/01_why_attention.html", selector)
+    first = open_zh_page(browser, f"{zh_site}notebooks/06_papers_model.html", selector)
     assert first["status"] == "翻译所用的模型：d2l 的模型（注意力）。"
     element = browser.find_element("css selector", f"{selector} select")
     assert label_of(browser, selector, element) == "模型"
@@ -698,7 +698,7 @@ def test_zh_step_slider_speaks_chinese(browser, zh_site):  # noqa: F811
 
 @pytest.mark.parametrize("page, kind, text", [
     ("book/index", "translate", None),
-    ("notebooks/01_why_attention", "translate", None),
+    ("notebooks/06_papers_model", "translate", None),
     ("notebooks/05_search_and_measuring", "translate", MADE_UP + " 🍕"),
     ("notebooks/05_search_and_measuring", "translate", LONG_SENTENCE),
     ("notebooks/05_search_and_measuring", "translate", ""),
@@ -725,7 +725,7 @@ def test_zh_no_english_text_of_the_views_remains(browser, zh_site, page, kind, t
 def test_the_english_pages_keep_their_english_texts(browser, site):  # noqa: F811
     """The check above is not empty: on an English page it finds the English texts of the views."""
     selector = view_selector("translate")
-    open_page(browser, f"{site}notebooks/01_why_attention.html", selector)
+    open_page(browser, f"{site}notebooks/06_papers_model.html", selector)
     assert browser.execute_script("return window.bahdanauViews.language;") == "en"
     typed = [browser.execute_script(f"return document.querySelector('{selector} input.bw-text').value;")]
     assert {"english", "model", "french", "attention", "weight", "hover"} <= leftover_english(browser, selector, typed)

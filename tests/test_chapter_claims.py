@@ -64,3 +64,18 @@ def test_chapter_4_reading_solution_green_close_behind_tea_and_lost():
     peaks = row_peaks(problem)
     assert peaks["le"][0] == "green"
     assert peaks["thé"][0] == "tea" and peaks["thé"][1] < MARGIN
+
+
+def test_chapter_6_reading_solution_one_word_late():
+    # "Row 2 is a, the French for has (elle a: she has). d2l's model gives its largest weight to
+    # long, the word after has, by a clear margin; the paper's rnnsearch, reading both ways,
+    # writes the same a while looking most at has itself."
+    problem = problems.READING["late"]
+    result = reading_translation(problem["sentence"], problem["model"])
+    assert result.text == "elle a les cheveux longs ." and result.tokens[problem["row"] - 1] == "a"
+    late, margin = row_peaks(problem)["a"]
+    assert late == "long" and margin >= MARGIN
+    assert result.src_tokens.index("long") == result.src_tokens.index("has") + 1
+    paper = reading_translation(problem["sentence"], "rnnsearch")
+    assert paper.tokens[problem["row"] - 1] == "a"
+    assert row_peaks({**problem, "model": "rnnsearch"})["a"][0] == "has"

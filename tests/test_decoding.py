@@ -25,6 +25,7 @@ from bahdanau.decoding import (
     Hypothesis,
     Translation,
     beam_search,
+    beam_search_tree,
     default_max_len,
     greedy_decode,
     length_penalty_factor,
@@ -323,6 +324,23 @@ class _PrefixDecoder(nn.Module):
         return DecoderStep(torch.stack(rows), _PrefixState(prefixes))  # (B, V)
 
 
+A, C, X, Y, Z, G = 3, 4, 5, 6, 7, 8  # the tokens of _refill_model
+
+
+def _refill_model() -> nn.Module:
+    """A model whose next-token probabilities depend only on the prefix (tokens a=3, c=4, x=5, y=6,
+    z=7, babble g=8): the case where a finished hypothesis must leave its beam slot to a live one."""
+    table = {
+        (): {EOS_INDEX: 0.3, A: 0.5, C: 0.2},
+        (A,): {EOS_INDEX: 0.2, X: 0.8},
+        (A, X): {EOS_INDEX: 0.05, Y: 0.95},
+        (C,): {EOS_INDEX: 0.9, Z: 0.1},
+    }
+    model = nn.Module()
+    model.encoder, model.decoder = _NoEncoder(), _PrefixDecoder(table, vocab_size=9, babble=G)
+    return model
+
+
 def test_beam_search_refills_the_beam_when_a_hypothesis_finishes():
     # Tokens a=3, c=4, x=5, y=6, z=7, g=8. With k = 2 and alpha = 0.75:
     #   "<eos>"    p = 0.3            score log(0.3) / 1            = -1.204
@@ -332,18 +350,10 @@ def test_beam_search_refills_the_beam_when_a_hypothesis_finishes():
     # hypotheses, "a" and "c", so it finds "c <eos>" at step 2. Keeping "<eos>" in its beam slot
     # with a frozen score (the old algorithm) leaves one live slot, filled by the "a x y ..."
     # line, and returns "<eos>".
-    a, c, x, y, z, g = 3, 4, 5, 6, 7, 8
-    table = {
-        (): {EOS_INDEX: 0.3, a: 0.5, c: 0.2},
-        (a,): {EOS_INDEX: 0.2, x: 0.8},
-        (a, x): {EOS_INDEX: 0.05, y: 0.95},
-        (c,): {EOS_INDEX: 0.9, z: 0.1},
-    }
-    model = nn.Module()
-    model.encoder, model.decoder = _NoEncoder(), _PrefixDecoder(table, vocab_size=9, babble=g)
+    model = _refill_model()
     (beam,) = beam_search(model, *ONE_SOURCE, bos_index=BOS, eos_index=EOS_INDEX, max_len=6, beam_size=2,
                           length_penalty=0.75)
-    assert beam.token_ids == [c, EOS_INDEX]
+    assert beam.token_ids == [C, EOS_INDEX]
     assert beam.score == pytest.approx(math.log(0.18) / 2**0.75, abs=1e-5)
 
 
@@ -580,3 +590,49 @@ def test_replace_unk_needs_attention_and_keeps_translates_input_errors():
         translate(model, "  ", SRC_VOCAB, TGT_VOCAB, replace_unk=True)
     with pytest.raises(TypeError, match="string"):
         translate(model, 3, SRC_VOCAB, TGT_VOCAB, replace_unk=True)
+
+
+# ----------------------------------------------------------------------------------------------
+# beam_search_tree
+# ----------------------------------------------------------------------------------------------
+
+
+def test_beam_search_tree_records_what_the_search_kept_and_its_answer():
+    # The model of test_beam_search_refills_the_beam_when_a_hypothesis_finishes (k = 2).
+    model = _refill_model()
+    common = dict(bos_index=BOS, eos_index=EOS_INDEX, max_len=6, beam_size=2, length_penalty=0.75)
+    tree = beam_search_tree(model, *ONE_SOURCE, **common)
+    (beam,) = beam_search(model, *ONE_SOURCE, **common)
+    assert tree.best == beam
+    # Step 1: "<eos>" leaves the beam (finished), "a" and "c" stay live.
+    first = [(node.token_id, node.score is not None) for node in tree.nodes if node.step == 1]
+    assert first == [(EOS_INDEX, True), (A, False), (C, False)]
+    assert tree.nodes[0].score == pytest.approx(math.log(0.3), abs=1e-5)
+    # The winner is "c <eos>", with its length-normalised score.
+    winner = tree.nodes[tree.winner]
+    assert [tree.nodes[i].token_id for i in tree.path(tree.winner)] == [C, EOS_INDEX]
+    assert winner.score == pytest.approx(math.log(0.18) / 2**0.75, abs=1e-5) == beam.score
+    for index, node in enumerate(tree.nodes):
+        # Each node's total is the sum of its path's own log-probabilities.
+        path_sum = sum(tree.nodes[i].log_prob for i in tree.path(index))
+        assert node.total == pytest.approx(path_sum, abs=1e-4)
+        assert (node.score is not None) == (node.token_id == EOS_INDEX)
+    steps = {node.step for node in tree.nodes}
+    for step in steps:
+        assert sum(node.step == step and node.score is None for node in tree.nodes) <= 2
+
+
+def test_beam_search_tree_of_a_real_model_gives_beam_searchs_answer():
+    model = untrained_model(seed=2, attention=True)
+    src, src_valid_len = encode_sources([tokenize("she is happy .")], SRC_VOCAB)
+    common = dict(bos_index=BOS, eos_index=EOS_INDEX, max_len=6, beam_size=3)
+    tree = beam_search_tree(model, src, src_valid_len, **common)
+    (beam,) = beam_search(model, src, src_valid_len, **common)
+    assert tree.best.token_ids == beam.token_ids and tree.best.score == pytest.approx(beam.score)
+    assert [tree.nodes[i].token_id for i in tree.path(tree.winner)] == beam.token_ids
+
+
+def test_beam_search_tree_takes_one_sentence():
+    with pytest.raises(ValueError, match="one sentence"):
+        beam_search_tree(untrained_model(seed=2, attention=True), *toy_sources(), bos_index=BOS,
+                         eos_index=EOS_INDEX, max_len=5)

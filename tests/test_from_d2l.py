@@ -8,6 +8,10 @@ the shipped ``attention`` model and on small random ones, and check the page's o
 against the code: the four permutes and the shapes their comments state, the quoted lines, the
 parameter table, the included source, the count of key projections and its figures. Two mutated
 seeds show that the comparison can fail.
+
+Section 7 maps d2l-zh's version of the decoder (zh.d2l.ai, 10.4) to d2l-en's and to the package.
+The tests run our rewrite of d2l-zh's classes (``tests/d2l_zh_decoder.py``) through the page's own
+section 5 blocks, check that its table quotes real lines of all three, and check its claims.
 """
 
 from __future__ import annotations
@@ -15,11 +19,13 @@ from __future__ import annotations
 import ast
 import importlib.metadata
 import inspect
+import pkgutil
 import re
 import textwrap
 from pathlib import Path
 
 import d2l.torch as d2l
+import d2l_zh_decoder as zh
 import pytest
 import torch
 from book_toc import toc_files
@@ -150,10 +156,12 @@ class PermuteRecorder(TorchFunctionMode):
 # ----------------------------------------------------------------------------------------------
 
 
-def test_toc_lists_the_page_right_after_chapter_3():
+def test_toc_lists_the_page_after_chapter_3():
+    """The page builds on chapter 3's decoder loop (and links to it), so it comes after it."""
     files = toc_files()
     assert files.count("book/from_d2l") == 1
-    assert files[files.index("notebooks/03_decoder_loop") + 1] == "book/from_d2l"
+    assert files.index("notebooks/03_decoder_loop") < files.index("book/from_d2l")
+    assert "{doc}`../notebooks/03_decoder_loop`" in TEXT
 
 
 def test_the_page_has_its_three_blocks_within_the_code_column():
@@ -399,3 +407,198 @@ def test_a_seed_without_its_first_permute_runs_when_b_equals_s_and_is_wrong():
     assert (seed_logits - logits).abs().max() > 1e-3
     with pytest.raises(RuntimeError):  # with B != S the shapes do not fit
         page["both_decoders"](model, *padded_batch(batch_size=3, src_len=7))
+
+
+
+# ----------------------------------------------------------------------------------------------
+# Section 7: d2l-zh's version
+# ----------------------------------------------------------------------------------------------
+
+ZH_SOURCE = Path(zh.__file__).read_text(encoding="utf-8")
+ZH_PAGE = "https://zh.d2l.ai/chapter_attention-mechanisms/bahdanau-attention.html"
+EN_PAGE = "https://d2l.ai/chapter_attention-mechanisms-and-transformers/bahdanau-attention.html"
+
+
+def zh_page_code(*names: str) -> dict:
+    """The page's section-5 blocks run with d2l-zh's classes in place of section 1's seed."""
+    namespace = {"__name__": "from_d2l_page_zh", "torch": torch, "nn": nn, "d2l": d2l,
+                 "AdditiveAttention": zh.AdditiveAttention,
+                 "Seq2SeqAttentionDecoder": zh.Seq2SeqAttentionDecoder}
+    for name in names:
+        exec(compile(BLOCKS[name][1], f"{PAGE.relative_to(ROOT)}:{name}", "exec"), namespace)
+    return namespace
+
+
+def resolves(name: str) -> bool:
+    """``name`` is a dotted path to an object of the package, e.g. ``bahdanau.models.EncoderDecoder``."""
+    if not name.startswith("bahdanau.") or " " in name:
+        return False
+    try:
+        pkgutil.resolve_name(name)
+    except (ImportError, AttributeError):
+        return False
+    return True
+
+
+class TimeFirst(nn.Module):
+    """The package's encoder with d2l's output layout: (S, B, H) outputs, as d2l's encoders hand over."""
+
+    def __init__(self, encoder: nn.Module):
+        super().__init__()
+        self.encoder = encoder
+
+    def forward(self, src, *args):
+        enc_outputs, hidden_state = self.encoder(src, *args)
+        return enc_outputs.transpose(0, 1), hidden_state
+
+
+def test_the_page_names_d2l_zh_section_and_links_it_beside_d2l_ai():
+    intro = TEXT[:TEXT.index("\n## 1.")]
+    assert EN_PAGE in intro and ZH_PAGE in intro
+    assert intro.index(ZH_PAGE) - intro.index(EN_PAGE) < 200  # side by side, one sentence
+    assert "10.4 *Bahdanau 注意力*" in intro and "section 7" in intro
+    assert ZH_PAGE in section("7.") and "10.4" in section("7.")
+
+
+def test_the_d2l_zh_table_quotes_real_lines_of_all_three():
+    """Section 7's table: d2l-zh's column quotes d2l-zh's code, d2l-en's the seed or installed d2l."""
+    en_source = SEED + "".join(inspect.getsource(cls) for cls in (d2l.AdditiveAttention, d2l.EncoderDecoder))
+    package = inspect.getsource(bahdanau.models) + inspect.getsource(bahdanau.attention)
+    rows = table_rows(section("7."))
+    assert len(rows) >= 10
+    names = 0
+    for _, zh_cell, en_cell, package_cell in rows:
+        for snippet in CODE_SPAN.findall(zh_cell):
+            assert occurs(snippet, ZH_SOURCE), f"not in d2l-zh's code: {snippet!r}"
+        for snippet in CODE_SPAN.findall(en_cell):
+            assert occurs(snippet, en_source), f"not in the seed or d2l 1.0.3: {snippet!r}"
+        for snippet in CODE_SPAN.findall(package_cell):
+            if resolves(snippet):
+                names += 1
+            else:
+                assert occurs(snippet, package), f"not in the package: {snippet!r}"
+        assert CODE_SPAN.findall(package_cell), "every row says where it lives in the package"
+    assert names >= 4
+    # The rows are differences: d2l-zh's signatures are not d2l-en's.
+    zh_attention = "def __init__(self, key_size, query_size, num_hiddens, dropout, **kwargs)"
+    assert occurs(zh_attention, ZH_SOURCE) and not occurs(zh_attention, en_source)
+    assert not occurs("def init_state(self, enc_outputs, enc_valid_lens, *args)", en_source)
+
+
+def test_d2l_zh_forward_is_the_seeds_line_for_line_with_the_same_permutes():
+    """Comments aside, the same forward; the same permutes with the same shapes, at the same places."""
+    def method(source: str, name: str) -> ast.FunctionDef:
+        tree = ast.parse(textwrap.dedent(source))
+        decoder = next(node for node in tree.body
+                       if isinstance(node, ast.ClassDef) and node.name == "Seq2SeqAttentionDecoder")
+        return next(node for node in decoder.body if isinstance(node, ast.FunctionDef) and node.name == name)
+
+    assert ast.unparse(method(ZH_SOURCE, "forward")) == ast.unparse(method(SEED, "forward"))
+    assert ast.unparse(method(ZH_SOURCE, "init_state").body[-1]) == ast.unparse(method(SEED, "init_state").body[-1])
+    page = run_page_code("seed-decoder", "seed-copy")
+    model = small_model()
+    src, src_valid_len, tgt_in = padded_batch()
+    recorded = []
+    for build in (page["seed_with_weights_of"], zh_page_code("seed-copy")["seed_with_weights_of"]):
+        decoder = build(model.decoder)
+        with torch.no_grad(), PermuteRecorder() as recorder:
+            enc_outputs, hidden_state = model.encoder(src, src_valid_len)
+            decoder(tgt_in, decoder.init_state((enc_outputs.transpose(0, 1), hidden_state), src_valid_len))
+        recorded.append(recorder.shapes)
+    assert recorded[0] == recorded[1] and len(recorded[1]) == 3 + T
+
+
+@pytest.mark.parametrize(
+    "options",
+    [dict(num_layers=1), dict(num_layers=2), dict(num_layers=2, embed_size=H, dropout=0.3)],
+    ids=["1-layer", "2-layer", "2-layer-E=H-dropout"],
+)
+def test_d2l_zh_decoder_gives_the_package_and_the_seed_logits(options):
+    """Section 5's blocks, run with d2l-zh's classes: the package's logits and weights, and the seed's."""
+    page, zh_page = run_page_code("seed-decoder", "seed-copy"), zh_page_code("seed-copy")
+    model = small_model(**options)
+    src, src_valid_len, tgt_in = padded_batch()
+    zh_decoder = zh_page["seed_with_weights_of"](model.decoder)
+    assert type(zh_decoder) is zh.Seq2SeqAttentionDecoder
+    assert type(zh_decoder.attention) is zh.AdditiveAttention
+    (logits, weights), (zh_logits, zh_weights) = zh_page["both_decoders"](model, src, src_valid_len, tgt_in)
+    _, (seed_logits, seed_weights) = page["both_decoders"](model, src, src_valid_len, tgt_in)
+    assert zh_logits.shape == (B, T, V) and zh_weights.shape == (B, T, S)
+    torch.testing.assert_close(zh_logits, logits, rtol=0, atol=1e-5)
+    torch.testing.assert_close(zh_weights, weights, rtol=0, atol=1e-5)
+    # d2l-zh's and d2l-en's decoders run the same operations: the same numbers.
+    torch.testing.assert_close(zh_logits, seed_logits, rtol=0, atol=1e-6)
+    torch.testing.assert_close(zh_weights, seed_weights, rtol=0, atol=1e-6)
+    # The batch is padded, and padding got weight 0.
+    for row, length in enumerate(src_valid_len.tolist()):
+        assert torch.all(zh_weights[row, :, length:] == 0)
+    assert src_valid_len.tolist()[0] == S and min(src_valid_len.tolist()) < S
+
+
+def test_section_5_blocks_run_unchanged_with_d2l_zh_classes_on_the_shipped_model():
+    """'Run your cells instead of section 1's block, then section 5's two blocks': they pass."""
+    namespace = zh_page_code("seed-copy", "seed-check")
+    zh_decoder = namespace["seed_with_weights_of"](namespace["model"].decoder)
+    assert type(zh_decoder) is zh.Seq2SeqAttentionDecoder
+    assert namespace["seed_logits"].shape == (3, namespace["batch"].tgt_in.shape[1], 5500)
+    assert "$10^{-5}$" in section("7.")
+
+
+def test_d2l_zh_attention_weights_are_a_list_of_t_steps():
+    model = small_model()
+    zh_decoder = zh_page_code("seed-copy")["seed_with_weights_of"](model.decoder)
+    src, src_valid_len, tgt_in = padded_batch()
+    with torch.no_grad():
+        enc_outputs, hidden_state = model.encoder(src, src_valid_len)
+        zh_decoder(tgt_in, zh_decoder.init_state((enc_outputs.transpose(0, 1), hidden_state), src_valid_len))
+    weights = zh_decoder.attention_weights
+    assert isinstance(weights, list) and [tuple(w.shape) for w in weights] == [(B, 1, S)] * T
+    assert "a list of `T` tensors (B, 1, S)" in " ".join(section("7.").split())
+
+
+def test_the_three_differences_section_7_warns_about():
+    text = " ".join(section("7.").split())
+    # 1. With d2l 1.0.3, d2l-zh's call of d2l.AdditiveAttention fails.
+    assert "`d2l.AdditiveAttention(num_hiddens, num_hiddens, num_hiddens, dropout)` raises a `TypeError`" in text
+    with pytest.raises(TypeError):
+        d2l.AdditiveAttention(H, H, H, 0)
+    zh.AdditiveAttention(H, H, H, 0)  # d2l-zh's own class takes them
+    # 2. **kwargs: nn.Module takes none. *args: extra arguments reach init_state and are dropped.
+    with pytest.raises(TypeError):
+        zh.Seq2SeqAttentionDecoder(V, E, H, 2, prefix="decoder_")
+    decoder = zh.Seq2SeqAttentionDecoder(V, E, H, 2).eval()
+    outputs, hidden_state = torch.zeros(S, B, H), torch.zeros(2, B, H)
+    lengths = torch.tensor([S, 2, 3])
+    state = decoder.init_state((outputs, hidden_state), lengths, "anything", 7)
+    assert state[0].shape == (B, S, H) and state[2] is lengths
+    # 3. d2l-zh's model returns the pair; the package's the logits only, and they agree.
+    model = small_model()
+    src, src_valid_len, tgt_in = padded_batch()
+    zh_decoder = zh_page_code("seed-copy")["seed_with_weights_of"](model.decoder)
+    zh_net = zh.EncoderDecoder(TimeFirst(model.encoder), zh_decoder)
+    extras = []  # what init_state's *args receives when the model is called as train_seq2seq calls it
+
+    def init_state(enc_outputs, enc_valid_lens, *args):
+        extras.append(args)
+        return zh.Seq2SeqAttentionDecoder.init_state(zh_decoder, enc_outputs, enc_valid_lens, *args)
+
+    zh_decoder.init_state = init_state
+    with torch.no_grad():
+        Y_hat, zh_state = zh_net(src, tgt_in, src_valid_len)
+        logits = model(src, tgt_in, src_valid_len)
+    assert extras == [()] and "d2l-zh passes none" in text
+    assert isinstance(logits, torch.Tensor) and len(zh_state) == 3
+    torch.testing.assert_close(Y_hat, logits, rtol=0, atol=1e-5)
+    # The package's key size is enc_output_size: num_hiddens here, the first of d2l-zh's three sizes.
+    assert model.decoder.attention.W_k.in_features == model.decoder.rnn.hidden_size == H
+
+
+def test_d2l_zh_initialises_in_training_not_in_the_constructor():
+    """The table's 'Xavier initialisation' row: d2l-zh's decoder starts with PyTorch's defaults."""
+    torch.manual_seed(0)
+    decoder = zh.Seq2SeqAttentionDecoder(V, E, H, 1)
+    bound = 1 / H ** 0.5  # PyTorch's default for a GRU: uniform in +-1/sqrt(H)
+    assert decoder.rnn.weight_hh_l0.abs().max() <= bound
+    zh.init_as_train_seq2seq(decoder)
+    xavier = (6 / (H + 3 * H)) ** 0.5  # weight_hh is (3H, H)
+    assert bound < decoder.rnn.weight_hh_l0.abs().max() <= xavier

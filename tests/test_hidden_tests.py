@@ -202,6 +202,11 @@ WRONG = {
     "hidden_bidirectional_gradients": [dict(answer_bidirectional=EncoderWithoutItsBridge)],
     "hidden_read_failure_checker": [dict(answer_read_failure=wrong_token("failure", solutions.read_failure()))],
     "hidden_read_failure_one_token": [dict(answer_read_failure="vert")],
+    "hidden_read_one_word_late_checker": [
+        dict(answer_read_one_word_late=wrong_token("late", solutions.read_one_word_late())),
+    ],
+    "hidden_read_one_word_late_one_token": [dict(answer_read_one_word_late="cheveux"),
+                                            dict(answer_read_one_word_late=2)],
 }
 
 
@@ -294,7 +299,8 @@ def literal_answers() -> list[str]:
         literals += [f"{number:.3f}", f"{number:.4f}", f"{number:.2f}"]
     literals += [str(solutions.beam_winners()), str(list(solutions.beam_winners()))]
     literals += [repr("".join(solutions.beam_winners())), '"'.join(["", *solutions.beam_winners(), ""])]
-    for token in (solutions.read_alignment(), solutions.read_total_attention(), solutions.read_failure()):
+    for token in (solutions.read_alignment(), solutions.read_total_attention(), solutions.read_failure(),
+                  solutions.read_one_word_late()):
         literals += [repr(token), f'"{token}"']
     return literals
 

@@ -28,6 +28,24 @@ def test_a_linear_probe_recovers_linearly_separable_classes_and_not_noise():
         fit_linear_probe(features, labels[:10], num_classes=5)
 
 
+def test_the_probe_is_the_closed_form_ridge_fit_the_chapter_shows():
+    # Chapter 1 fits W = (X^T X + lambda I)^-1 X^T Y with a bias column and one-hot Y over the
+    # classes seen in training; the package builds X^T Y without Y, over every class.
+    generator = torch.Generator().manual_seed(1)
+    features = torch.randn(60, 6, generator=generator)
+    labels = torch.tensor([0, 2, 5] * 20)  # classes 1, 3 and 4 never seen
+    X = torch.cat([features, torch.ones(60, 1)], dim=1).double()
+    words, seen = torch.unique(labels, return_inverse=True)
+    Y = torch.nn.functional.one_hot(seen).double()
+    W = torch.linalg.solve(X.T @ X + 2.0 * torch.eye(7, dtype=torch.float64), X.T @ Y)  # (H + 1, C seen)
+    weights = fit_linear_probe(features, labels, num_classes=6, ridge=2.0)  # (H + 1, C)
+    torch.testing.assert_close(weights[:, words], W.float())
+    assert not weights[:, [1, 3, 4]].any()  # an unseen class gets no weight
+    test = torch.randn(30, 6, generator=generator)
+    chapter = words[(torch.cat([test, torch.ones(30, 1)], dim=1).double() @ W).argmax(dim=1)]
+    assert torch.equal(probe_predict(weights, test), chapter)
+
+
 def test_fixed_context_is_the_last_layer_final_state_and_the_eos_annotation():
     model = overfit_model(attention=False, num_layers=2)[0]
     src, src_valid_len = encode_sources([TOY_PAIRS[5][0], TOY_PAIRS[0][0]], SRC_VOCAB)  # padded batch

@@ -552,3 +552,20 @@ def hidden_read_failure_one_token(answer_read_failure):
     assert isinstance(answer_read_failure, str), "the answer should be a string, one English token"
     token = answer_read_failure.strip().strip("'\"").lower()
     assert token in columns, "the answer should be one of the heatmap's columns, written as it is there"
+
+
+def hidden_read_one_word_late_checker(answer_read_one_word_late):
+    from bahdanau import exercises
+
+    feedback = exercises.check_read_one_word_late(answer_read_one_word_late)
+    assert feedback.passed, f"that token does not hold the row's largest weight: {feedback.message}"
+
+
+def hidden_read_one_word_late_one_token(answer_read_one_word_late):
+    from bahdanau.exercises import problems, reading_translation
+
+    problem = problems.READING["late"]
+    columns = reading_translation(problem["sentence"], problem["model"]).src_tokens
+    assert isinstance(answer_read_one_word_late, str), "the answer should be a string, one English token"
+    token = answer_read_one_word_late.strip().strip("'\"").lower()
+    assert token in columns, "the answer should be one of the heatmap's columns, written as it is there"

@@ -129,6 +129,7 @@ REFERENCES: dict[Callable, Reference] = {
     exercises.check_attention_entropy: Reference(solutions.attention_entropy),
     exercises.check_bidirectional_encoder: Reference(solutions.BidirectionalEncoder),
     exercises.check_read_failure: Reference(solutions.read_failure, call=True),
+    exercises.check_read_one_word_late: Reference(solutions.read_one_word_late, call=True),
 }
 
 

@@ -63,6 +63,7 @@ __all__ = [
     "read_total_attention",
     "read_certainty",
     "read_failure",
+    "read_one_word_late",
 ]
 
 
@@ -456,3 +457,16 @@ def read_failure() -> str:
     result = reading_translation(problem["sentence"], problem["model"])
     totals = result.attention.sum(dim=0)  # (S,): one total per column
     return result.src_tokens[int(totals.argmax())]
+
+
+def read_one_word_late() -> str:
+    """Chapter 6: the darkest cell of row ``row`` of d2l's model.
+
+    Its encoder reads left to right, so the row often peaks one English
+    word after the word it translates.
+    """
+    problem = READING["late"]
+    result = reading_translation(problem["sentence"], problem["model"])
+    # (S,): the weights of output token number `row`
+    row = result.attention[problem["row"] - 1]
+    return result.src_tokens[int(row.argmax())]

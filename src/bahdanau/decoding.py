@@ -54,6 +54,9 @@ __all__ = [
     "StepCallback",
     "greedy_decode",
     "beam_search",
+    "BeamNode",
+    "BeamTree",
+    "beam_search_tree",
     "LENGTH_PENALTIES",
     "length_penalty_factor",
     "default_max_len",
@@ -366,6 +369,11 @@ def beam_search(
         return search.run(bos_index)
 
 
+# _BeamSearch.run's on_select: each step's log-probabilities (B, k, V) and what it kept,
+# (parent, token, score, finished_scores) as :func:`_best_extensions` returns them.
+_SelectCallback = Callable[[Tensor, Tensor, Tensor, Tensor, Tensor], None]
+
+
 class _BeamSearch:
     """One batched beam search: the live beams, the finished pools, and the stopping rule."""
 
@@ -377,7 +385,7 @@ class _BeamSearch:
         self.finished: list[list[Hypothesis]] = [[] for _ in range(batch_size)]
         self.answer: list[Hypothesis | None] = [None] * batch_size  # set when a sentence stops
 
-    def run(self, bos_index: int) -> list[Hypothesis]:
+    def run(self, bos_index: int, on_select: _SelectCallback | None = None) -> list[Hypothesis]:
         batch_size, k = self.beams.scores.shape
         y_prev = torch.full((batch_size * k,), bos_index, dtype=torch.long, device=self.beams.scores.device)
         for i in range(max(self.limits)):
@@ -386,6 +394,8 @@ class _BeamSearch:
             log_probs = torch.log_softmax(step.logits, dim=-1)  # (B*k, V)
             candidates = self.beams.scores[..., None] + log_probs.view(batch_size, k, -1)  # (B, k, V)
             parent, token, score, finished_scores = _best_extensions(candidates, k, self.eos)
+            if on_select is not None:
+                on_select(log_probs.view(batch_size, k, -1), parent, token, score, finished_scores)
             self._collect_finished(finished_scores, step.weights, length=i + 1)  # weights (B*k, S) or None
             self.beams = _advance(self.beams, parent, token, score, step.weights)
             self._stop_sentences(length=i + 1)
@@ -421,6 +431,124 @@ class _BeamSearch:
                 self.answer[sentence] = best or _snapshot(
                     self.beams, sentence * self.k + live_slot, None, None, self.src_lens[sentence],
                     live_score / self.lp(length))
+
+
+class BeamNode(NamedTuple):
+    """One candidate that beam search kept at one step: a node of :class:`BeamTree`.
+
+    Attributes:
+        step: t, the position of ``token_id`` in the output (1 for the first token).
+        parent: the index in ``BeamTree.nodes`` of the live hypothesis this one extends,
+            ``None`` for a first token (its parent is ``<bos>``).
+        token_id: y_t.
+        log_prob: ``log p(y_t | y_<t, x)``, this token's own term.
+        total: ``log p(y_1 .. y_t | x)``, the sum of ``log_prob`` along the path.
+        score: a finished hypothesis (``token_id`` is ``<eos>``, it left the beam):
+            ``total / lp(t)``, by which the finished ones are ranked; ``None`` while live.
+    """
+
+    step: int
+    parent: int | None
+    token_id: int
+    log_prob: float
+    total: float
+    score: float | None
+
+
+class BeamTree(NamedTuple):
+    """What :func:`beam_search_tree` saw: every candidate kept, and the answer.
+
+    ``nodes`` are in the order the search kept them, step by step (finished before live
+    within a step); ``best`` is :func:`beam_search`'s answer and ``winner`` the index of
+    its last node (its ``<eos>``, or the last token of a hypothesis cut at ``max_len``).
+    """
+
+    nodes: list[BeamNode]
+    best: Hypothesis
+    winner: int
+
+    def path(self, index: int) -> list[int]:
+        """The node indices from the first token to ``nodes[index]``."""
+        indices: list[int] = []
+        node: int | None = index
+        while node is not None:
+            indices.append(node)
+            node = self.nodes[node].parent
+        return indices[::-1]
+
+
+def beam_search_tree(
+    model: Seq2Seq,
+    src: Tensor,
+    src_valid_len: Tensor,
+    *,
+    bos_index: int,
+    eos_index: int,
+    max_len: int,
+    beam_size: int = 4,
+    length_penalty: float = 0.75,
+    penalty: str = "d2l",
+) -> BeamTree:
+    """:func:`beam_search` of one sentence, returning every candidate it kept as a tree.
+
+    The same search (the same selection, stopping rule and answer); at every step, each
+    of the ``k`` live hypotheses it keeps and each one that ends in ``<eos>`` and leaves
+    the beam becomes a :class:`BeamNode` linked to the live node it extends.
+
+    Args:
+        src: (1, S) source ids, src_valid_len (1,): one sentence.
+        bos_index, eos_index, max_len, beam_size, length_penalty, penalty: as in
+            :func:`beam_search`.
+    """
+    if src.dim() != 2 or src.shape[0] != 1:
+        raise ValueError(f"beam_search_tree draws one sentence: src must have shape (1, S), got {tuple(src.shape)}")
+    if beam_size < 1:
+        raise ValueError(f"beam_size must be at least 1, got {beam_size}")
+
+    def lp(length: int) -> float:
+        return length_penalty_factor(length, length_penalty, penalty)
+
+    lp(1)  # reject an unknown penalty before any work
+    nodes: list[BeamNode] = []
+    live: list[int | None] = [None] * beam_size  # the node in each beam slot (None: <bos> or empty)
+    steps = [0]
+
+    def record(log_probs: Tensor, parent: Tensor, token: Tensor, score: Tensor, finished: Tensor) -> None:
+        # log_probs (1, k, V); parent, token, score, finished (1, k)
+        steps[0] += 1
+        step = steps[0]
+        for slot in torch.isfinite(finished[0]).nonzero().flatten().tolist():
+            total = float(finished[0, slot])
+            nodes.append(BeamNode(step, live[slot], eos_index, float(log_probs[0, slot, eos_index]), total,
+                                  total / lp(step)))
+        kept: list[int | None] = []
+        for slot in range(beam_size):
+            if not math.isfinite(float(score[0, slot])):
+                kept.append(None)  # fewer candidates than slots (a tiny vocabulary)
+                continue
+            came_from, token_id = int(parent[0, slot]), int(token[0, slot])
+            nodes.append(BeamNode(step, live[came_from], token_id, float(log_probs[0, came_from, token_id]),
+                                  float(score[0, slot]), None))
+            kept.append(len(nodes) - 1)
+        live[:] = kept
+
+    with inference_mode(model):
+        src, src_valid_len, limits = _check_inputs(src, src_valid_len, max_len, model_device(model))
+        search = _BeamSearch(model, src, src_valid_len, limits, beam_size, eos_index, lp)
+        (best,) = search.run(bos_index, on_select=record)
+    return BeamTree(nodes, best, _winner(nodes, best))
+
+
+def _winner(nodes: list[BeamNode], best: Hypothesis) -> int:
+    """The index of the node whose path spells ``best.token_ids`` (the last such node)."""
+    for index in range(len(nodes) - 1, -1, -1):
+        ids, node = [], index
+        while node is not None:
+            ids.append(nodes[node].token_id)
+            node = nodes[node].parent
+        if ids[::-1] == best.token_ids:
+            return index
+    raise AssertionError("the answer of beam search is not in its tree")
 
 
 # ----------------------------------------------------------------------------------------------

@@ -8,10 +8,14 @@ from a diagram drawn in text. Both figures use the paper's symbols (``h_j``, ``s
 
 - :func:`draw_encoder_decoder`: one sentence through the whole model. The encoder and
   ``init_state`` run once per sentence; the decoder step, drawn for one output word with its
-  attention weights as lines whose width is ``alpha_ij``, runs once per output word.
+  attention weights as lines whose width is ``alpha_ij``, runs once per output word. The
+  caller passes the weights: a model's own row for the sentence and the step it names.
 - :func:`draw_decoder_step`: the dataflow of one decoder step, from ``s_{i-1}`` and
   ``y_{i-1}`` to ``s_i`` and the logits, every box labelled with its equation (eqs. 4–6 of
   the paper) and every arrow with the shape of the tensor it carries.
+- :func:`draw_broadcast`: how additive scoring pairs every query with every key, the
+  (B, Q, 1, h) + (B, 1, K, h) broadcast to (B, Q, K, h), then ``tanh`` and ``w_v`` down to the
+  scores (B, Q, K), every block labelled with its shape.
 
 Each function returns a new :class:`matplotlib.figure.Figure` and draws nothing else: no pyplot,
 so nothing is shown twice in a notebook and no backend is chosen. Show one with
@@ -24,8 +28,10 @@ In a notebook::
     from bahdanau.chapters.diagrams import draw_decoder_step, draw_encoder_decoder
     from bahdanau.chapters.plotting import show
 
-    show(draw_encoder_decoder())                  # d2l's model, the shipped "attention"
-    show(draw_encoder_decoder(bidirectional=True))  # the paper's encoder ("rnnsearch")
+    result = translator.translate("i have a red car .")  # a shipped model's Translator
+    i = result.tokens.index("voiture")  # the step that writes "voiture"
+    show(draw_encoder_decoder(src_tokens=result.src_tokens, weights=result.attention[i],
+                              prev_token=result.tokens[i - 1], next_token="voiture"))
     show(draw_decoder_step())
 
 Coordinates are in inches from the bottom-left corner of the figure, so a distance in the code
@@ -44,7 +50,9 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 
-__all__ = ["draw_encoder_decoder", "draw_decoder_step", "EXAMPLE_SOURCE", "EXAMPLE_WEIGHTS"]
+from ..decoding import BeamTree
+
+__all__ = ["draw_encoder_decoder", "draw_decoder_step", "draw_broadcast", "draw_receptive_field", "draw_beam_tree"]
 
 # Okabe & Ito (2008), "Color Universal Design": one colour per role.
 ENCODER = "#009E73"  # bluish green: the source side, annotations h_j
@@ -59,11 +67,6 @@ WIDTH = 11.0  # inches: the width of the book's page at its usual zoom
 TEXT_SIZE = 10
 SMALL_SIZE = 9
 TITLE_SIZE = 13
-
-# "i have a red car ." -> "j'ai une voiture rouge ."; while writing "voiture" (y_i, after
-# y_{i-1} = "une") the decoder looks mostly at "car".
-EXAMPLE_SOURCE = ("i", "have", "a", "red", "car", ".", "<eos>")
-EXAMPLE_WEIGHTS = (0.02, 0.03, 0.06, 0.17, 0.64, 0.05, 0.03)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -345,10 +348,10 @@ def _state_panel(ax: Axes, layout: _ModelLayout, bidirectional: bool, last: _Box
 
 def draw_encoder_decoder(
     *,
-    src_tokens: Sequence[str] = EXAMPLE_SOURCE,
-    weights: Sequence[float] = EXAMPLE_WEIGHTS,
-    prev_token: str = "une",
-    next_token: str = "voiture",
+    src_tokens: Sequence[str],
+    weights: Sequence[float],
+    prev_token: str,
+    next_token: str,
     bidirectional: bool = False,
     title: str | None = None,
 ) -> Figure:
@@ -363,9 +366,11 @@ def draw_encoder_decoder(
 
     Args:
         src_tokens: the source sentence, at most 10 tokens (the drawing has room for no more;
-            with 10, tokens longer than about 6 characters crowd their neighbours).
-        weights: the attention weights ``alpha_ij`` of the step drawn, one per source token,
-            each in [0, 1]; they set the lines' widths and are printed.
+            with 10, tokens longer than about 7 characters crowd their neighbours).
+        weights: the attention weights ``alpha_ij`` of the step drawn, one per source token
+            (a sequence of floats or a 1-D tensor): a row of a model's attention, each in
+            [0, 1], summing to 1. There is no default: a figure that names a sentence draws
+            a model's own weights for it. They set the lines' widths and are printed.
         prev_token, next_token: the target words ``y_{i-1}`` and ``y_i`` of that step.
         bidirectional: draw the paper's bidirectional encoder: ``h_j = [->h_j ; <-h_j]``
             (size 2H) and ``s_0 = tanh(W_s <-h_1)``.
@@ -375,8 +380,8 @@ def draw_encoder_decoder(
         A new Figure, 11 inches wide, not registered with pyplot.
 
     Raises:
-        ValueError: no source tokens or more than 10, a different number of weights, or a
-            weight outside [0, 1].
+        ValueError: no source tokens or more than 10, a different number of weights, a
+            weight outside [0, 1], or weights that do not sum to 1.
     """
     src_tokens, weights = list(src_tokens), [float(w) for w in weights]
     if not 1 <= len(src_tokens) <= 10:
@@ -385,6 +390,8 @@ def draw_encoder_decoder(
         raise ValueError(f"one weight per source token: got {len(weights)} weights for {len(src_tokens)} tokens.")
     if any(not 0.0 <= w <= 1.0 for w in weights):
         raise ValueError(f"attention weights lie in [0, 1]; got {weights}.")
+    if abs(sum(weights) - 1.0) > 0.01:
+        raise ValueError(f"a row of attention weights sums to 1; these sum to {sum(weights):.3f}.")
     layout = _ModelLayout(_source_columns(len(src_tokens)), annotation_height=0.84 if bidirectional else 0.46,
                           annotation_y=2.4 if bidirectional else 2.2)
     figure, ax = _canvas(layout.height, title or "One sentence through the model: read the English once, "
@@ -530,4 +537,408 @@ def draw_decoder_step(*, bidirectional: bool = False, deep_output: bool = False,
     state = _step_state(ax)
     context = _draw_attention_column(ax, state, enc_size)
     _step_decoder(ax, state, context, enc_size, deep_output)
+    return figure
+
+
+# ----------------------------------------------------------------------------------------------
+# The broadcast of additive scoring
+# ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _BroadcastLayout:
+    """Where :func:`draw_broadcast` puts its blocks (inches): x of each block, y of each row."""
+
+    cell_w: float  # one h-vector's box
+    table_w: float  # K boxes side by side
+    table_h: float  # Q boxes one above the other
+    scores_w: float
+    table_left: float
+    features_left: float
+    scores_left: float
+    table_room: float  # the table, or its labels if they are wider
+    cell_h: float = 0.3
+    gap: float = 0.08
+    score_size: float = 0.3
+    score_gap: float = 0.06
+    arrow_room: float = 1.05
+    query_x: float = 0.95
+    labels_h: float = 1.65  # below the tables: five lines of labels per block
+
+    @classmethod
+    def for_sizes(cls, num_queries: int, num_keys: int) -> _BroadcastLayout:
+        """The widest boxes that fit: the query column, two (Q, K) tables, two arrows, the scores."""
+        Q, K = num_queries, num_keys
+        gap, cell_h, score_size, score_gap, arrow_room, query_x = 0.08, 0.3, 0.3, 0.06, 1.05, 0.95
+        scores_w = K * score_size + (K - 1) * score_gap
+        scores_room = max(scores_w, 2.0)
+        room = WIDTH - 0.2 - query_x - 0.45 - 2 * (K - 1) * gap - 2 * arrow_room - scores_room
+        cell_w = min(0.5, room / (0.5 + 2 * K))
+        table_w, table_h = K * cell_w + (K - 1) * gap, Q * cell_h + (Q - 1) * gap
+        table_room = max(table_w, 2.4)
+        table_left = query_x + cell_w / 2 + 0.45 + (table_room - table_w) / 2
+        features_left = table_left + table_room + arrow_room
+        scores_left = features_left + (table_w + table_room) / 2 + arrow_room + (scores_room - scores_w) / 2
+        return cls(cell_w, table_w, table_h, scores_w, table_left, features_left, scores_left, table_room)
+
+    @property
+    def rows(self) -> list[float]:
+        """The y of each query i (top to bottom)."""
+        count = round((self.table_h + self.gap) / (self.cell_h + self.gap))
+        top = self.labels_h + self.table_h
+        return [top - self.cell_h / 2 - i * (self.cell_h + self.gap) for i in range(count)]
+
+    @property
+    def key_y(self) -> float:
+        return self.labels_h + self.table_h + 0.55
+
+    @property
+    def height(self) -> float:
+        return self.key_y + 1.35
+
+    def table_end(self, left: float) -> float:
+        """Where the room of the table that starts at ``left`` ends: an arrow starts there."""
+        return left + (self.table_w + self.table_room) / 2
+
+    def columns(self, left: float) -> list[float]:
+        count = round((self.table_w + self.gap) / (self.cell_w + self.gap))
+        return [left + self.cell_w / 2 + j * (self.cell_w + self.gap) for j in range(count)]
+
+
+def _vector_cell(ax: Axes, x: float, y: float, size: tuple[float, float], colour: str, stripes: int,
+                 label: str = "") -> None:
+    """One h-vector as ``stripes`` stripes side by side (one per number), centred at (x, y)."""
+    width, height = size
+    for k in range(stripes):
+        left = x - width / 2 + k * width / stripes
+        ax.add_patch(FancyBboxPatch((left, y - height / 2), width / stripes, height, boxstyle="square,pad=0",
+                                    facecolor=_tint(colour, 0.7 if k % 2 else 0.85), edgecolor=colour,
+                                    linewidth=0.8))
+    if label:
+        _text(ax, x, y, label, size=SMALL_SIZE,
+              bbox=dict(boxstyle="round,pad=0.08", facecolor="white", alpha=0.75, edgecolor="none"))
+
+
+def _batch_shadow(ax: Axes, left: float, bottom: float, width: float, height: float, batch_size: int) -> None:
+    """The other sentences of the batch: outlines behind the block drawn for one sentence."""
+    for k in range(min(batch_size - 1, 2), 0, -1):
+        shift = 0.07 * k
+        ax.add_patch(FancyBboxPatch((left - 0.04 + shift, bottom - 0.04 + shift), width + 0.08, height + 0.08,
+                                    boxstyle="round,pad=0,rounding_size=0.04", facecolor="white",
+                                    edgecolor=_tint(MUTED, 0.45), linewidth=0.8, zorder=0.5))
+
+
+def _block_label(ax: Axes, x: float, top: float, lines: Sequence[str], colour: str, *, ha: str = "center") -> None:
+    """A block's name, its symbol, its code (monospace if it has no space), its shape in letters
+    and in the sizes drawn, one line each."""
+    for k, line in enumerate(lines):
+        _text(ax, x, top - 0.24 * k, line, ha=ha, size=TEXT_SIZE if k < 2 else SMALL_SIZE,
+              mono=k == 2 and " " not in line, colour=colour if k == 0 else MUTED if k == 2 else INK,
+              weight="bold" if k == 0 else "normal")
+
+
+def _broadcast_inputs(ax: Axes, layout: _BroadcastLayout, batch_size: int, num_hiddens: int) -> None:
+    """The projected queries, a column (B, Q, 1, h), and the projected keys, a row (B, 1, K, h),
+    each with arrows into the table: every query goes along its row, every key down its column."""
+    size, x_q, table_left = (layout.cell_w, layout.cell_h), layout.query_x, layout.table_left
+    rows, columns = layout.rows, layout.columns(table_left)
+    _batch_shadow(ax, x_q - layout.cell_w / 2, rows[-1] - layout.cell_h / 2, layout.cell_w, layout.table_h,
+                  batch_size)
+    for i, y in enumerate(rows, start=1):
+        _vector_cell(ax, x_q, y, size, DECODER, num_hiddens, f"i={i}")
+        _arrow(ax, [(x_q + layout.cell_w / 2 + 0.06, y), (table_left - 0.06, y)], DECODER, width=1.0)
+    key_y = layout.key_y
+    _batch_shadow(ax, table_left, key_y - layout.cell_h / 2, layout.table_w, layout.cell_h, batch_size)
+    for j, x in enumerate(columns, start=1):
+        _vector_cell(ax, x, key_y, size, ENCODER, num_hiddens, f"j={j}")
+        _arrow(ax, [(x, key_y - layout.cell_h / 2 - 0.05), (x, rows[0] + layout.cell_h / 2 + 0.05)], ENCODER,
+               width=1.0)
+    _text(ax, x_q, key_y, "+", size=TITLE_SIZE + 5, colour=ATTENTION, weight="bold")
+
+
+def _broadcast_tables(ax: Axes, layout: _BroadcastLayout, batch_size: int, num_hiddens: int) -> None:
+    """The sum and its tanh (B, Q, K, h), cell (i, j) = W_a s_{i-1} + U_a h_j; then the scores
+    (B, Q, K), one number per cell; and the arrows of tanh and v_a between them."""
+    rows, size = layout.rows, (layout.cell_w, layout.cell_h)
+    for left, named in ((layout.table_left, True), (layout.features_left, False)):
+        _batch_shadow(ax, left, rows[-1] - layout.cell_h / 2, layout.table_w, layout.table_h, batch_size)
+        for i, y in enumerate(rows, start=1):
+            for j, x in enumerate(layout.columns(left), start=1):
+                _vector_cell(ax, x, y, size, ATTENTION, num_hiddens, f"{i},{j}" if named else "")
+    side = layout.score_size
+    _batch_shadow(ax, layout.scores_left, rows[-1] - side / 2, layout.scores_w,
+                  layout.table_h - layout.cell_h + side, batch_size)
+    for y in rows:
+        for j in range(len(layout.columns(layout.table_left))):
+            x = layout.scores_left + j * (side + layout.score_gap)
+            ax.add_patch(FancyBboxPatch((x, y - side / 2), side, side, boxstyle="square,pad=0",
+                                        facecolor=_tint(ATTENTION, 0.35), edgecolor=ATTENTION, linewidth=0.8))
+    middle = (rows[0] + rows[-1]) / 2
+    steps = ((layout.table_end(layout.table_left), r"$\tanh$", "same shape"),
+             (layout.table_end(layout.features_left), r"$v_a^\top$", "h \u2192 1"))
+    for start, label, note in steps:
+        _arrow(ax, [(start + 0.12, middle), (start + layout.arrow_room - 0.12, middle)], ATTENTION)
+        _text(ax, start + layout.arrow_room / 2, middle + 0.2, label, colour=ATTENTION)
+        _text(ax, start + layout.arrow_room / 2, middle - 0.2, note, size=SMALL_SIZE, colour=MUTED)
+
+
+def draw_broadcast(
+    *,
+    batch_size: int = 2,
+    num_queries: int = 3,
+    num_keys: int = 5,
+    num_hiddens: int = 4,
+    title: str | None = None,
+) -> Figure:
+    """How additive scoring pairs every query with every key by broadcasting (eq. 6).
+
+    What :func:`bahdanau.attention.additive_scores` computes, drawn for one sentence of the
+    batch (the other ``batch_size - 1`` are outlines behind it). Each small box is one vector
+    of ``num_hiddens`` numbers, one stripe per number. The projected queries ``W_a s_{i-1}``
+    (``W_q(queries)``, (B, Q, 1, h) after ``unsqueeze(2)``) form a column and the projected
+    keys ``U_a h_j`` (``W_k(keys)``, (B, 1, K, h) after ``unsqueeze(1)``) a row; their sum
+    fills the (B, Q, K, h) table like an addition table, cell (i, j) =
+    ``W_a s_{i-1} + U_a h_j``. ``tanh`` keeps that shape; ``w_v`` (``v_a^T``) turns each
+    cell's vector into one number, the scores ``e_ij`` (B, Q, K). Every block is labelled
+    with its symbol, its code, its shape in letters and in the sizes drawn.
+
+    Args:
+        batch_size: B, 1 to 64 (at most two outlines are drawn behind).
+        num_queries: Q, 1 to 4 (the decoder asks one query per step; the layer takes any Q).
+        num_keys: K, 1 to 6 source positions.
+        num_hiddens: h, the scoring network's size, 1 to 8 (the stripes of each vector).
+        title: the figure's title; a default one if None.
+
+    Returns:
+        A new Figure, 11 inches wide, not registered with pyplot.
+
+    Raises:
+        ValueError: a size outside the ranges above.
+    """
+    limits = {"batch_size": (batch_size, 64), "num_queries": (num_queries, 4), "num_keys": (num_keys, 6),
+              "num_hiddens": (num_hiddens, 8)}
+    for name, (value, high) in limits.items():
+        if not 1 <= value <= high:
+            raise ValueError(f"draw_broadcast draws {name} from 1 to {high}, got {value}.")
+    B, Q, K, h = batch_size, num_queries, num_keys, num_hiddens
+    layout = _BroadcastLayout.for_sizes(Q, K)
+    figure, ax = _canvas(layout.height, title or "Every query meets every key: (B, Q, 1, h) + (B, 1, K, h) "
+                         "broadcasts to (B, Q, K, h)")
+    behind = {1: "", 2: f" (B = {B}); the other sentence is the outline behind it"}.get(
+        B, f" (B = {B}); the other {B - 1} are the outlines behind it")
+    _text(ax, WIDTH / 2, layout.height - 0.58, f"Drawn for one sentence of the batch{behind}. "
+          "Each small box is one vector of h numbers.", size=SMALL_SIZE, colour=MUTED)
+    _broadcast_inputs(ax, layout, B, h)
+    _broadcast_tables(ax, layout, B, h)
+    _block_label(ax, layout.table_end(layout.table_left) + 0.2, layout.key_y + 0.45, [
+        "W_k(keys)", r"$U_a h_j$", ".unsqueeze(1)", f"(B, 1, K, h) = ({B}, 1, {K}, {h})"], ENCODER, ha="left")
+    table_middle = layout.table_w / 2
+    blocks = (
+        (layout.query_x, DECODER, ["W_q(queries)", r"$W_a s_{i-1}$", ".unsqueeze(2)", "(B, Q, 1, h)",
+                                   f"({B}, {Q}, 1, {h})"]),
+        (layout.table_left + table_middle, ATTENTION, ["their sum", r"$W_a s_{i-1} + U_a h_j$",
+                                                       "cell (i, j): query i + key j", "(B, Q, K, h)",
+                                                       f"({B}, {Q}, {K}, {h})"]),
+        (layout.features_left + table_middle, ATTENTION, ["features", r"$\tanh(W_a s_{i-1} + U_a h_j)$",
+                                                          "torch.tanh(sum)", "(B, Q, K, h)",
+                                                          f"({B}, {Q}, {K}, {h})"]),
+        (layout.scores_left + layout.scores_w / 2, ATTENTION, ["scores", r"$e_{ij} = v_a^\top \tanh(\cdots)$",
+                                                               "w_v(features).squeeze(-1)", "(B, Q, K)",
+                                                               f"({B}, {Q}, {K})"]),
+    )
+    for x, colour, lines in blocks:
+        _block_label(ax, x, layout.labels_h - 0.25, lines, colour)
+    return figure
+
+
+# ----------------------------------------------------------------------------------------------
+# A beam search, drawn as the tree of what it kept
+# ----------------------------------------------------------------------------------------------
+
+_TREE_ROW = 0.78  # inches per leaf of the tree
+_TREE_BOX = (1.5, 0.62)  # a node's box: width, height (inches)
+_TREE_MAX_STEPS, _TREE_MAX_LEAVES = 5, 10
+
+
+def _tree_rows(tree: BeamTree) -> tuple[dict[int | None, list[int]], dict[int | None, float]]:
+    """Each node's children (best path first) and its row: leaves one per row, a parent between its children."""
+    children: dict[int | None, list[int]] = {}
+    for index, node in enumerate(tree.nodes):
+        children.setdefault(node.parent, []).append(index)
+    for kids in children.values():
+        kids.sort(key=lambda index: -tree.nodes[index].total)
+    rows: dict[int | None, float] = {}
+    leaves = 0
+
+    def place(node: int | None) -> float:
+        nonlocal leaves
+        kids = children.get(node, [])
+        if kids:
+            rows[node] = sum(place(kid) for kid in kids) / len(kids)
+        else:
+            rows[node], leaves = float(leaves), leaves + 1
+        return rows[node]
+
+    place(None)
+    return children, rows
+
+
+def draw_beam_tree(tree: BeamTree, tokens: Sequence[str], *, title: str | None = None) -> Figure:
+    """Beam search on one sentence as the tree of the candidates it kept, step by step.
+
+    Left to right, the output steps from ``<bos>``. Each node is a token y_t that the search
+    kept (:func:`bahdanau.decoding.beam_search_tree`), with its own log-probability
+    ``log p(y_t | y_<t, x)`` and the path's sum ``log p(y_1 .. y_t | x)``, by which the
+    ``k`` live hypotheses are chosen. Blue: still in the beam; grey: fell out of the beam at
+    the next step; orange: ended with ``<eos>`` and left the beam, with its score (the sum
+    divided by the length penalty) by which the finished hypotheses are ranked. The winner,
+    beam search's answer, has a thick black border.
+
+    Args:
+        tree: what :func:`~bahdanau.decoding.beam_search_tree` returned.
+        tokens: the target vocabulary's tokens by id (``tgt_vocab.idx_to_token``).
+        title: the figure's title; a default one if None.
+
+    Returns:
+        A new Figure, 11 inches wide, not registered with pyplot.
+
+    Raises:
+        ValueError: the tree has more than 5 steps or 10 leaves (the page has no room for it).
+    """
+    children, rows = _tree_rows(tree)
+    steps = max(node.step for node in tree.nodes)
+    leaves = sum(1 for index in range(len(tree.nodes)) if index not in children)
+    if steps > _TREE_MAX_STEPS or leaves > _TREE_MAX_LEAVES:
+        raise ValueError(f"draw_beam_tree draws at most {_TREE_MAX_STEPS} steps and {_TREE_MAX_LEAVES} leaves, "
+                         f"got {steps} steps and {leaves} leaves.")
+    width = _TREE_BOX[0]
+    top = 1.25 + _TREE_ROW / 2  # below the title and the legend
+    figure, ax = _canvas(top + leaves * _TREE_ROW, title or "Beam search, one step per column: each node a "
+                         "token, its log-probability and its path's sum")
+    _text(ax, WIDTH / 2, figure.get_figheight() - 0.72, "blue: in the beam    grey: fell out of the beam    "
+          "orange: ended with <eos>, ranked by score = sum / length penalty    thick border: the answer",
+          size=SMALL_SIZE, colour=MUTED)
+
+    def centre(node: int | None) -> tuple[float, float]:
+        step = tree.nodes[node].step if node is not None else 0
+        spacing = min(2.1, (WIDTH - 0.75 - width / 2 - 0.2) / steps)
+        return 0.75 + step * spacing, figure.get_figheight() - top - rows[node] * _TREE_ROW
+
+    x, y = centre(None)
+    start = _box(ax, x, y, 0.9, 0.42, TARGET, ["<bos>"], pill=True)
+    boxes: dict[int | None, _Box] = {None: start}
+    for index in sorted(range(len(tree.nodes)), key=lambda index: tree.nodes[index].step):
+        node = tree.nodes[index]
+        x, y = centre(index)
+        lines = [tokens[node.token_id], f"{node.log_prob:.2f}, sum {node.total:.2f}"]
+        if node.score is not None:
+            colour = OUTPUT
+            lines.append(f"score {node.score:.3f}" + ("  (best)" if index == tree.winner else ""))
+        elif index not in children and node.step < steps:
+            colour = MUTED
+        else:
+            colour = DECODER
+        boxes[index] = _tree_node(ax, x, y, colour, lines, winner=index == tree.winner)
+        parent = boxes[node.parent]
+        ax.add_line(Line2D([parent.right[0], boxes[index].left[0]], [parent.y, y], color=MUTED, linewidth=1.0,
+                           zorder=0))
+    return figure
+
+
+def _tree_node(ax: Axes, x: float, y: float, colour: str, lines: Sequence[str], *, winner: bool) -> _Box:
+    """A node of the beam tree: the token in monospace, then its numbers."""
+    width, height = _TREE_BOX
+    ax.add_patch(FancyBboxPatch((x - width / 2, y - height / 2), width, height,
+                                boxstyle="round,pad=0,rounding_size=0.06", facecolor=_tint(colour),
+                                edgecolor=INK if winner else colour, linewidth=3.0 if winner else 1.4))
+    step = 0.19
+    for k, line in enumerate(lines):
+        offset = (len(lines) - 1) / 2 * step - k * step
+        _text(ax, x, y + offset, line, size=TEXT_SIZE if k == 0 else SMALL_SIZE, mono=k == 0,
+              weight="bold" if k == 0 else "normal")
+    return _Box(x, y, width, height)
+
+
+# ----------------------------------------------------------------------------------------------
+# What an annotation has read: one direction or both
+# ----------------------------------------------------------------------------------------------
+
+_UNREAD = "#BBBBBB"  # a token, state or arrow that carries nothing into h_j
+
+
+def _receptive_row(ax: Axes, columns: Sequence[float], y: float, symbol: str, read: Sequence[bool],
+                   leftwards: bool, row: str) -> None:
+    """One GRU's states along the sentence: those that feed h_j in colour, the others grey.
+
+    Each state box gets the gid ``"<row>-<k>"`` (k from 1), so a test can find it.
+    """
+    width = min(0.56, (columns[1] - columns[0] if len(columns) > 1 else 1.0) - 0.22)
+    boxes = []
+    for k, (x, fed) in enumerate(zip(columns, read, strict=True), start=1):
+        box = _box(ax, x, y, width, 0.42, ENCODER if fed else _UNREAD, [rf"${symbol}_{{{k}}}$"])
+        ax.patches[-1].set_gid(f"{row}-{k}")
+        boxes.append(box)
+    for left, right, fed in zip(boxes, boxes[1:], zip(read, read[1:], strict=False), strict=False):
+        colour = ENCODER if all(fed) else _UNREAD
+        start, end = (right.left, left.right) if leftwards else (left.right, right.left)
+        _arrow(ax, [start, end], colour, width=1.2)
+
+
+def draw_receptive_field(*, src_tokens: Sequence[str], position: int, title: str | None = None) -> Figure:
+    """Which source tokens the annotation ``h_j`` has read, in a one-directional and a bidirectional encoder.
+
+    Top: d2l's encoder (the shipped ``attention``) reads left to right, ``h_j = f(x_j, h_{j-1})``,
+    so ``h_j`` has read ``x_1 .. x_j`` and nothing after them. Bottom: the paper's encoder
+    (section 3.2, the shipped ``rnnsearch``) also reads right to left, and
+    ``h_j = [->h_j ; <-h_j]`` has read every token. Tokens, states and arrows that feed
+    ``h_j`` are coloured; the others are grey. Each state box has the gid ``"forward-k"``,
+    ``"backward-k"`` (bottom) or ``"one-k"`` (top).
+
+    Args:
+        src_tokens: the source sentence, 2 to 10 tokens.
+        position: j, counted from 1.
+        title: the figure's title; a default one if None.
+
+    Returns:
+        A new Figure, 11 inches wide, not registered with pyplot.
+
+    Raises:
+        ValueError: fewer than 2 or more than 10 tokens, or a position outside 1..len(src_tokens).
+    """
+    src_tokens = list(src_tokens)
+    if not 2 <= len(src_tokens) <= 10:
+        raise ValueError(f"draw_receptive_field draws 2 to 10 source tokens, got {len(src_tokens)}.")
+    if not 1 <= position <= len(src_tokens):
+        raise ValueError(f"position is counted from 1 to {len(src_tokens)}; got {position}.")
+    j, columns = position, _source_columns(len(src_tokens))
+    figure, ax = _canvas(5.6, title or rf"What the annotation $h_{{{j}}}$ has read: one direction, or both")
+    panels = (
+        # (top of the band, label, rows: (y, symbol, read, leftwards, gid), note)
+        (4.95, "one direction\nd2l: attention", [(4.0, "h", [k <= j for k in range(1, len(columns) + 1)], False,
+                                                  "one")],
+         rf"$h_{{{j}}}$ has read" + "\n" + rf"$x_1 \ldots x_{{{j}}}$ only"),
+        (2.65, "both directions\nthe paper: rnnsearch",
+         [(1.95, r"\overrightarrow{h}", [k <= j for k in range(1, len(columns) + 1)], False, "forward"),
+          (1.35, r"\overleftarrow{h}", [k >= j for k in range(1, len(columns) + 1)], True, "backward")],
+         rf"$h_{{{j}}} = [\overrightarrow{{h}}_{{{j}}}\,;\,\overleftarrow{{h}}_{{{j}}}]$" + "\nhas read every token"),
+    )
+    for top, label, rows, note in panels:
+        token_y = rows[-1][0] - 0.8
+        ax.add_patch(FancyBboxPatch((0.12, token_y - 0.3), WIDTH - 0.24, top - token_y + 0.3,
+                                    facecolor=_tint(ENCODER, 0.96), edgecolor=_tint(ENCODER, 0.5), linewidth=1.0,
+                                    boxstyle="round,pad=0,rounding_size=0.12"))
+        _text(ax, 0.3, top - 0.35, label, ha="left", va="top", size=SMALL_SIZE, linespacing=1.5)
+        read_any = [any(row[2][k] for row in rows) for k in range(len(columns))]
+        for x, token, seen in zip(columns, src_tokens, read_any, strict=True):
+            _text(ax, x, token_y, token, mono=True, colour=INK if seen else _UNREAD)
+            # Drawn up to the lowest row: both directions read the same token.
+            _arrow(ax, [(x, token_y + 0.15), (x, rows[-1][0] - 0.21)], MUTED if seen else _UNREAD, width=1.0)
+        for y, symbol, read, leftwards, gid in rows:
+            _receptive_row(ax, columns, y, symbol, read, leftwards, gid)
+        # A frame around column j: the annotation the decoder reads.
+        upper, lower = rows[0][0] + 0.3, rows[-1][0] - 0.3
+        ax.add_patch(FancyBboxPatch((columns[j - 1] - 0.33, lower), 0.66, upper - lower, facecolor="none",
+                                    edgecolor=ATTENTION, linewidth=1.8, linestyle=(0, (3, 2)),
+                                    boxstyle="round,pad=0,rounding_size=0.06"))
+        _text(ax, 8.75, (upper + lower) / 2, note, ha="left", size=SMALL_SIZE, linespacing=1.5, colour=ATTENTION)
     return figure

@@ -7,12 +7,15 @@ on every word, but it keeps each word only partly. Two measurements show both ha
 
 1. :func:`substitution_shift`: replace the word at position ``j`` by other words and measure how
    far ``c`` moves (relative to its length). If ``c`` were "the last word", only the last
-   position would move it. Beside it, the same for the attention decoder's context ``c_i`` at
-   the step ``i`` that looks most at word ``j``.
-2. :func:`position_probe`: a linear classifier (a *probe*) trained in seconds on the encoder's
-   final states tries to name the word at position ``j``. Its accuracy on held-out sentences,
-   by position and by sentence length, says how much of each word survives in ``c``; the same
-   probe on the annotation ``h_j`` (what attention can read) is the comparison.
+   position would move it. Optionally, the same for an attention decoder's context ``c_i`` at
+   the step ``i`` that looks most at word ``j``: that vector belongs to another network, on its
+   own scale, so compare its shifts with each other, not with those of ``c``.
+2. :func:`position_probe`: a linear classifier (a *probe*), a ridge regression onto one-hot words
+   fitted in closed form (:func:`fit_linear_probe`), tries to name the word at position ``j``
+   from the encoder's final state ``c``. Its accuracy on held-out sentences, by position and by
+   sentence length, says how much of each word survives in ``c``. The comparison is the same
+   probe on the annotation ``h_j`` of the **same** encoder (the vector an attention decoder
+   would read), so both accuracies describe one network.
 
 Shapes: B batch, S source length (``<eos>`` included), H hidden size, N examples, C classes.
 """
@@ -194,7 +197,7 @@ class ProbeResult:
 
     Attributes:
         from_context: accuracy of the probe that reads the fixed context ``c``.
-        from_annotation: accuracy of the probe that reads the annotation ``h_j``.
+        from_annotation: accuracy of the probe that reads the annotation ``h_j`` of the same encoder.
         chance: accuracy of always naming the training set's most frequent word at ``j``.
         num_train, num_test: distinct English sentences of each length used to fit and to score.
     """

@@ -114,6 +114,8 @@ EXERCISES: tuple[Exercise, ...] = (
     # After chapter 6's primer on packed sequences, which it needs.
     _exercise("06_papers_model", "ex-bidirectional", "The paper's bidirectional encoder", 5,
               checks.check_bidirectional_encoder),
+    _exercise("06_papers_model", "ex-read-one-word-late", "Read a heatmap: one word late", 2,
+              checks.check_read_one_word_late),
 )
 
 CHECKERS: tuple[str, ...] = tuple(name for exercise in EXERCISES for name in exercise.checkers)

@@ -60,6 +60,7 @@ __all__ = [
     "check_read_total_attention",
     "check_read_certainty",
     "check_read_failure",
+    "check_read_one_word_late",
 ]
 
 TOLERANCE = 1e-4  # for tensors computed two ways; numbers worked out by hand get 1e-3
@@ -233,7 +234,7 @@ def check_parameter_count(answer) -> Feedback:
 
 @checker("your encoder class, e.g. BidirectionalEncoder (built as cls(vocab_size, embed_size, num_hiddens))")
 def check_bidirectional_encoder(answer) -> Feedback:
-    """Exercise 4.4: a bidirectional encoder whose halves look only one way and ignore padding."""
+    """Exercise 6.1: a bidirectional encoder whose halves look only one way and ignore padding."""
     rng = _sizes()
     V, E = 20, 8
     H, S = _size(rng, 6, 3, 8), _size(rng, 7, 6, 9)
@@ -617,7 +618,7 @@ def _clipped_precisions(prediction: list[str], reference: list[str], k: int) -> 
 
 @checker("a number between 0 and 1, the BLEU score", kind=(int, float, Tensor))
 def check_bleu_by_hand(answer) -> Feedback:
-    """Exercise 4.1: d2l's sentence BLEU of ``problems.BLEU_BY_HAND`` by hand."""
+    """Exercise 5.1: d2l's sentence BLEU of ``problems.BLEU_BY_HAND`` by hand."""
     given = _as_number(answer)
     right = bleu(**BLEU_BY_HAND)
     prediction, reference = BLEU_BY_HAND["pred_seq"].split(), BLEU_BY_HAND["label_seq"].split()
@@ -647,7 +648,7 @@ def _ranking_score(log_p: float, tokens: int, alpha: float) -> float:
 
 @checker("your function score(log_prob_sum, length, alpha)")
 def check_length_normalised_score(answer: Callable) -> Feedback:
-    """Exercise 4.2: beam search's ``log p / len ** alpha`` (``bahdanau.decoding``)."""
+    """Exercise 5.2: beam search's ``log p / len ** alpha`` (``bahdanau.decoding``)."""
     rng = _sizes()
     if rng is None:
         cases = [(-2.4, 3, 0.0), (-2.4, 3, 0.75), (-3.6, 6, 0.75), (-5.0, 10, 1.0), (-1.2, 1, 0.5)]
@@ -674,7 +675,7 @@ def check_length_normalised_score(answer: Callable) -> Feedback:
 
 @checker("a tuple with the winner at each alpha, e.g. ('A', 'A')", kind=(tuple, list))
 def check_beam_winner(answer) -> Feedback:
-    """Exercise 4.2, second part: which of ``problems.BEAM_HYPOTHESES`` wins at each alpha."""
+    """Exercise 5.2, second part: which of ``problems.BEAM_HYPOTHESES`` wins at each alpha."""
     names = [name.strip().strip("'\"").upper() if isinstance(name, str) else name for name in answer]
     if len(names) != len(BEAM_ALPHAS) or not all(name in BEAM_HYPOTHESES for name in names):
         return failed(f"give one of {sorted(BEAM_HYPOTHESES)} for each alpha in {BEAM_ALPHAS}.")
@@ -703,7 +704,7 @@ def _entropy_test_weights() -> Tensor:
 
 @checker("your function entropy(weights) -> one entropy per row")
 def check_attention_entropy(answer: Callable) -> Feedback:
-    """Exercise 4.3: the entropy of each output step's attention weights, natural log, 0 ln 0 = 0."""
+    """Exercise 4.1: the entropy of each output step's attention weights, natural log, 0 ln 0 = 0."""
     weights = _entropy_test_weights()
     given = answer(weights.clone())
     if not isinstance(given, Tensor):
@@ -768,7 +769,12 @@ def _check_token_read(answer: str, problem: dict, values: Tensor, what: str, loo
 @checker("an English token from the heatmap, e.g. 'saw'", kind=str)
 def check_read_alignment(answer: str) -> Feedback:
     """Exercise 1.3: the English token with the largest weight in one output row."""
-    problem, row = READING["alignment"], READING["alignment"]["row"]
+    return _check_row_peak(answer, READING["alignment"])
+
+
+def _check_row_peak(answer: str, problem: dict) -> Feedback:
+    """A token read as the darkest cell of the problem's row (counted from 1 at the top)."""
+    row = problem["row"]
     weights = reading_translation(problem["sentence"], problem["model"]).attention[row - 1]  # (S,): that row
     return _check_token_read(answer, problem, weights, f"weight {{value}} in row {row}",
                              f"look along row {row} (counted from 1 at the top) for its darkest cell.")
@@ -804,5 +810,11 @@ def check_read_certainty(answer: int) -> Feedback:
 
 @checker("an English token from the heatmap, e.g. 'saw'", kind=str)
 def check_read_failure(answer: str) -> Feedback:
-    """Exercise 4.5: the English token that received the most attention in a flawed translation."""
+    """Exercise 5.3: the English token that received the most attention in a flawed translation."""
     return _check_column_total(answer, READING["failure"])
+
+
+@checker("an English token from the heatmap, e.g. 'saw'", kind=str)
+def check_read_one_word_late(answer: str) -> Feedback:
+    """Exercise 6.2: the English token with the largest weight in one row of d2l's one-directional model."""
+    return _check_row_peak(answer, READING["late"])

@@ -64,4 +64,7 @@ READING = {
     "certainty": dict(sentence="the children are playing in the park .", model="attention"),
     # Chapter 4: a failure case. Which English token received the most attention in total?
     "failure": dict(sentence="i like green tea .", model="rnnsearch"),
+    # Chapter 6: d2l's one-directional model (attention) looks one word late. Which English token
+    # did it look at most while writing output row `row`?
+    "late": dict(sentence="she has long hair .", row=2, model="attention"),
 }
