@@ -123,7 +123,8 @@ Promise.all(images.map(img => img.complete ? null : new Promise(ok => { img.onlo
     // The check cells (tagged hide-cell): is any of their code on screen before the reader asks?
     checks: Array.from(document.querySelectorAll('.cell.tag_hide-cell')).map(cell => {
       const code = cell.querySelector('.cell_input');
-      return code !== null && code.getClientRects().length > 0;
+      // checkVisibility: no box, or inside a closed <details> (content-visibility: hidden).
+      return code !== null && code.checkVisibility({visibilityProperty: true});
     }),
   }));
 """
@@ -267,8 +268,8 @@ def test_a_check_cell_opens_on_click(browser, site):
     opened = browser.execute_script("""
       const cell = document.querySelector('.cell.tag_hide-cell');
       cell.querySelector('summary').click();
-      return cell.querySelector('.cell_input').getClientRects().length > 0
-        && cell.querySelector('.cell_input').innerText.includes('Check:');
+      const code = cell.querySelector('.cell_input');
+      return code.checkVisibility({visibilityProperty: true}) && code.innerText.includes('Check:');
     """)
     assert opened, "clicking a check cell's toggle does not show its code"
 

@@ -131,6 +131,29 @@ def raises(*args):
     raise ValueError("not implemented")
 
 
+# The rows the batch exercise asks for, as the package builds them (the wrong answers alter them).
+BATCH_ROWS = list(solutions.batch_targets())
+
+
+def masked_sum(logits, targets, pad):
+    """The cross-entropy summed over the real targets, not averaged."""
+    return nn.functional.cross_entropy(logits.flatten(0, 1), targets.flatten(), ignore_index=pad, reduction="sum")
+
+
+def sentence_means(logits, targets, pad):
+    """The mean of each sentence's mean: a token of a short sentence weighs more."""
+    each = nn.functional.cross_entropy(logits.transpose(1, 2), targets, reduction="none")  # (B, T)
+    real = targets != pad
+    return ((each * real).sum(1) / real.sum(1)).mean()
+
+
+def loss_from_softmax_times_mask(logits, targets, pad):
+    """log(softmax) then a product with the mask: right on tame logits, nan once a padded one is extreme."""
+    log_probs = logits.softmax(-1).gather(-1, targets.unsqueeze(-1)).squeeze(-1).log()  # (B, T)
+    real = (targets != pad).float()
+    return -(log_probs * real).sum() / real.sum()
+
+
 # Each checker with wrong answers and a piece of the message each must get.
 WRONG_ANSWERS = {
     "check_encoder_shapes": [(((7, 4, 16), (2, 4, 16)), "time-first"), (((4, 7, 16), (4, 2, 16)), "layers first")],
@@ -165,6 +188,34 @@ WRONG_ANSWERS = {
     "check_lstm_decoder": [(Seq2SeqAttentionDecoder, "no nn.LSTM"), (exercises.BuggyAttentionDecoder, "no nn.LSTM"),
                            (LSTMWithFrozenRNN, "no gradient reaches your LSTM"),
                            (LSTMWithDetachedOutput, "no gradient reaches your LSTM")],
+    "check_batch_targets": [
+        (BATCH_ROWS[::-1], "the two rows are swapped"),
+        ((BATCH_ROWS[0][:5], BATCH_ROWS[1][:5]), "tgt_in has 5 tokens"),
+        ((BATCH_ROWS[0][:5] + ["<eos>"] + BATCH_ROWS[0][6:], BATCH_ROWS[1]), "never reads <eos>"),
+        ((BATCH_ROWS[0], ["<bos>"] + BATCH_ROWS[1][1:]), "never predicts <bos>"),
+        ((BATCH_ROWS[0], BATCH_ROWS[1][:3] + ["<pad>"] + BATCH_ROWS[1][4:]), "position 3 of tgt_out"),
+        ((BATCH_ROWS[0], BATCH_ROWS[1][:4] + ["<pad>"] * 4), "padding comes only after"),
+        (("<bos> le chat dort .", 5), "each row should be a list of tokens"),
+        ((BATCH_ROWS[0],), "give two rows"),
+    ],
+    "check_masked_loss": [
+        (lambda logits, targets, pad: nn.functional.cross_entropy(logits.flatten(0, 1), targets.flatten()),
+         "the padded positions count in your loss"),
+        (lambda logits, targets, pad: masked_sum(logits, targets, pad) / targets.numel(),
+         "you divided by all B x T positions"),
+        (masked_sum, "you summed over the real targets"),
+        (sentence_means, "you averaged each sentence, then the sentences"),
+        (lambda logits, targets, pad: nn.functional.cross_entropy(logits.flatten(0, 1), targets.flatten(),
+                                                                 ignore_index=0),
+         "you ignored the targets equal to 0, not those equal to pad"),
+        (loss_from_softmax_times_mask, "changing the logits at padded positions"),
+        (lambda logits, targets, pad: float(solutions.masked_cross_entropy(logits, targets, pad)),
+         "returned a float"),
+        (lambda logits, targets, pad: solutions.masked_cross_entropy(logits.detach(), targets, pad),
+         "no gradient reaches the logits"),
+        (lambda logits, targets, pad: nn.functional.cross_entropy(logits.transpose(1, 2), targets,
+                                                                 reduction="none"), "reduce it to one number"),
+    ],
     "check_bleu_by_hand": [(0.8409, "brevity penalty"), (43.17, "wrong scale"), ("0.43", "expected a number"),
                            (0.5 ** 0.5 * math.exp(1 - 5 / 3), "raised to (1/2)^n"),
                            (0.5 ** 0.25 * math.exp(1 - 3 / 5), "not the other way round")],
@@ -187,6 +238,10 @@ WRONG_ANSWERS = {
         (lambda w: -torch.special.xlogy(w, w).sum(-1) / math.log(10), "log base 10"),
         (lambda w: torch.special.xlogy(w, w).sum(-1), "the sign is wrong"),
     ],
+    "check_aer_by_hand": [(1 - 10 / 17, "not |A| + |P|"), (1 - 8 / 14, "sure links only"),
+                          (1 - 12 / 17, "every possible link as sure"), (10 / 14, "that is 1 - AER"),
+                          (100 * (1 - 10 / 14), "wrong scale"), (0.5, "is not it"), (1.5, "cannot be an AER"),
+                          ("0.29", "expected a number")],
     # "white" is the word the French *chat* does not translate; "car" a lighter column.
     "check_read_alignment": [("car", "look along row 6"), ("dog", "is not a column"), (4, "got a int")],
     "check_read_total_attention": [("car", "add up each column's cells"), ("sold car", "is not a column")],
@@ -410,7 +465,8 @@ def test_reference_solution_passes_at_other_seeds(name, seed):
     assert_fits_the_books_code_column(feedback)
 
 
-@pytest.mark.parametrize("name", ["check_lstm_decoder", "check_bidirectional_encoder", "check_dot_product_attention"])
+@pytest.mark.parametrize("name", ["check_lstm_decoder", "check_bidirectional_encoder", "check_dot_product_attention",
+                                  "check_masked_loss"])
 def test_checkers_work_with_gradients_turned_off(name):
     """Chapter 2's notebook calls torch.set_grad_enabled(False) for the whole kernel."""
     previous = torch.is_grad_enabled()
@@ -534,6 +590,7 @@ def number_formats(value: float) -> list[str]:
     ("check_parameter_count", solutions.parameter_count(), [1952, 2000, 1248, 800, 2049, 0, 4096, 1024.5, -1]),
     ("check_attention_weight", solutions.attention_weight_by_hand(), [0.443, 0.6532, 0.131, 0.5, 0.95, 1.5, 0, -0.2]),
     ("check_bleu_by_hand", solutions.bleu_by_hand(), [0.8409, 43.17, 0.3, 0.5, 0.6, 0.9, 1.0, 0.0]),
+    ("check_aer_by_hand", solutions.aer_by_hand(), [0.4118, 0.4286, 0.2941, 0.7143, 28.57, 0.1, 0.5, 1.0, 0.0]),
 ])
 def test_a_wrong_number_never_learns_the_answer(name, right, wrong):
     leaks = number_formats(float(right)) + ([str(right), f"{right:,}"] if isinstance(right, int) else [])
@@ -622,6 +679,107 @@ def test_a_negative_entropy_is_named():
     assert "is negative" in message
 
 
+def test_a_wrong_row_never_learns_the_answer():
+    """Whatever token is wrong, the message names its position, never the token that belongs there."""
+    for row in (0, 1):
+        for position, right in enumerate(BATCH_ROWS[row]):
+            for wrong in ("chat", "<pad>", "<eos>", "<bos>", "<unk>"):
+                if wrong == right:
+                    continue
+                rows = [list(BATCH_ROWS[0]), list(BATCH_ROWS[1])]
+                rows[row][position] = wrong
+                message = exercises.check_batch_targets(tuple(rows)).message
+                assert f"position {position} of {('tgt_in', 'tgt_out')[row]}" in message, message
+                assert repr(right) not in message and f'"{right}"' not in message, message
+                assert "expected" not in message and str(BATCH_ROWS[row]) not in message
+
+
+def test_the_batch_rows_are_those_the_loader_builds():
+    """The checker's rows come from collate_pairs; the solution's, by hand, agree with them."""
+    from bahdanau.data import Vocab, collate_pairs
+
+    pairs = [problems.BATCH_TARGETS["pair"], problems.BATCH_TARGETS["longer"]]
+    tgt_vocab = Vocab([tgt for _, tgt in pairs])
+    batch = collate_pairs(pairs, Vocab([src for src, _ in pairs]), tgt_vocab)
+    assert [tgt_vocab.decode(batch.tgt_in[0]), tgt_vocab.decode(batch.tgt_out[0])] == BATCH_ROWS
+    assert batch.tgt_in.shape[1] == len(problems.BATCH_TARGETS["longer"][1]) + 1 > len(pairs[0][1]) + 1
+    # A string of tokens separated by spaces is forgiven.
+    assert exercises.check_batch_targets(tuple(" ".join(row) for row in BATCH_ROWS)).passed
+
+
+@pytest.mark.parametrize("wrong", [
+    lambda logits, targets, pad: 1.1 * solutions.masked_cross_entropy(logits, targets, pad),
+    lambda logits, targets, pad: solutions.masked_cross_entropy(logits, targets, pad) + 0.3,
+    lambda logits, targets, pad: solutions.masked_cross_entropy(logits[:, :-1], targets[:, :-1], pad),
+    lambda logits, targets, pad: nn.functional.cross_entropy(logits.flatten(0, 1), targets.flatten()),
+    masked_sum,
+])
+def test_a_wrong_loss_never_learns_the_answer(wrong):
+    for seed in (0, 1, 2):
+        calls = []
+        message = exercises.check_masked_loss(recording(wrong, calls), seed=seed).message
+        right = float(solutions.masked_cross_entropy(*calls[-1]))
+        assert "expected" not in message
+        assert not [leak for leak in number_formats(right) if leak in message], message
+
+
+def test_the_masked_loss_checker_draws_other_pads_and_sizes_at_other_seeds():
+    shapes, pads = set(), set()
+    for seed in range(4):
+        calls = []
+        assert exercises.check_masked_loss(recording(solutions.masked_cross_entropy, calls), seed=seed).passed
+        shapes |= {tuple(call[0].shape) for call in calls}
+        pads |= {call[2] for call in calls}
+    assert len(shapes) >= 6 and len(pads) >= 3
+
+
+def test_the_aer_is_the_packages_when_every_possible_link_is_sure():
+    """The exercise's AER (Och and Ney's, with possible links) is bahdanau.alignment's when P = S."""
+    from bahdanau.alignment import alignment_error_rate
+
+    def och_ney(A, S, P):
+        return 1 - (len(A & S) + len(A & P)) / (len(A) + len(S))
+
+    p = problems.AER_BY_HAND
+    A, S, P = set(p["predicted"]), set(p["sure"]), set(p["possible"])
+    assert S <= P and len(A) == len(p["french"]) == len({f for _, f in A})  # one link per French token
+    assert all(e < len(p["english"]) and f < len(p["french"]) for e, f in P | A)
+    assert och_ney(A, S, P) == pytest.approx(solutions.aer_by_hand())
+    assert och_ney(A, S, S) == pytest.approx(alignment_error_rate(A, S))
+    rng = torch.Generator().manual_seed(0)
+    for _ in range(20):
+        links = {(int(e), int(f)) for e, f in torch.randint(0, 5, (12, 2), generator=rng)}
+        A, S = set(list(links)[:6]), set(list(links)[3:])
+        assert och_ney(A, S, S) == pytest.approx(alignment_error_rate(A, S))
+
+
+def words(links, p) -> str:
+    """Links (English index, French index) as the exercise writes them: 'english–french', in order."""
+    return ", ".join(f"{p['english'][e]}–{p['french'][f]}" for e, f in sorted(links, key=lambda link: link[::-1]))
+
+
+def exercise_text(label: str) -> str:
+    chapter = next(exercise.chapter for exercise in exercises.EXERCISES if exercise.label == label)
+    markdown, _ = exercise_section(chapter)
+    (text,) = [cell.source for cell in markdown if f":label: {label}\n" in cell.source]
+    return " ".join(text.split())
+
+
+def test_the_aer_exercise_lists_the_problems_links():
+    p = problems.AER_BY_HAND
+    text = exercise_text("ex-aer-by-hand")
+    assert f"*{' '.join(p['english'])}* → *{' '.join(p['french'])}*" in text
+    assert f"sure links S: {words(p['sure'], p)}" in text
+    assert f"possible links P: those of S, and {words(p['possible'] - p['sure'], p)}" in text
+    assert f"predicted links A: {words(p['predicted'], p)}" in text
+
+
+def test_the_batch_exercise_quotes_the_problems_pairs():
+    text = exercise_text("ex-predict-batch")
+    for english, french in (problems.BATCH_TARGETS["pair"], problems.BATCH_TARGETS["longer"]):
+        assert f"*{' '.join(english)}* → *{' '.join(french)}*" in text
+
+
 # ---------------------------------------------------------------------------------------------
 # The notebooks and the instructors' page
 # ---------------------------------------------------------------------------------------------
@@ -657,7 +815,7 @@ def test_notebook_has_exercises_each_with_a_hidden_solution(chapter):
         else:
             solutions_of[argument.strip()] = option.get("class", "")
     assert "solution-start" not in text and "exercise-start" not in text, "the gated form breaks hide_solutions"
-    assert exercise_labels, "a chapter without exercises"
+    assert len(exercise_labels) >= 3, f"{chapter} has {len(exercise_labels)} exercises; every chapter has at least 3"
     expected = [exercise.label for exercise in exercises.EXERCISES if exercise.chapter == chapter]
     assert exercise_labels == expected
     for label in exercise_labels:
@@ -792,7 +950,9 @@ def test_no_solution_line_is_in_the_exercises_package():
 def test_no_answer_is_written_in_the_exercises_package():
     text = "\n".join(path.read_text() for path in (PACKAGE / "exercises").glob("*.py"))
     count, weight, score = solutions.parameter_count(), solutions.attention_weight_by_hand(), solutions.bleu_by_hand()
-    literals = [str(count), f"{weight:.3f}", f"{score:.3f}", str(solutions.beam_winners()),
+    aer = solutions.aer_by_hand()
+    literals = [str(count), f"{weight:.3f}", f"{score:.3f}", f"{aer:.3f}", f"{aer:.2f}", str(solutions.beam_winners()),
+                *(str(row) for row in solutions.batch_targets()), str(solutions.batch_targets()),
                 *(str(shape) for shape in solutions.encoder_shapes() + solutions.decoder_shapes())]
     for token in (solutions.read_alignment(), solutions.read_total_attention(), solutions.read_failure(),
                   solutions.read_one_word_late()):

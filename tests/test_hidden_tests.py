@@ -144,6 +144,39 @@ def clamps_in_place(weights):
     return solutions.attention_entropy(weights)
 
 
+def rows_as_tuples_of_tuples(rows):
+    return tuple(tuple(row) for row in rows)
+
+
+def swapped_rows():
+    tgt_in, tgt_out = solutions.batch_targets()
+    return (tgt_out, tgt_in)
+
+
+def row_with_eos_read():
+    """tgt_in with <eos> after the French, which the decoder only predicts, never reads."""
+    tgt_in, tgt_out = solutions.batch_targets()
+    n = tgt_out.index("<eos>")
+    return (tgt_in[: n + 1] + ["<eos>"] + tgt_in[n + 2 :], tgt_out)
+
+
+def loss_over_every_position(logits, targets, pad):
+    return nn.functional.cross_entropy(logits.flatten(0, 1), targets.flatten())
+
+
+def loss_ignoring_zero(logits, targets, pad):
+    return nn.functional.cross_entropy(logits.flatten(0, 1), targets.flatten(), ignore_index=0)
+
+
+def loss_without_gradient_at_real_positions(logits, targets, pad):
+    return solutions.masked_cross_entropy(logits.detach(), targets, pad) + 0 * logits.sum()
+
+
+def loss_that_masks_in_place(logits, targets, pad):
+    logits[targets == pad] = 0.0
+    return solutions.masked_cross_entropy(logits, targets, pad)
+
+
 WRONG = {
     "hidden_encoder_shapes_checker": [dict(answer_encoder_shapes=((7, 4, 16), (2, 4, 16)))],
     "hidden_encoder_shapes_plain_ints": [dict(answer_encoder_shapes=shapes_as_floats(solutions.encoder_shapes())),
@@ -179,6 +212,19 @@ WRONG = {
     "hidden_read_certainty_checker": [dict(answer_read_certainty=1)],
     "hidden_read_certainty_plain_int": [dict(answer_read_certainty=float(solutions.read_certainty())),
                                         dict(answer_read_certainty=True)],
+    "hidden_predict_batch_checker": [dict(answer_predict_batch=swapped_rows())],
+    "hidden_predict_batch_two_rows_of_tokens": [
+        dict(answer_predict_batch=(solutions.batch_targets()[0][:5], solutions.batch_targets()[1])),
+        dict(answer_predict_batch=([1, 4, 5], [4, 5, 2])),
+        dict(answer_predict_batch=solutions.batch_targets()[:1]),
+    ],
+    "hidden_predict_batch_shifted": [dict(answer_predict_batch=row_with_eos_read()),
+                                     dict(answer_predict_batch=swapped_rows())],
+    "hidden_masked_loss_other_seeds": [dict(answer_masked_loss=loss_ignoring_zero)],
+    "hidden_masked_loss_other_sizes": [dict(answer_masked_loss=loss_over_every_position),
+                                       dict(answer_masked_loss=loss_ignoring_zero)],
+    "hidden_masked_loss_gradients": [dict(answer_masked_loss=loss_without_gradient_at_real_positions)],
+    "hidden_masked_loss_inputs_unchanged": [dict(answer_masked_loss=loss_that_masks_in_place)],
     "hidden_bleu_by_hand_checker": [dict(answer_bleu_by_hand=0.8409)],
     "hidden_bleu_by_hand_precision": [dict(answer_bleu_by_hand=solutions.bleu_by_hand() + 8e-4),
                                       dict(answer_bleu_by_hand=100 * solutions.bleu_by_hand())],
@@ -202,6 +248,11 @@ WRONG = {
     "hidden_bidirectional_gradients": [dict(answer_bidirectional=EncoderWithoutItsBridge)],
     "hidden_read_failure_checker": [dict(answer_read_failure=wrong_token("failure", solutions.read_failure()))],
     "hidden_read_failure_one_token": [dict(answer_read_failure="vert")],
+    "hidden_aer_by_hand_checker": [dict(answer_aer_by_hand=1 - 8 / 14)],
+    "hidden_aer_by_hand_precision": [dict(answer_aer_by_hand=solutions.aer_by_hand() + 8e-4),
+                                     dict(answer_aer_by_hand=100 * solutions.aer_by_hand()),
+                                     dict(answer_aer_by_hand=True),
+                                     dict(answer_aer_by_hand=torch.tensor([0.25, 0.3]))],
     "hidden_read_one_word_late_checker": [
         dict(answer_read_one_word_late=wrong_token("late", solutions.read_one_word_late())),
     ],
@@ -295,7 +346,9 @@ def literal_answers() -> list[str]:
         literals += [str(shapes), *(str(shape) for shape in shapes)]
     count = solutions.parameter_count()
     literals += [str(count), f"{count:_}", f"{float(count)}"]
-    for number in (solutions.attention_weight_by_hand(), solutions.bleu_by_hand()):
+    rows = solutions.batch_targets()
+    literals += [str(rows), str(list(rows)), *(str(row) for row in rows), *(" ".join(row) for row in rows)]
+    for number in (solutions.attention_weight_by_hand(), solutions.bleu_by_hand(), solutions.aer_by_hand()):
         literals += [f"{number:.3f}", f"{number:.4f}", f"{number:.2f}"]
     literals += [str(solutions.beam_winners()), str(list(solutions.beam_winners()))]
     literals += [repr("".join(solutions.beam_winners())), '"'.join(["", *solutions.beam_winners(), ""])]
@@ -360,6 +413,11 @@ OTHER_CORRECT = {
     "answer_encoder_shapes": [[list(shape) for shape in solutions.encoder_shapes()]],
     "answer_read_alignment": [f" {solutions.read_alignment().upper()} "],
     "answer_length_normalisation_winners": [list(solutions.beam_winners())],
+    "answer_predict_batch": [rows_as_tuples_of_tuples(solutions.batch_targets()),
+                             tuple(" ".join(row) for row in solutions.batch_targets())],
+    "answer_masked_loss": [lambda logits, targets, pad: nn.functional.cross_entropy(
+        logits.flatten(0, 1), targets.flatten(), ignore_index=pad)],
+    "answer_aer_by_hand": [1 - 10 / 14, torch.tensor(1 - 10 / 14), round(solutions.aer_by_hand(), 3)],
 }
 
 

@@ -271,3 +271,14 @@ def test_the_pages_totals_equal_the_manifests(manifest):
         by_kind = {kind: sum(q["points"] for q in assignment["questions"] if q["manual"] == (kind == "manual"))
                    for kind in ("autograded", "manual")}
         assert by_kind == {"autograded": points["autograded"], "manual": points["manual"]}, assignment["chapter"]
+
+
+def test_the_page_counts_the_exercises_as_the_records_do():
+    """'Twenty exercises, three to four per chapter': the number and the range come from the records."""
+    words = {3: "three", 4: "four", 17: "Seventeen", 18: "Eighteen", 19: "Nineteen", 20: "Twenty",
+             21: "Twenty-one", 22: "Twenty-two"}
+    per_chapter = [sum(exercise.chapter == chapter for exercise in EXERCISES) for chapter in CHAPTERS]
+    low, high = min(per_chapter), max(per_chapter)
+    spread = f"{words[low]} per chapter" if low == high else f"{words[low]} to {words[high]} per chapter"
+    sentence = f"{words[len(EXERCISES)]} exercises, {spread}"
+    assert sentence in " ".join(page().split()), f"the page should say {sentence!r}"

@@ -392,6 +392,148 @@ def hidden_read_certainty_plain_int(answer_read_certainty):
 # ---------------------------------------------------------------------------------------------
 
 
+def hidden_predict_batch_checker(answer_predict_batch):
+    from bahdanau import exercises
+
+    feedback = exercises.check_batch_targets(answer_predict_batch)
+    assert feedback.passed, f"the rows are not those of the batch: {feedback.message}"
+
+
+def hidden_predict_batch_two_rows_of_tokens(answer_predict_batch):
+    assert isinstance(answer_predict_batch, (tuple, list)), "give a tuple of two rows: (tgt_in, tgt_out)"
+    assert len(answer_predict_batch) == 2, "give exactly two rows: (tgt_in, tgt_out)"
+    rows = [row.split() if isinstance(row, str) else row for row in answer_predict_batch]
+    for row in rows:
+        assert isinstance(row, (tuple, list)), "each row should be a list of tokens"
+        assert all(isinstance(token, str) for token in row), "each token should be a string"
+    assert len(rows[0]) == len(rows[1]), "tgt_in and tgt_out are rows of one batch: they have the same length"
+
+
+def hidden_predict_batch_shifted(answer_predict_batch):
+    from bahdanau.data import BOS, EOS, PAD
+    from bahdanau.exercises import problems
+
+    tgt_in, tgt_out = ([token.strip() for token in (row.split() if isinstance(row, str) else row)]
+                       for row in answer_predict_batch)
+    french = problems.BATCH_TARGETS["pair"][1]
+    n = len(french) + 1  # the real positions: the French words and one special token
+    assert tgt_in[0] == BOS, "tgt_in should start with <bos>"
+    assert tgt_out[n - 1] == EOS, "tgt_out should end the French with <eos>"
+    assert tgt_in[1:n] == tgt_out[: n - 1] == list(french), "tgt_out should be tgt_in shifted one step to the left"
+    assert all(token == PAD for token in tgt_in[n:] + tgt_out[n:]), "only <pad> should follow the real tokens"
+
+
+def hidden_masked_loss_other_seeds(answer_masked_loss):
+    from bahdanau import exercises
+
+    for seed in (1, 2, 3):
+        feedback = exercises.check_masked_loss(answer_masked_loss, seed=seed)
+        assert feedback.passed, f"on other random inputs (seed {seed}): {feedback.message}"
+
+
+def hidden_masked_loss_other_sizes(answer_masked_loss):
+    import torch
+
+    torch.manual_seed(26)
+    # (B, T, V, pad, padded): a large batch, a batch of one, a batch without padding
+    for B, T, V, pad, padded in ((32, 15, 100, 7, True), (1, 4, 6, 5, True), (3, 6, 9, 2, False)):
+        targets = torch.randint(0, V - 1, (B, T))
+        targets += (targets >= pad).long()  # any class but pad
+        lengths = torch.randint(1, T + 1, (B,)) if padded else torch.full((B,), T)
+        targets[torch.arange(T) >= lengths[:, None]] = pad
+        logits = torch.randn(B, T, V)
+        real = targets != pad
+        right = torch.nn.functional.cross_entropy(logits[real], targets[real])  # mean over real positions
+        given = answer_masked_loss(logits.clone(), targets.clone(), pad)
+        assert isinstance(given, torch.Tensor) and given.numel() == 1, "the loss should be one number, a tensor"
+        assert torch.allclose(given.detach().float().reshape(()), right, atol=1e-4), (
+            f"the loss is wrong for logits of shape (B, T, V) = {(B, T, V)} with pad = {pad}")
+
+
+def hidden_masked_loss_gradients(answer_masked_loss):
+    import torch
+
+    torch.manual_seed(27)
+    B, T, V, pad = 4, 6, 10, 3
+    targets = torch.randint(0, V - 1, (B, T))
+    targets += (targets >= pad).long()
+    targets[torch.arange(T) >= torch.tensor([6, 2, 4, 1])[:, None]] = pad
+    logits = torch.randn(B, T, V, requires_grad=True)
+    with torch.enable_grad():  # whatever the notebook set
+        answer_masked_loss(logits, targets, pad).reshape(()).backward()
+    assert logits.grad is not None, "no gradient reaches the logits: is something detached?"
+    real = targets != pad
+    # d loss / d logits = (softmax - one-hot) / N at the real positions, 0 at the padded ones
+    right = torch.softmax(logits.detach(), -1) - torch.nn.functional.one_hot(targets, V).float()
+    right = right * real[..., None] / real.sum()
+    assert torch.allclose(logits.grad[~real], torch.zeros(1)), "the gradient at padded positions should be 0"
+    assert torch.allclose(logits.grad, right, atol=1e-5), "the gradient at the real positions is wrong"
+
+
+def hidden_masked_loss_inputs_unchanged(answer_masked_loss):
+    import torch
+
+    torch.manual_seed(28)
+    logits, targets = torch.randn(3, 5, 8), torch.randint(1, 8, (3, 5))
+    targets[1, 3:] = 0
+    kept_logits, kept_targets = logits.clone(), targets.clone()
+    answer_masked_loss(logits, targets, 0)
+    assert torch.equal(logits, kept_logits), "your function changed the logits in place"
+    assert torch.equal(targets, kept_targets), "your function changed the targets in place"
+
+
+def hidden_attention_entropy_other_seeds(answer_attention_entropy):
+    from bahdanau import exercises
+
+    for seed in (1, 2, 3):
+        feedback = exercises.check_attention_entropy(answer_attention_entropy, seed=seed)
+        assert feedback.passed, f"on other random inputs (seed {seed}): {feedback.message}"
+
+
+def hidden_attention_entropy_any_leading_shape(answer_attention_entropy):
+    import torch
+
+    torch.manual_seed(22)
+    for shape in ((6,), (4, 6), (2, 3, 4, 6)):
+        weights = torch.softmax(torch.randn(shape), dim=-1)
+        given = torch.as_tensor(answer_attention_entropy(weights.clone()))
+        right = -(weights * weights.log()).sum(dim=-1)  # no zero weights here
+        assert tuple(given.shape) == shape[:-1], f"weights of shape {shape} need entropies of shape {shape[:-1]}"
+        assert torch.allclose(given.float(), right, atol=1e-5), (
+            f"the entropies are wrong for weights of shape {shape} (the sum runs over the last axis)")
+
+
+def hidden_attention_entropy_uniform_rows(answer_attention_entropy):
+    import math
+
+    import torch
+
+    S = 7
+    rows = torch.zeros(S, S)
+    for n in range(1, S + 1):
+        rows[n - 1, :n] = 1 / n  # n equal weights, the rest masked
+    given = torch.as_tensor(answer_attention_entropy(rows.clone())).float()
+    assert torch.isfinite(given).all(), "masked positions (weight 0) must contribute 0, not nan"
+    right = torch.tensor([math.log(n) for n in range(1, S + 1)])
+    assert torch.allclose(given, right, atol=1e-5), "n equal weights should have entropy ln n"
+
+
+def hidden_attention_entropy_input_unchanged(answer_attention_entropy):
+    import torch
+
+    torch.manual_seed(23)
+    weights = torch.softmax(torch.randn(2, 3, 5), dim=-1)
+    weights[0, 0] = torch.tensor([0.0, 1.0, 0.0, 0.0, 0.0])
+    kept = weights.clone()
+    answer_attention_entropy(weights)
+    assert torch.equal(weights, kept), "your function changed the weights in place"
+
+
+# ---------------------------------------------------------------------------------------------
+# Chapter 5
+# ---------------------------------------------------------------------------------------------
+
+
 def hidden_bleu_by_hand_checker(answer_bleu_by_hand):
     from bahdanau import exercises
 
@@ -447,51 +589,26 @@ def hidden_length_normalisation_plain_number(answer_length_normalisation, answer
         assert math.isfinite(value) and value <= 0, "a score of log-probabilities should be finite and <= 0"
 
 
-def hidden_attention_entropy_other_seeds(answer_attention_entropy):
+def hidden_read_failure_checker(answer_read_failure):
     from bahdanau import exercises
 
-    for seed in (1, 2, 3):
-        feedback = exercises.check_attention_entropy(answer_attention_entropy, seed=seed)
-        assert feedback.passed, f"on other random inputs (seed {seed}): {feedback.message}"
+    feedback = exercises.check_read_failure(answer_read_failure)
+    assert feedback.passed, f"that column does not hold the most weight in total: {feedback.message}"
 
 
-def hidden_attention_entropy_any_leading_shape(answer_attention_entropy):
-    import torch
+def hidden_read_failure_one_token(answer_read_failure):
+    from bahdanau.exercises import problems, reading_translation
 
-    torch.manual_seed(22)
-    for shape in ((6,), (4, 6), (2, 3, 4, 6)):
-        weights = torch.softmax(torch.randn(shape), dim=-1)
-        given = torch.as_tensor(answer_attention_entropy(weights.clone()))
-        right = -(weights * weights.log()).sum(dim=-1)  # no zero weights here
-        assert tuple(given.shape) == shape[:-1], f"weights of shape {shape} need entropies of shape {shape[:-1]}"
-        assert torch.allclose(given.float(), right, atol=1e-5), (
-            f"the entropies are wrong for weights of shape {shape} (the sum runs over the last axis)")
+    problem = problems.READING["failure"]
+    columns = reading_translation(problem["sentence"], problem["model"]).src_tokens
+    assert isinstance(answer_read_failure, str), "the answer should be a string, one English token"
+    token = answer_read_failure.strip().strip("'\"").lower()
+    assert token in columns, "the answer should be one of the heatmap's columns, written as it is there"
 
 
-def hidden_attention_entropy_uniform_rows(answer_attention_entropy):
-    import math
-
-    import torch
-
-    S = 7
-    rows = torch.zeros(S, S)
-    for n in range(1, S + 1):
-        rows[n - 1, :n] = 1 / n  # n equal weights, the rest masked
-    given = torch.as_tensor(answer_attention_entropy(rows.clone())).float()
-    assert torch.isfinite(given).all(), "masked positions (weight 0) must contribute 0, not nan"
-    right = torch.tensor([math.log(n) for n in range(1, S + 1)])
-    assert torch.allclose(given, right, atol=1e-5), "n equal weights should have entropy ln n"
-
-
-def hidden_attention_entropy_input_unchanged(answer_attention_entropy):
-    import torch
-
-    torch.manual_seed(23)
-    weights = torch.softmax(torch.randn(2, 3, 5), dim=-1)
-    weights[0, 0] = torch.tensor([0.0, 1.0, 0.0, 0.0, 0.0])
-    kept = weights.clone()
-    answer_attention_entropy(weights)
-    assert torch.equal(weights, kept), "your function changed the weights in place"
+# ---------------------------------------------------------------------------------------------
+# Chapter 6
+# ---------------------------------------------------------------------------------------------
 
 
 def hidden_bidirectional_other_seeds(answer_bidirectional):
@@ -537,21 +654,28 @@ def hidden_bidirectional_gradients(answer_bidirectional):
                 f"no gradient reaches {name}: is every part of the encoder used?")
 
 
-def hidden_read_failure_checker(answer_read_failure):
+def hidden_aer_by_hand_checker(answer_aer_by_hand):
     from bahdanau import exercises
 
-    feedback = exercises.check_read_failure(answer_read_failure)
-    assert feedback.passed, f"that column does not hold the most weight in total: {feedback.message}"
+    feedback = exercises.check_aer_by_hand(answer_aer_by_hand)
+    assert feedback.passed, f"the alignment error rate is not right: {feedback.message}"
 
 
-def hidden_read_failure_one_token(answer_read_failure):
-    from bahdanau.exercises import problems, reading_translation
+def hidden_aer_by_hand_precision(answer_aer_by_hand):
+    import torch
 
-    problem = problems.READING["failure"]
-    columns = reading_translation(problem["sentence"], problem["model"]).src_tokens
-    assert isinstance(answer_read_failure, str), "the answer should be a string, one English token"
-    token = answer_read_failure.strip().strip("'\"").lower()
-    assert token in columns, "the answer should be one of the heatmap's columns, written as it is there"
+    from bahdanau.exercises import problems
+
+    value = answer_aer_by_hand
+    if isinstance(value, torch.Tensor):
+        assert value.numel() == 1, "the AER should be one number"
+        value = value.item()
+    assert isinstance(value, (int, float)) and not isinstance(value, bool), "the AER should be a number"
+    assert 0 <= value <= 1, "an alignment error rate lies between 0 and 1"
+    p = problems.AER_BY_HAND
+    A, S, P = set(p["predicted"]), set(p["sure"]), set(p["possible"])
+    assert abs(value - (1 - (len(A & S) + len(A & P)) / (len(A) + len(S)))) <= 5e-4, (
+        "the AER should be right to three decimals")
 
 
 def hidden_read_one_word_late_checker(answer_read_one_word_late):

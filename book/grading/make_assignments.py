@@ -123,12 +123,15 @@ REFERENCES: dict[Callable, Reference] = {
     exercises.check_fixed_decoder: Reference(solutions.FixedAttentionDecoder),
     exercises.check_lstm_decoder: Reference(solutions.LSTMAttentionDecoder),
     exercises.check_read_certainty: Reference(solutions.read_certainty, call=True),
+    exercises.check_batch_targets: Reference(solutions.batch_targets, call=True),
+    exercises.check_masked_loss: Reference(solutions.masked_cross_entropy),
+    exercises.check_attention_entropy: Reference(solutions.attention_entropy),
     exercises.check_bleu_by_hand: Reference(solutions.bleu_by_hand, call=True),
     exercises.check_length_normalised_score: Reference(solutions.length_normalised_score),
     exercises.check_beam_winner: Reference(solutions.beam_winners, call=True),
-    exercises.check_attention_entropy: Reference(solutions.attention_entropy),
     exercises.check_bidirectional_encoder: Reference(solutions.BidirectionalEncoder),
     exercises.check_read_failure: Reference(solutions.read_failure, call=True),
+    exercises.check_aer_by_hand: Reference(solutions.aer_by_hand, call=True),
     exercises.check_read_one_word_late: Reference(solutions.read_one_word_late, call=True),
 }
 

@@ -28,6 +28,8 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 from bahdanau.attention import AdditiveAttention, masked_softmax
 from bahdanau.exercises.lab import reading_translation
 from bahdanau.exercises.problems import (
+    AER_BY_HAND,
+    BATCH_TARGETS,
     BEAM_ALPHAS,
     BEAM_HYPOTHESES,
     BLEU_BY_HAND,
@@ -55,10 +57,13 @@ __all__ = [
     "decoder_shapes",
     "FixedAttentionDecoder",
     "LSTMAttentionDecoder",
+    "batch_targets",
+    "masked_cross_entropy",
+    "attention_entropy",
     "bleu_by_hand",
     "length_normalised_score",
     "beam_winners",
-    "attention_entropy",
+    "aer_by_hand",
     "read_alignment",
     "read_total_attention",
     "read_certainty",
@@ -364,6 +369,52 @@ class LSTMAttentionDecoder(nn.Module):
 # ----------------------------------------------------------------------------
 
 
+def batch_targets() -> tuple[list[str], list[str]]:
+    """The short pair's rows of tgt_in and tgt_out in its batch.
+
+    tgt_in = <bos> + French, tgt_out = French + <eos>, both right-padded to
+    the batch's length T: that of the longer pair's rows.
+    """
+    french = BATCH_TARGETS["pair"][1]  # le chat dort .
+    T = len(BATCH_TARGETS["longer"][1]) + 1  # 7 French tokens + 1 = 8
+    tgt_in = ["<bos>", *french]  # what the decoder reads
+    tgt_out = [*french, "<eos>"]  # what it must predict: shifted left
+    padding = ["<pad>"] * (T - len(tgt_in))
+    return tgt_in + padding, tgt_out + padding
+
+
+def masked_cross_entropy(logits: Tensor, targets: Tensor, pad: int) -> Tensor:
+    """Mean cross-entropy over the real (non-pad) targets.
+
+    logits (B, T, V), targets (B, T). Returns a 0-d tensor: the sum of
+    -log softmax(logits[b, t])[targets[b, t]] over the positions whose
+    target is not pad, divided by the number of those positions.
+    """
+    log_probs = torch.log_softmax(logits, dim=-1)  # (B, T, V)
+    # -log p of each target: (B, T)
+    nll = -log_probs.gather(-1, targets.unsqueeze(-1)).squeeze(-1)
+    real = targets != pad  # (B, T): False at padded positions
+    # masked_fill, not a product: 0 * inf would be nan
+    return nll.masked_fill(~real, 0.0).sum() / real.sum()
+
+
+def attention_entropy(weights: Tensor) -> Tensor:
+    """Entropy ``-sum_j alpha_j ln alpha_j`` of each row of attention weights.
+
+    (..., S) -> (...). 0 when a step looks at one source token, ln(n) when it
+    spreads evenly over n tokens.
+    """
+    # 0 * ln 0 counts as 0 (a masked key adds no uncertainty);
+    # torch.xlogy(0, 0) is exactly 0, where weights * weights.log() would
+    # give 0 * -inf = nan.
+    return -torch.xlogy(weights, weights).sum(dim=-1)
+
+
+# ----------------------------------------------------------------------------
+# Chapter 5
+# ----------------------------------------------------------------------------
+
+
 def bleu_by_hand() -> float:
     """The exercise's BLEU, by hand.
 
@@ -397,16 +448,25 @@ def beam_winners() -> tuple[str, ...]:
     )
 
 
-def attention_entropy(weights: Tensor) -> Tensor:
-    """Entropy ``-sum_j alpha_j ln alpha_j`` of each row of attention weights.
+# ----------------------------------------------------------------------------
+# Chapter 6
+# ----------------------------------------------------------------------------
 
-    (..., S) -> (...). 0 when a step looks at one source token, ln(n) when it
-    spreads evenly over n tokens.
+
+def aer_by_hand() -> float:
+    """The exercise's alignment error rate, counted by hand.
+
+    A has 8 links: 4 are sure (i-je, like-aime, coffee-café, .-.) and 2
+    more are possible (not-n', coffee-le), so |A ∩ S| = 4 and
+    |A ∩ P| = 6. S has 6 links. The two wrong links look one word late:
+    like-pas, coffee-noir.
     """
-    # 0 * ln 0 counts as 0 (a masked key adds no uncertainty);
-    # torch.xlogy(0, 0) is exactly 0, where weights * weights.log() would
-    # give 0 * -inf = nan.
-    return -torch.xlogy(weights, weights).sum(dim=-1)
+    by_hand = 1 - (4 + 6) / (8 + 6)
+    A, S = AER_BY_HAND["predicted"], AER_BY_HAND["sure"]
+    P = AER_BY_HAND["possible"]
+    counted = 1 - (len(A & S) + len(A & P)) / (len(A) + len(S))
+    assert math.isclose(by_hand, counted)
+    return by_hand  # 0.286
 
 
 # Reading heatmaps. `reading_translation(sentence, model)` is a shipped
@@ -448,7 +508,7 @@ def read_certainty() -> int:
 
 
 def read_failure() -> str:
-    """Chapter 4: a word that got lost.
+    """Chapter 5: a word that got lost.
 
     The English token with the most attention in total, yet missing from the
     French.

@@ -101,6 +101,10 @@ EXERCISES: tuple[Exercise, ...] = (
               checks.check_lstm_decoder),
     _exercise("03_decoder_loop", "ex-read-certainty", "Read a heatmap: the most confident step", 2,
               checks.check_read_certainty),
+    _exercise("04_training", "ex-predict-batch", "Predict a batch", 2,
+              checks.check_batch_targets),
+    _exercise("04_training", "ex-masked-loss", "A loss that ignores padding", 3,
+              checks.check_masked_loss),
     _exercise("04_training", "ex-attention-entropy", "An attention diagnostic: entropy", 3,
               checks.check_attention_entropy),
     _exercise("05_search_and_measuring", "ex-bleu-by-hand", "BLEU by hand", 2,
@@ -114,6 +118,8 @@ EXERCISES: tuple[Exercise, ...] = (
     # After chapter 6's primer on packed sequences, which it needs.
     _exercise("06_papers_model", "ex-bidirectional", "The paper's bidirectional encoder", 5,
               checks.check_bidirectional_encoder),
+    _exercise("06_papers_model", "ex-aer-by-hand", "AER by hand", 2,
+              checks.check_aer_by_hand),
     _exercise("06_papers_model", "ex-read-one-word-late", "Read a heatmap: one word late", 2,
               checks.check_read_one_word_late),
 )

@@ -24,14 +24,19 @@ from collections.abc import Callable, Sequence
 import torch
 from torch import Tensor, nn
 
+from ..alignment import alignment_error_rate
 from ..attention import AdditiveAttention, masked_softmax
+from ..data import BOS, EOS, PAD, Vocab, collate_pairs
 from ..decoding import length_penalty_factor
 from ..metrics import bleu
 from ..models import EncoderDecoder, ModelConfig, Seq2SeqEncoder, make_model
 from ..runtime import time_pair
+from ..training import sequence_loss
 from .feedback import Feedback, checker, current_seed, failed, passed
 from .lab import reading_translation
 from .problems import (
+    AER_BY_HAND,
+    BATCH_TARGETS,
     BEAM_ALPHAS,
     BEAM_HYPOTHESES,
     BLEU_BY_HAND,
@@ -53,6 +58,9 @@ __all__ = [
     "check_fixed_decoder",
     "check_lstm_decoder",
     "check_bleu_by_hand",
+    "check_batch_targets",
+    "check_masked_loss",
+    "check_aer_by_hand",
     "check_length_normalised_score",
     "check_beam_winner",
     "check_attention_entropy",
@@ -606,6 +614,225 @@ def check_lstm_decoder(answer) -> Feedback:
 # ---------------------------------------------------------------------------------------------
 
 
+def _batch_rows() -> tuple[list[str], list[str]]:
+    """The short pair's rows of tgt_in and tgt_out, from the package's own collate_pairs."""
+    pairs = [BATCH_TARGETS["pair"], BATCH_TARGETS["longer"]]
+    src_vocab, tgt_vocab = Vocab([src for src, _ in pairs]), Vocab([tgt for _, tgt in pairs])
+    batch = collate_pairs(pairs, src_vocab, tgt_vocab)
+    return tgt_vocab.decode(batch.tgt_in[0]), tgt_vocab.decode(batch.tgt_out[0])
+
+
+def _tokens(row) -> list[str] | None:
+    """A row given as a list (or tuple) of tokens, or as one string of tokens separated by
+    spaces; None if it is neither."""
+    if isinstance(row, str):
+        return row.split()
+    if not isinstance(row, (list, tuple)) or not all(isinstance(token, str) for token in row):
+        return None
+    return [token.strip() for token in row]
+
+
+def _row_problem(name: str, given: list[str], right: list[str]) -> str | None:
+    """What is wrong with one row, or None: its length, else its first wrong position (never the right token)."""
+    if len(given) != len(right):
+        return (f"{name} has {len(given)} tokens. Every row of a batch has the same length T: that of the "
+                "longest row, its French words plus one special token.")
+    wrong = next((t for t, (g, r) in enumerate(zip(given, right)) if g != r), None)
+    if wrong is None:
+        return None
+    token = given[wrong]
+    if name == "tgt_in" and token == EOS:
+        hint = "tgt_in is what the decoder reads, and it never reads <eos>: it only predicts it."
+    elif name == "tgt_out" and token == BOS:
+        hint = "tgt_out is what the decoder must predict, and it never predicts <bos>."
+    elif token == PAD:
+        hint = "padding comes only after the last real token of the row."
+    else:
+        hint = "at each position t the decoder reads tgt_in[t] and must output tgt_out[t]."
+    return f"position {wrong} of {name} (counted from 0), {token!r}, is not right: {hint}"
+
+
+@checker("a tuple of two lists of tokens (tgt_in, tgt_out), e.g. (['x', 'y'], ['y', 'z'])", kind=(tuple, list))
+def check_batch_targets(answer) -> Feedback:
+    """Exercise 4.1: the short pair's rows of ``tgt_in`` and ``tgt_out`` (``problems.BATCH_TARGETS``)."""
+    if len(answer) != 2:
+        return failed(f"give two rows, (tgt_in, tgt_out); yours has {len(answer)} items.")
+    given = [_tokens(row) for row in answer]
+    if None in given:
+        return failed("each row should be a list of tokens (strings), e.g. ['x', 'y'].")
+    right = list(_batch_rows())
+    if given == right[::-1]:
+        return failed("the two rows are swapped: the decoder reads tgt_in and must predict tgt_out.")
+    for name, mine, expected in zip(("tgt_in", "tgt_out"), given, right):
+        problem = _row_problem(name, mine, expected)
+        if problem:
+            return failed(problem)
+    return passed(f"tgt_in starts with <bos>, tgt_out is tgt_in shifted one step to the left and ends its "
+                  f"French with <eos>, and both are padded to T = {len(right[0])}.")
+
+
+def _loss_cases() -> list[tuple[Tensor, Tensor, int]]:
+    """(logits (B, T, V), targets (B, T), pad) on which to compare losses: right-padded rows, at
+    least one row without padding and one with; pad is 0 in the first case, as in the chapter."""
+    rng = _sizes()
+    sizes = [(3, 5, 7, 0), (2, 6, 11, 4), (4, 3, 5, 1)] if rng is None else [
+        (rng.randint(2, 6), rng.randint(3, 9), rng.randint(4, 30), pad) for pad in (0, None, None)]
+    cases = []
+    for B, T, V, pad in sizes:
+        pad = pad if pad is not None else rng.randrange(V)
+        targets = torch.randint(0, V - 1, (B, T))
+        targets += (targets >= pad).long()  # any class but pad: (B, T)
+        if pad != 0:
+            targets[0, 0] = 0  # a real target 0: tells the argument pad from a hard-coded 0
+        lengths = torch.randint(1, T + 1, (B,))
+        lengths[0], lengths[-1] = T, int(torch.randint(1, T, ()))  # one full row, one padded
+        targets[torch.arange(T) >= lengths[:, None]] = pad
+        cases.append((torch.randn(B, T, V), targets, pad))
+    return cases
+
+
+def _loss_mistake(given: float, logits: Tensor, targets: Tensor, pad: int) -> str:
+    """Which classic mistake the value ``given`` matches, or what to check."""
+    B, T, V = logits.shape
+    every = nn.functional.cross_entropy(logits.reshape(-1, V), targets.reshape(-1), reduction="none").view(B, T)
+    real = targets != pad  # (B, T)
+    summed = float(every[real].sum())
+    mistakes = [
+        (float(every.mean()), "the padded positions count in your loss: it is the mean over all B x T "
+                              "positions. Only the positions whose target is not pad may count."),
+        (summed / (B * T), "you divided by all B x T positions, padding included: divide by the number of "
+                           "real (non-pad) targets."),
+        (summed, "you summed over the real targets; the loss is their mean: divide by how many there are."),
+        (float(every.sum()), "you summed over every position, padding included: average over the real "
+                             "targets only."),
+        (float((every * real).sum(1).div(real.sum(1)).mean()),
+         "you averaged each sentence, then the sentences: every real token should weigh the same, so "
+         "divide one sum by one count."),
+        (float(sequence_loss(logits, targets, 0)), "you ignored the targets equal to 0, not those equal to "
+                                                    "pad: use the argument."),
+        (float(-logits.gather(-1, targets.unsqueeze(-1)).squeeze(-1)[real].mean()),
+         "the cross-entropy is -log softmax(logits)[target]: apply log_softmax before picking the target."),
+    ]
+    where = f"on logits of shape (B, T, V) = {(B, T, V)} with pad = {pad}, your loss is {given:.4f}"
+    for value, message in mistakes:
+        if math.isclose(given, value, rel_tol=1e-4, abs_tol=TOLERANCE):
+            return f"{where}: {message}"
+    return (f"{where}, which is off: it should be the mean over the real targets of "
+            "-log softmax(logits[b, t])[targets[b, t]].")
+
+
+def _not_a_loss(value, B: int, T: int) -> str | None:
+    """What keeps ``value`` from being a loss (one number in a tensor), or None."""
+    if not isinstance(value, Tensor):
+        return f"your function returned a {type(value).__name__}; return a tensor, so that loss.backward() works."
+    if value.numel() != 1:
+        return (f"your loss has shape {tuple(value.shape)} for B = {B}, T = {T}: reduce it to one number, "
+                "the mean over the real targets.")
+    return None
+
+
+@checker("your function masked_cross_entropy(logits, targets, pad)")
+def check_masked_loss(answer: Callable) -> Feedback:
+    """Exercise 4.2: the mean cross-entropy over the non-pad targets, as ``sequence_loss`` computes it.
+
+    Compares with :func:`~bahdanau.training.sequence_loss` on a few random batches, checks that
+    the loss does not change when the logits at padded positions do, and that gradients reach
+    the logits (and only at real positions).
+    """
+    cases = _loss_cases()
+    for logits, targets, pad in cases:
+        B, T, _ = logits.shape
+        returned = answer(logits.clone(), targets.clone(), pad)
+        problem = _not_a_loss(returned, B, T)
+        if problem:
+            return failed(problem)
+        given = float(returned)
+        if not math.isfinite(given):
+            return failed(f"your loss is {given} on a batch with padding: is a 0 * log 0 or a division by "
+                          "zero in it?")
+        if not _close(given, float(sequence_loss(logits, targets, pad)), TOLERANCE):
+            return failed(_loss_mistake(given, logits, targets, pad))
+    logits, targets, pad = cases[0]
+    padded = targets == pad  # (B, T)
+    noisy = logits.clone()
+    noisy[padded] = 1000 * torch.randn(int(padded.sum()), logits.shape[-1])  # garbage at padded positions
+    before = float(answer(logits.clone(), targets.clone(), pad))
+    after = float(answer(noisy, targets.clone(), pad))
+    if not (math.isfinite(after) and _close(after, before, TOLERANCE)):
+        return failed(f"changing the logits at padded positions (to large random values) changed your loss "
+                      f"from {before:.4f} to {after:.4f}: they must not count at all. Use torch.log_softmax, "
+                      "and mask before summing (0 * inf is nan).")
+    logits = logits.clone().requires_grad_(True)
+    loss = answer(logits, targets.clone(), pad)
+    if not isinstance(loss, Tensor) or not loss.requires_grad:
+        return failed("no gradient reaches the logits: did .item(), float(), torch.tensor(...) or .detach() "
+                      "cut the graph?")
+    loss.reshape(()).backward()
+    reference = logits.detach().clone().requires_grad_(True)
+    sequence_loss(reference, targets, pad).backward()
+    if logits.grad is None or not torch.isfinite(logits.grad).all():
+        return failed("the gradient of your loss with respect to the logits is missing or not finite.")
+    if float(logits.grad[padded].abs().max()) > 0:
+        return failed("the gradient at padded positions is not 0: the logits there must have no effect.")
+    if not torch.allclose(logits.grad, reference.grad, atol=TOLERANCE):
+        return failed("the value is right but the gradient is not: is part of the computation detached?")
+    return passed("the mean over the real targets, as sequence_loss computes it; the logits at padded "
+                  "positions change nothing, and the gradient reaches the real ones.")
+
+
+def _entropy_test_weights() -> Tensor:
+    """Attention weights (B, T, S) with a one-hot row, a uniform row and masked keys."""
+    rng = _sizes()
+    B, T, S = _size(rng, 2, 2, 3), _size(rng, 3, 3, 5), _size(rng, 5, 4, 7)  # row (0, 2) on: no zero weight
+    weights = torch.softmax(torch.randn(B, T, S), dim=-1)
+    hot = 0 if rng is None else rng.randrange(S)
+    weights[0, 0] = nn.functional.one_hot(torch.tensor(hot), S).float()  # certain: entropy 0
+    weights[0, 1] = torch.cat((torch.full((S - 1,), 1 / (S - 1)), torch.zeros(1)))  # uniform, 1 masked: ln(S-1)
+    real = 3 if rng is None else rng.randint(1, S - 1)
+    weights[B - 1] = masked_softmax(torch.randn(1, T, S), torch.tensor([real]))[0]  # masked positions per row
+    return weights
+
+
+@checker("your function entropy(weights) -> one entropy per row")
+def check_attention_entropy(answer: Callable) -> Feedback:
+    """Exercise 4.3: the entropy of each output step's attention weights, natural log, 0 ln 0 = 0."""
+    weights = _entropy_test_weights()
+    given = answer(weights.clone())
+    if not isinstance(given, Tensor):
+        given = torch.as_tensor(given, dtype=torch.float32)
+    given = given.detach()
+    target = torch.xlogy(weights, weights).sum(dim=-1).neg()  # (B, T); xlogy(0, 0) is 0
+    if tuple(given.shape) != tuple(target.shape):
+        return failed(f"weights of shape (B, T, S) = {tuple(weights.shape)} need one entropy per row, shape "
+                      f"(B, T); yours has shape {tuple(given.shape)}.")
+    if not torch.isfinite(given).all():
+        return failed("some entropies are nan: a masked position has weight 0, and 0 * log 0 must count as 0 "
+                      "(torch.xlogy does that).")
+    given = given.to(target.dtype)
+    if torch.allclose(given, target / math.log(2), atol=TOLERANCE):
+        return failed("you used log base 2; use the natural log (torch.log).")
+    if torch.allclose(given, target / math.log(10), atol=TOLERANCE):
+        return failed("you used log base 10; use the natural log (torch.log).")
+    if torch.allclose(given, -target, atol=TOLERANCE):
+        return failed("the sign is wrong: entropy is -sum alpha ln alpha, which is >= 0.")
+    value, (b, t) = _largest(given - target)
+    if value > TOLERANCE:
+        yours = float(given[b, t])
+        if yours < -TOLERANCE:
+            return failed(f"row (batch {b}, step {t}) of your entropies is negative ({yours:.3f}): entropy is "
+                          "-sum alpha ln alpha, and each -alpha ln alpha is >= 0.")
+        return failed(f"row (batch {b}, step {t}) of your entropies, {yours:.3f}, is off: sum -alpha ln alpha "
+                      "over that row's S weights, natural log.")
+    S = weights.shape[-1]
+    return passed(f"entropy 0 for a one-hot row, ln {S - 1} = {math.log(S - 1):.3f} for {S - 1} equal weights, "
+                  "masked keys add 0.")
+
+
+# ---------------------------------------------------------------------------------------------
+# Chapter 5
+# ---------------------------------------------------------------------------------------------
+
+
 def _clipped_precisions(prediction: list[str], reference: list[str], k: int) -> list[float]:
     """p_1 .. p_k of d2l's BLEU (clipped n-gram precisions), for the diagnoses."""
     precisions = []
@@ -689,52 +916,45 @@ def check_beam_winner(answer) -> Feedback:
     return passed(f"{' then '.join(winners)}: the longer hypothesis wins only once its length is normalised.")
 
 
-def _entropy_test_weights() -> Tensor:
-    """Attention weights (B, T, S) with a one-hot row, a uniform row and masked keys."""
-    rng = _sizes()
-    B, T, S = _size(rng, 2, 2, 3), _size(rng, 3, 3, 5), _size(rng, 5, 4, 7)  # row (0, 2) on: no zero weight
-    weights = torch.softmax(torch.randn(B, T, S), dim=-1)
-    hot = 0 if rng is None else rng.randrange(S)
-    weights[0, 0] = nn.functional.one_hot(torch.tensor(hot), S).float()  # certain: entropy 0
-    weights[0, 1] = torch.cat((torch.full((S - 1,), 1 / (S - 1)), torch.zeros(1)))  # uniform, 1 masked: ln(S-1)
-    real = 3 if rng is None else rng.randint(1, S - 1)
-    weights[B - 1] = masked_softmax(torch.randn(1, T, S), torch.tensor([real]))[0]  # masked positions per row
-    return weights
+# ---------------------------------------------------------------------------------------------
+# Chapter 6
+# ---------------------------------------------------------------------------------------------
 
 
-@checker("your function entropy(weights) -> one entropy per row")
-def check_attention_entropy(answer: Callable) -> Feedback:
-    """Exercise 4.1: the entropy of each output step's attention weights, natural log, 0 ln 0 = 0."""
-    weights = _entropy_test_weights()
-    given = answer(weights.clone())
-    if not isinstance(given, Tensor):
-        given = torch.as_tensor(given, dtype=torch.float32)
-    given = given.detach()
-    target = torch.xlogy(weights, weights).sum(dim=-1).neg()  # (B, T); xlogy(0, 0) is 0
-    if tuple(given.shape) != tuple(target.shape):
-        return failed(f"weights of shape (B, T, S) = {tuple(weights.shape)} need one entropy per row, shape "
-                      f"(B, T); yours has shape {tuple(given.shape)}.")
-    if not torch.isfinite(given).all():
-        return failed("some entropies are nan: a masked position has weight 0, and 0 * log 0 must count as 0 "
-                      "(torch.xlogy does that).")
-    given = given.to(target.dtype)
-    if torch.allclose(given, target / math.log(2), atol=TOLERANCE):
-        return failed("you used log base 2; use the natural log (torch.log).")
-    if torch.allclose(given, target / math.log(10), atol=TOLERANCE):
-        return failed("you used log base 10; use the natural log (torch.log).")
-    if torch.allclose(given, -target, atol=TOLERANCE):
-        return failed("the sign is wrong: entropy is -sum alpha ln alpha, which is >= 0.")
-    value, (b, t) = _largest(given - target)
-    if value > TOLERANCE:
-        yours = float(given[b, t])
-        if yours < -TOLERANCE:
-            return failed(f"row (batch {b}, step {t}) of your entropies is negative ({yours:.3f}): entropy is "
-                          "-sum alpha ln alpha, and each -alpha ln alpha is >= 0.")
-        return failed(f"row (batch {b}, step {t}) of your entropies, {yours:.3f}, is off: sum -alpha ln alpha "
-                      "over that row's S weights, natural log.")
-    S = weights.shape[-1]
-    return passed(f"entropy 0 for a one-hot row, ln {S - 1} = {math.log(S - 1):.3f} for {S - 1} equal weights, "
-                  "masked keys add 0.")
+@checker("a number between 0 and 1, the alignment error rate", kind=(int, float, Tensor))
+def check_aer_by_hand(answer) -> Feedback:
+    """Exercise 6.2: the alignment error rate of ``problems.AER_BY_HAND``, with sure and possible links.
+
+    Och and Ney's AER, ``1 - (|A ∩ S| + |A ∩ P|) / (|A| + |S|)``; with P = S it is
+    :func:`~bahdanau.alignment.alignment_error_rate`, which the diagnoses use.
+    """
+    given = _as_number(answer)
+    A, S, P = (set(AER_BY_HAND[key]) for key in ("predicted", "sure", "possible"))
+    numerator, denominator = len(A & S) + len(A & P), len(A) + len(S)
+    right = 1 - numerator / denominator
+    if _close(given, right):
+        return passed(f"AER = 1 - ({len(A & S)} + {len(A & P)}) / ({len(A)} + {len(S)}) = {right:.3f}.")
+    if _close(given, 100 * right, 0.1):
+        return failed("right number, wrong scale: the AER lies between 0 and 1, not 0 and 100.")
+    mistakes = [
+        (numerator / denominator, "that is 1 - AER: the AER is an error rate, so 0 is a perfect alignment."),
+        (1 - numerator / (len(A) + len(P)), "the denominator is |A| + |S|, not |A| + |P|: a possible link "
+                                            "that the prediction misses is no error."),
+        (alignment_error_rate(A, S), "you counted the sure links only, as the chapter's AER does; here a "
+                                     "predicted link that is possible also counts, through |A ∩ P|."),
+        (alignment_error_rate(A, P), "you treated every possible link as sure (S = P): |A ∩ S| and the "
+                                     "denominator |A| + |S| count the sure links only."),
+        (1 - (len(A & S) + len(A & (P - S))) / denominator, "P holds the sure links too (S ⊆ P): |A ∩ P| "
+                                                           "counts every predicted link that is sure or possible."),
+        (1 - 2 * len(A & P) / denominator, "the numerator adds |A ∩ S| and |A ∩ P|, two different counts."),
+    ]
+    for value, message in mistakes:
+        if _close(given, value):
+            return failed(message)
+    if not 0 <= given <= 1:
+        return failed(f"{given:g} cannot be an AER: it lies between 0 and 1.")
+    return failed(f"{given:.3f} is not it. AER = 1 - (|A ∩ S| + |A ∩ P|) / (|A| + |S|): count each of "
+                  "the four sets first.")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -816,5 +1036,5 @@ def check_read_failure(answer: str) -> Feedback:
 
 @checker("an English token from the heatmap, e.g. 'saw'", kind=str)
 def check_read_one_word_late(answer: str) -> Feedback:
-    """Exercise 6.2: the English token with the largest weight in one row of d2l's one-directional model."""
+    """Exercise 6.3: the English token with the largest weight in one row of d2l's one-directional model."""
     return _check_row_peak(answer, READING["late"])

@@ -13,9 +13,11 @@ __all__ = [
     "PARAMETER_COUNT",
     "WEIGHT_BY_HAND",
     "DECODER_SHAPES",
+    "BATCH_TARGETS",
     "BLEU_BY_HAND",
     "BEAM_HYPOTHESES",
     "BEAM_ALPHAS",
+    "AER_BY_HAND",
     "READING",
 ]
 
@@ -42,12 +44,33 @@ WEIGHT_BY_HAND = dict(
 DECODER_SHAPES = dict(src_vocab_size=30, tgt_vocab_size=40, embed_size=8, num_hiddens=32, num_layers=2,
                       batch_size=3, src_len=6, tgt_len=5)
 
-# Chapter 4. d2l's sentence BLEU of a prediction against one reference, n-grams up to k.
+# Chapter 4. The short pair's rows of tgt_in and tgt_out, in a batch with the longer pair
+# (padded to the longer one's length). Pairs of token lists (english, french), without <eos>.
+BATCH_TARGETS = dict(
+    pair=(["the", "cat", "sleeps", "."], ["le", "chat", "dort", "."]),
+    longer=(["my", "brother", "reads", "a", "big", "book", "."],
+            ["mon", "frère", "lit", "un", "gros", "livre", "."]),
+)
+
+# Chapter 5. d2l's sentence BLEU of a prediction against one reference, n-grams up to k.
 BLEU_BY_HAND = dict(pred_seq="je suis content", label_seq="je suis très content .", k=2)
 
-# Chapter 4. Two finished beam-search hypotheses: (log p(y | x), number of tokens incl. <eos>).
+# Chapter 5. Two finished beam-search hypotheses: (log p(y | x), number of tokens incl. <eos>).
 BEAM_HYPOTHESES = {"A": (-2.4, 3), "B": (-3.6, 6)}
 BEAM_ALPHAS = (0.0, 0.75)
+
+# Chapter 6. The alignment error rate of predicted links A against sure links S and possible
+# links P (S is a subset of P). Links are (English index, French index), as in
+# bahdanau.alignment's gold set; every French token here has a link in P.
+_AER_SURE = frozenset({(0, 0), (3, 2), (2, 3), (5, 5), (4, 6), (6, 7)})  # i-je, like-aime, not-pas, ...
+AER_BY_HAND = dict(
+    english=["i", "do", "not", "like", "black", "coffee", "."],
+    french=["je", "n'", "aime", "pas", "le", "café", "noir", "."],
+    sure=_AER_SURE,
+    possible=_AER_SURE | {(2, 1), (1, 2), (5, 4)},  # also not-n', do-aime, coffee-le
+    # One link per French token: the largest weight of its row.
+    predicted=frozenset({(0, 0), (2, 1), (3, 2), (3, 3), (5, 4), (5, 5), (5, 6), (6, 7)}),
+)
 
 # Every chapter's last exercise: read one heatmap of a shipped model (greedy decoding), as the
 # chapter's closing figure does: the paper's model (rnnsearch) where the heatmap is read as an
@@ -62,7 +85,7 @@ READING = {
     "total": dict(sentence="they sold their old car .", model="rnnsearch"),
     # Chapter 3: at which decoder step is the attention most concentrated (the largest weight)?
     "certainty": dict(sentence="the children are playing in the park .", model="attention"),
-    # Chapter 4: a failure case. Which English token received the most attention in total?
+    # Chapter 5: a failure case. Which English token received the most attention in total?
     "failure": dict(sentence="i like green tea .", model="rnnsearch"),
     # Chapter 6: d2l's one-directional model (attention) looks one word late. Which English token
     # did it look at most while writing output row `row`?
