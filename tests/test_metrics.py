@@ -18,6 +18,8 @@ from bahdanau.metrics import (
     bleu_by_length,
     bleu_by_length_with_intervals,
     bleu_signature,
+    bootstrap_by_length,
+    bootstrap_interval,
     corpus_bleu,
     corpus_bleu_with_signature,
     interval_excludes_zero,
@@ -368,6 +370,80 @@ def test_paired_bootstrap_rejects_mismatched_systems():
         paired_bootstrap(["a", "b"], ["a", "b"], [["a"]])
     with pytest.raises(ValueError, match="one source length per"):
         paired_bootstrap_by_length(["a", "b"], ["a", "b"], [["a"], ["b"]], [1])
+
+
+# ----------------------------------------------------------------------------------------------
+# bootstrap_interval: one system's interval
+# ----------------------------------------------------------------------------------------------
+
+
+def _mixed_system(num_sentences: int = 40):
+    """References and a system right on two sentences in three, one word wrong on the others."""
+    references, perfect, one_word_wrong = _made_up_test_set(num_sentences)
+    mixed = [p if i % 3 else w for i, (p, w) in enumerate(zip(perfect, one_word_wrong, strict=True))]
+    return references, mixed, one_word_wrong
+
+
+def test_bootstrap_interval_is_the_paired_bootstraps_interval_of_each_side():
+    references, mixed, one_word_wrong = _mixed_system()
+    paired = paired_bootstrap(mixed, one_word_wrong, references, n_samples=300, seed=5)
+    for side, hypotheses in (("system", mixed), ("baseline", one_word_wrong)):
+        alone = bootstrap_interval(hypotheses, references, n_samples=300, seed=5)
+        # The same draws: not close, equal.
+        assert {key: alone[key] for key in paired[side]} == paired[side]
+        assert (alone["count"], alone["n_samples"], alone["seed"]) == (40, 300, 5)
+        assert alone["bleu_signature"] == paired["bleu_signature"]
+    assert alone["bleu"] == pytest.approx(corpus_bleu(one_word_wrong, references))
+    assert alone["low"] <= alone["bleu"] <= alone["high"] and alone["low"] < alone["high"]
+
+
+def test_bootstrap_interval_is_deterministic_given_the_seed():
+    references, mixed, _ = _mixed_system()
+    first = bootstrap_interval(mixed, references, n_samples=200, seed=7)
+    assert bootstrap_interval(mixed, references, n_samples=200, seed=7) == first
+    other = bootstrap_interval(mixed, references, n_samples=200, seed=8)
+    assert other["bleu"] == first["bleu"]  # the whole test set: no resampling
+    assert (other["low"], other["high"]) != (first["low"], first["high"])
+    assert bootstrap_interval(mixed, references)["n_samples"] == 1000  # sacreBLEU's defaults
+    assert bootstrap_interval(mixed, references)["seed"] == BOOTSTRAP_SEED
+
+
+def test_bootstrap_interval_of_a_perfect_system_is_exactly_100():
+    references, perfect, _ = _made_up_test_set()
+    result = bootstrap_interval(perfect, references, n_samples=50)
+    assert (result["low"], result["high"], result["ci"]) == (pytest.approx(100.0), pytest.approx(100.0), 0.0)
+
+
+def test_bootstrap_by_length_is_paired_bootstrap_by_length_of_one_side():
+    references, mixed, one_word_wrong = _mixed_system(30)
+    src_lengths = [2, 5, 6, 12, 30] * 6
+    buckets = ((1, 5), (6, 10), (11, 15), (16, 20), (21, 30))
+    rows = bootstrap_by_length(mixed, references, src_lengths, buckets, n_samples=100)
+    assert [(row["bucket"], row["count"]) for row in rows] == [("1-5", 12), ("6-10", 6), ("11-15", 6),
+                                                                ("21-30", 6)]  # 16-20 is empty: left out
+    paired = paired_bootstrap_by_length(mixed, one_word_wrong, references, src_lengths, buckets, n_samples=100)
+    for row, paired_row in zip(rows, paired, strict=True):
+        assert {key: row[key] for key in paired_row["system"]} == paired_row["system"]
+        assert (row["min_len"], row["max_len"], row["bleu_signature"]) == (
+            paired_row["min_len"], paired_row["max_len"], paired_row["bleu_signature"])
+    members = [i for i, length in enumerate(src_lengths) if 21 <= length <= 30]
+    alone = bootstrap_interval([mixed[i] for i in members], [references[i] for i in members], n_samples=100)
+    assert {key: rows[-1][key] for key in alone} == alone
+
+
+def test_bootstrap_interval_rejects_bad_input():
+    with pytest.raises(ValueError, match="2 hypotheses but 1 reference"):
+        bootstrap_interval(["a", "b"], [["a"]])
+    with pytest.raises(ValueError, match="at least one hypothesis"):
+        bootstrap_interval([], [])
+    with pytest.raises(TypeError, match="is a string"):
+        bootstrap_interval(["a"], ["a"])
+    with pytest.raises(ValueError, match="at least one resample"):
+        bootstrap_interval(["a"], [["a"]], n_samples=0)
+    with pytest.raises(ValueError, match="one source length per hypothesis"):
+        bootstrap_by_length(["a", "b"], [["a"], ["b"]], [1])
+    with pytest.raises(ValueError, match="min_len > max_len"):
+        bootstrap_by_length(["a"], [["a"]], [1], [(5, 2)])
 
 
 # ----------------------------------------------------------------------------------------------

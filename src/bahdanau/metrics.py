@@ -19,7 +19,8 @@ part, to show where a model without attention breaks down (long sentences).
 :func:`paired_bootstrap` says how sure one can be that one system beats another on a test
 set: sacreBLEU's paired bootstrap resampling, with 95% intervals for each system's BLEU and
 for their difference; :func:`paired_bootstrap_by_length` does it per length bucket and
-:func:`interval_excludes_zero` reads a difference's interval.
+:func:`interval_excludes_zero` reads a difference's interval. :func:`bootstrap_interval` and
+:func:`bootstrap_by_length` give one system's interval alone, from the same draws.
 """
 
 from __future__ import annotations
@@ -52,6 +53,8 @@ __all__ = [
     "paired_bootstrap_by_length",
     "interval_excludes_zero",
     "bleu_by_length_with_intervals",
+    "bootstrap_interval",
+    "bootstrap_by_length",
 ]
 
 # Write this next to every corpus BLEU score: BLEU numbers computed with different
@@ -406,18 +409,40 @@ def _interval(resampled: np.ndarray) -> dict[str, float]:
             "low": float(ordered[cut]), "high": float(ordered[len(ordered) - cut - 1])}
 
 
+def _bootstrap_draws(num_sentences: int, *, n_samples: int, seed: int) -> np.ndarray:
+    """The resampled test sets, shape (n_samples, N): row i draws N sentence indices with replacement.
+
+    The same draws as sacreBLEU's paired_bs (numpy's ``default_rng(seed)``), so one seed and one
+    N give the same resamples to :func:`paired_bootstrap` and :func:`bootstrap_interval`.
+    """
+    if n_samples < 1:
+        raise ValueError(f"the bootstrap needs at least one resample; got n_samples={n_samples}.")
+    rng = np.random.default_rng(seed)
+    return rng.choice(num_sentences, size=(n_samples, num_sentences), replace=True)
+
+
+def _resampled_bleu(scorer: BLEU, stats: np.ndarray, draws: np.ndarray) -> np.ndarray:
+    """Corpus BLEU of each resampled test set, shape (n_samples,)."""
+    return np.array([_bleu_of_statistics(scorer, stats[indices].sum(axis=0)) for indices in draws])
+
+
+def _bootstrap_of_statistics(stats: np.ndarray, scorer: BLEU, *, n_samples: int, seed: int) -> dict[str, Any]:
+    """:func:`bootstrap_interval` from one system's sentence statistics."""
+    draws = _bootstrap_draws(len(stats), n_samples=n_samples, seed=seed)
+    return {"count": len(stats), "bleu": _bleu_of_statistics(scorer, stats.sum(axis=0)),
+            **_interval(_resampled_bleu(scorer, stats, draws))}
+
+
 def _paired_bootstrap_of_statistics(
     system_stats: np.ndarray, baseline_stats: np.ndarray, scorer: BLEU, *, n_samples: int, seed: int
 ) -> dict[str, Any]:
     """:func:`paired_bootstrap` from the two systems' sentence statistics."""
-    rng = np.random.default_rng(seed)
-    # Resample i draws N sentences with replacement; both systems are scored on the same
-    # draw, which is what makes the test paired. (The same draws as sacreBLEU's paired_bs.)
-    indices = rng.choice(len(system_stats), size=(n_samples, len(system_stats)), replace=True)
+    # Both systems are scored on the same draws, which is what makes the test paired.
+    draws = _bootstrap_draws(len(system_stats), n_samples=n_samples, seed=seed)
     system_bleu = _bleu_of_statistics(scorer, system_stats.sum(axis=0))
     baseline_bleu = _bleu_of_statistics(scorer, baseline_stats.sum(axis=0))
-    resampled_system = np.array([_bleu_of_statistics(scorer, system_stats[i].sum(axis=0)) for i in indices])
-    resampled_baseline = np.array([_bleu_of_statistics(scorer, baseline_stats[i].sum(axis=0)) for i in indices])
+    resampled_system = _resampled_bleu(scorer, system_stats, draws)
+    resampled_baseline = _resampled_bleu(scorer, baseline_stats, draws)
     differences = resampled_system - resampled_baseline
     # sacreBLEU's p-value: how often a resampled |difference|, shifted to mean 0 (the null
     # hypothesis of no difference), is larger than the observed one; +1 on both sides.
@@ -511,6 +536,24 @@ def paired_bootstrap(
             "bleu_signature": _bootstrap_signature(kept_references, n_samples, seed)}
 
 
+def _bucket_members(
+    src_lengths: Sequence[int], buckets: Sequence[tuple[int, int]]
+) -> list[tuple[int, int, np.ndarray]]:
+    """``(min_len, max_len, indices)`` of each non-empty bucket, in order; bounds included.
+
+    Raises ValueError for a bucket with ``min_len > max_len``.
+    """
+    lengths = np.asarray(src_lengths)
+    found = []
+    for min_len, max_len in buckets:
+        if min_len > max_len:
+            raise ValueError(f"bucket ({min_len}, {max_len}) has min_len > max_len.")
+        members = np.flatnonzero((lengths >= min_len) & (lengths <= max_len))
+        if len(members):
+            found.append((min_len, max_len, members))
+    return found
+
+
 def paired_bootstrap_by_length(
     system: list[str],
     baseline: list[str],
@@ -537,14 +580,8 @@ def paired_bootstrap_by_length(
             f"{len(src_lengths)} source lengths."
         )
     scorer, system_stats, baseline_stats, kept_references = _prepared_pair(system, baseline, references)
-    lengths = np.asarray(src_lengths)
     rows = []
-    for min_len, max_len in buckets:
-        if min_len > max_len:
-            raise ValueError(f"bucket ({min_len}, {max_len}) has min_len > max_len.")
-        members = np.flatnonzero((lengths >= min_len) & (lengths <= max_len))
-        if len(members) == 0:
-            continue
+    for min_len, max_len, members in _bucket_members(src_lengths, buckets):
         result = _paired_bootstrap_of_statistics(
             system_stats[members], baseline_stats[members], scorer, n_samples=n_samples, seed=seed
         )
@@ -583,3 +620,90 @@ def bleu_by_length_with_intervals(
         ]
         for label, key in ((system, "system"), (baseline, "baseline"))
     }
+
+
+# ----------------------------------------------------------------------------------------------
+# One system's bootstrap interval: how much would its BLEU move on another test sample?
+# ----------------------------------------------------------------------------------------------
+
+
+def _prepared_system(
+    hypotheses: Sequence[str], references: Sequence[Sequence[str]]
+) -> tuple[BLEU, np.ndarray, list[list[str]]]:
+    """Check the arguments; the scorer, the sentence statistics and the kept references."""
+    kept_references = _checked_references(hypotheses, references)
+    scorer = _scorer()
+    stats = _sentence_statistics(scorer, _special_tokens_as_misses(hypotheses, kept_references), kept_references)
+    return scorer, stats, kept_references
+
+
+def bootstrap_interval(
+    hypotheses: list[str],
+    references: list[list[str]],
+    *,
+    n_samples: int = BOOTSTRAP_SAMPLES,
+    seed: int = BOOTSTRAP_SEED,
+) -> dict[str, Any]:
+    """One system's corpus BLEU with its 95% bootstrap interval.
+
+    :func:`paired_bootstrap` without a baseline: draw N sentences with replacement from the N
+    test sentences, score the draw with :func:`corpus_bleu`, repeat ``n_samples`` times; the
+    2.5th and 97.5th percentiles of the resampled BLEU bound the interval. The draws are
+    :func:`paired_bootstrap`'s for the same N and seed, so this interval equals the ``system``
+    (or ``baseline``) interval a paired bootstrap of these translations reports.
+
+    Args:
+        hypotheses: the system's translations, N strings.
+        references: N lists of reference strings (as for :func:`corpus_bleu`).
+        n_samples: number of resamples (at least 1; sacreBLEU's default, 1000).
+        seed: the random generator's seed (sacreBLEU's default, 12345).
+
+    Returns:
+        ``{"count": N, "bleu": ..., "mean": ..., "ci": ..., "low": ..., "high": ...,
+        "n_samples": ..., "seed": ..., "bleu_signature": ...}``: ``bleu`` is the corpus BLEU of
+        the whole test set, the rest as a side of :func:`paired_bootstrap`.
+
+    Raises:
+        ValueError, TypeError: as :func:`corpus_bleu`, or ``n_samples < 1``.
+    """
+    scorer, stats, kept_references = _prepared_system(hypotheses, references)
+    result = _bootstrap_of_statistics(stats, scorer, n_samples=n_samples, seed=seed)
+    return {**result, "n_samples": n_samples, "seed": seed,
+            "bleu_signature": _bootstrap_signature(kept_references, n_samples, seed)}
+
+
+def bootstrap_by_length(
+    hypotheses: list[str],
+    references: list[list[str]],
+    src_lengths: list[int],
+    buckets: Sequence[tuple[int, int]] = DEFAULT_LENGTH_BUCKETS,
+    *,
+    n_samples: int = BOOTSTRAP_SAMPLES,
+    seed: int = BOOTSTRAP_SEED,
+) -> list[dict[str, Any]]:
+    """:func:`bootstrap_interval` within each source-length bucket, as :func:`bleu_by_length`.
+
+    Each bucket is resampled on its own with the same seed, exactly as
+    :func:`paired_bootstrap_by_length` resamples it.
+
+    Returns:
+        One dict per non-empty bucket: ``bucket``, ``min_len``, ``max_len``, then the keys of
+        :func:`bootstrap_interval` (``count`` is the bucket's number of sentences).
+
+    Raises:
+        ValueError: as :func:`bleu_by_length` and :func:`bootstrap_interval`.
+    """
+    if not len(hypotheses) == len(references) == len(src_lengths):
+        raise ValueError(
+            "bootstrap_by_length needs one reference list and one source length per hypothesis; "
+            f"got {len(hypotheses)} hypotheses, {len(references)} reference lists and "
+            f"{len(src_lengths)} source lengths."
+        )
+    scorer, stats, kept_references = _prepared_system(hypotheses, references)
+    rows = []
+    for min_len, max_len, members in _bucket_members(src_lengths, buckets):
+        result = _bootstrap_of_statistics(stats[members], scorer, n_samples=n_samples, seed=seed)
+        signature = _bootstrap_signature([kept_references[i] for i in members], n_samples, seed)
+        rows.append({"bucket": f"{min_len}-{max_len}", "min_len": min_len, "max_len": max_len, **result,
+                     "n_samples": n_samples, "seed": seed, "bleu_signature": signature})
+    return rows

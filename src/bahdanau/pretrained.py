@@ -11,7 +11,9 @@ in float16, metadata as JSON inside the file: the preset, the
 full configuration, the corpus SHA-256, the split seed, the test BLEU (overall and by length,
 each with sacreBLEU's signature; with unknown-word replacement for the attention models), the
 alignment scores on the gold set (attention models), the training time and the machine.
-``SYSTEM-vs-BASELINE.json`` files beside them hold paired bootstraps (:func:`recorded_comparison`).
+``SYSTEM-vs-BASELINE.json`` files beside them hold paired bootstraps (:func:`recorded_comparison`),
+and ``paper.json`` the paper's Figure 2 and Table 1 measured on every shipped model
+(:func:`recorded_paper`).
 
 :data:`SHIPPED` is the one registry of these models: their names, the default
 (:data:`DEFAULT_MODEL`), and per model what the reader's browser needs (whether
@@ -40,7 +42,7 @@ from .training import load_checkpoint
 __all__ = [
     "ShippedModel", "SHIPPED", "DEFAULT_MODEL", "PRETRAINED", "WEB_MODELS", "UNKNOWN_MODEL_MESSAGE",
     "UNKNOWN_WEB_MODEL_MESSAGE", "RECORDED", "COMPARISONS", "Translator", "shipped_model", "pretrained_path",
-    "load_pretrained", "recorded_metadata", "recorded_comparison",
+    "load_pretrained", "recorded_metadata", "recorded_comparison", "PAPER_FILE", "recorded_paper",
 ]
 
 
@@ -89,6 +91,8 @@ UNKNOWN_WEB_MODEL_MESSAGE = "no browser export for a model named {name!r}; choos
 RECORDED = PRETRAINED + ("d2l",)
 # The paired bootstraps that ship (system, baseline): see recorded_comparison.
 COMPARISONS = (("attention", "no-attention"), ("rnnsearch", "no-attention"), ("rnnsearch", "attention"))
+# Figure 2 and Table 1 of the paper, measured on every shipped model: see recorded_paper.
+PAPER_FILE = "paper.json"
 
 
 @dataclass
@@ -177,6 +181,20 @@ def recorded_comparison(system: str = "attention", baseline: str = "no-attention
         pairs = ", ".join(f"{a} vs {b}" for a, b in COMPARISONS)
         raise ValueError(f"no recorded comparison of {system!r} with {baseline!r}; recorded: {pairs}")
     path = resources.files("bahdanau") / "pretrained" / f"{system}-vs-{baseline}.json"
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def recorded_paper() -> dict[str, Any]:
+    """The paper's Figure 2 and Table 1 measured on every shipped model, read from ``paper.json``.
+
+    Cheap (no weights are loaded). Written by ``python -m bahdanau.cli.paper --record`` (see
+    :mod:`bahdanau.cli.paper` for its keys): every shipped model, greedy and beam search, on
+    the test split of the 30-token models; ``figure2`` holds BLEU with a 95% interval per
+    English-length bucket and the paired differences the figure reads, ``table1`` BLEU on all
+    test sentences and on those with no unknown word, ``paper_table1`` the paper's own numbers.
+    :func:`bahdanau.cli.paper.format_paper` prints it.
+    """
+    path = resources.files("bahdanau") / "pretrained" / PAPER_FILE
     return json.loads(path.read_text(encoding="utf-8"))
 
 

@@ -1,10 +1,13 @@
-"""Where a model runs, how it runs for inference, and how long a call takes.
+"""Where a model runs, how it runs for inference, how long a call takes, and on what machine.
 
-Shared by training, decoding, the exercises' checkers and the benchmark (``bahdanau.cli.bench``).
+Shared by training, decoding, the exercises' checkers, the benchmark (``bahdanau.cli.bench``) and the
+records of training and measurement runs (:func:`machine`).
 """
 
 from __future__ import annotations
 
+import os
+import platform
 import statistics
 import time
 from collections.abc import Iterator
@@ -13,7 +16,7 @@ from contextlib import contextmanager
 import torch
 from torch import nn
 
-__all__ = ["model_device", "inference_mode", "time_pair", "time_one"]
+__all__ = ["model_device", "inference_mode", "time_pair", "time_one", "machine"]
 
 
 def model_device(model: nn.Module) -> torch.device:
@@ -61,3 +64,15 @@ def time_one(fn, *, repeats: int, warmup: int = 2) -> float:
         fn()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
+
+
+def machine() -> dict[str, object]:
+    """The machine a run is recorded on (no paths, no host names): platform, CPU count, threads, torch."""
+    return {
+        "platform": platform.platform(terse=True),
+        "processor": platform.machine(),
+        "cpu_count": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "torch": torch.__version__,
+        "device": "cuda" if torch.cuda.is_available() else "cpu",
+    }

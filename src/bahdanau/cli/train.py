@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
@@ -38,12 +37,11 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-import torch
-
 from ..alignment import evaluate_alignments
 from ..data import DataConfig, d2l_config, load_corpus
 from ..download import DATA_DIR_HELP
 from ..models import ModelConfig, make_model
+from ..runtime import machine
 from ..training import History, fit, save_checkpoint, set_seed
 from .evaluate import format_report, record_evaluation
 
@@ -119,18 +117,6 @@ PRESETS: dict[str, Preset] = {
 }
 
 
-def _machine() -> dict[str, Any]:
-    """What the model was trained on (no paths, no host names)."""
-    return {
-        "platform": platform.platform(terse=True),
-        "processor": platform.machine(),
-        "cpu_count": os.cpu_count(),
-        "torch_threads": torch.get_num_threads(),
-        "torch": torch.__version__,
-        "device": "cuda" if torch.cuda.is_available() else "cpu",
-    }
-
-
 def train_preset(name: str, out_dir: str | os.PathLike[str] = "runs", *, data_dir=None, corpus_path=None,
                  epochs: int | None = None, progress: bool = True,
                  log: Callable[[str], None] | None = None) -> Path:
@@ -186,7 +172,7 @@ def train_preset(name: str, out_dir: str | os.PathLike[str] = "runs", *, data_di
         "num_train_pairs": len(corpus.train),
         "history": {**history.to_dict(), **({"alignment_accuracy": alignment_by_epoch} if alignment_by_epoch else {})},
         "training_seconds": round(training_seconds, 1),
-        "machine": _machine(),
+        "machine": machine(),
     }
     path = Path(out_dir) / f"{name}.pt"
     path.parent.mkdir(parents=True, exist_ok=True)
