@@ -16,7 +16,14 @@ from pathlib import Path
 import pytest
 
 from bahdanau.metrics import interval_excludes_zero
-from bahdanau.pretrained import PRETRAINED, RECORDED, pretrained_path, recorded_comparison, recorded_metadata
+from bahdanau.pretrained import (
+    PRETRAINED,
+    RECORDED,
+    pretrained_path,
+    recorded_comparison,
+    recorded_metadata,
+    recorded_paper,
+)
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 SECTION_START = "## Pretrained models and the quality bar"
@@ -268,3 +275,59 @@ def test_papers_model_paragraph_numbers_are_recorded(section, metadata):
     assert "at least 0.6" in paragraph and paper["alignment"]["argmax_accuracy"] >= 0.6
     assert f"{paper['alignment']['argmax_accuracy']:.2f}" in paragraph
     assert f"{d2l_style['alignment']['argmax_accuracy']:.2f}" in paragraph
+
+
+# ----------------------------------------------------------------------------------------------
+# The paper's Figure 2 and Table 1 (paper.json, python -m bahdanau.cli.paper --record)
+# ----------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def paper() -> dict:
+    return recorded_paper()
+
+
+def _cell(record: dict) -> str:
+    return f"{record['bleu']:.1f} [{record['low']:.1f}, {record['high']:.1f}]"
+
+
+def test_figure_2_table_is_the_record(section, paper):
+    figure, counts = paper["figure2"], paper["test_split"]["sentences_by_bucket"]
+    buckets = [f"{low}-{high}" for low, high in paper["buckets"]]
+    table = _table(section, "model", "trained on")
+    assert table[0][2:] == [f"{bucket} ({counts[bucket]:,})" for bucket in buckets]
+    assert sorted(row[0].strip("`") for row in table[1:]) == sorted(paper["models"])
+    for row in table[1:]:
+        name = row[0].strip("`")
+        greedy, beam = ({r["bucket"]: r for r in figure[key]["models"][name]} for key in ("greedy", "beam"))
+        assert row[1] == f"≤ {paper['trained_on'][name]['max_len']}"
+        assert row[2:] == [f"{greedy[b]['bleu']:.1f} / {beam[b]['bleu']:.1f}" for b in buckets]
+
+
+def test_table_1_is_the_record_beside_the_papers_rows(section, paper):
+    table = _table(section, "model", "all, greedy")
+    ours = [row for row in table[1:] if row[0].startswith("`")]
+    assert sorted(row[0].strip("`") for row in ours) == sorted(paper["models"])
+    for row in ours:
+        name = row[0].strip("`")
+        assert row[1:] == [_cell(paper["table1"][key][name][subset])
+                           for subset in ("all", "no_unk") for key in ("greedy", "beam")]
+    theirs = {row[0].removesuffix(" (the paper)"): row for row in table[1:] if row[0].endswith("(the paper)")}
+    assert set(theirs) == set(paper["paper_table1"])
+    for name, row in theirs.items():
+        published = paper["paper_table1"][name]
+        assert row[1:] == ["", f"{published['all']:.2f}", "", f"{published['no_unk']:.2f}"]
+
+
+def test_what_the_readme_says_of_figure_2_holds(section, paper):
+    paragraph = _paragraph(section, "`rnnsearch-30`'s greedy lead")
+    (pair,) = [d for d in paper["figure2"]["greedy"]["differences"]
+               if (d["system"], d["baseline"]) == ("rnnsearch-30", "rnnencdec-30")]
+    lead = {row["bucket"]: row["difference"]["bleu"] for row in pair["rows"]}
+    assert f"+{lead['1-5']:.1f} BLEU (1-5 tokens) to +{lead['11-15']:.1f}" in paragraph
+    assert f"holds at +{lead['16-20']:.1f} (16-20)" in paragraph
+    assert lead["1-5"] < lead["6-10"] < lead["11-15"] and abs(lead["16-20"] - lead["11-15"]) < 1.5
+    search = {r["bucket"]: r["bleu"] for r in paper["figure2"]["greedy"]["models"]["rnnsearch-30"]}
+    assert f"({search['1-5']:.1f} to {search['16-20']:.1f} from 1-5 to 16-20 tokens)" in paragraph
+    assert search["16-20"] < search["1-5"] - 10  # "still loses BLEU as sentences grow"
+    assert f"on the {paper['test_split']['no_unk_sentences']:,} whose English" in section
