@@ -27,13 +27,13 @@ from book_build import HTML, ROOT, require_html
 from test_browser import browser, serve, unexplained  # noqa: F401 - browser is a fixture
 
 TRANSLATE_PAGES = {
-    "book/index": ["rnnsearch"],
-    "notebooks/06_papers_model": ["attention", "rnnsearch"],
-    "notebooks/05_search_and_measuring": ["rnnsearch"],
+    "book/index": ["rnnsearch-30"],
+    "notebooks/06_papers_model": ["attention", "rnnsearch-30"],
+    "notebooks/05_search_and_measuring": ["rnnsearch-30"],
 }
 STEPS_PAGE = "notebooks/03_decoder_loop"
 EMPTY_MESSAGE = "Type an English sentence above: the French appears as you type."
-MODEL_NAMES = {"attention": "d2l's model (attention)", "rnnsearch": "the paper's model (RNNsearch)"}
+MODEL_NAMES = {"attention": "d2l's model (attention)", "rnnsearch-30": "the paper's model (RNNsearch-30)"}
 SETTLE_SECONDS = 60  # the first translation loads a 5 MB model file
 
 # The view's state, read in the page: the French, the heatmap, the messages.
@@ -228,14 +228,14 @@ def test_chapter_1_switches_model_on_the_same_sentence(browser, site):  # noqa: 
     label = browser.find_element("css selector", f"{selector} label[for='{element.get_attribute('id')}']")
     assert label.text == "Model"
     select = Select(element)
-    assert [option.get_attribute("value") for option in select.options] == ["attention", "rnnsearch"]
+    assert [option.get_attribute("value") for option in select.options] == ["attention", "rnnsearch-30"]
     assert first["model"] == "attention" and first["columns"][:-1] == "i have a red car .".split()
-    select.select_by_value("rnnsearch")
+    select.select_by_value("rnnsearch-30")
     switched = wait_settled(browser, selector)
-    assert switched["model"] == "rnnsearch"
+    assert switched["model"] == "rnnsearch-30"
     assert switched["columns"] == first["columns"]  # the same sentence
     assert switched["weights"] != first["weights"]  # another model, another heatmap
-    assert switched["french"] == " ".join(model_says(browser, "i have a red car .", "rnnsearch")["tokens"])
+    assert switched["french"] == " ".join(model_says(browser, "i have a red car .", "rnnsearch-30")["tokens"])
     assert not console_errors(browser)
 
 
@@ -360,7 +360,7 @@ def test_a_view_without_models_runs_the_registry_default(browser, site):  # noqa
 @pytest.mark.parametrize("kind", ["translate", "steps"])
 def test_too_long_a_sentence_is_cut_with_a_note(browser, site, kind):  # noqa: F811
     page = STEPS_PAGE if kind == "steps" else "notebooks/05_search_and_measuring"
-    model = "attention" if kind == "steps" else "rnnsearch"
+    model = "attention" if kind == "steps" else "rnnsearch-30"
     selector = view_selector(kind)
     open_page(browser, f"{site}{page}.html", selector)
     limit = model_limit(browser, model)
@@ -385,7 +385,7 @@ def test_unknown_words_are_named(browser, site, text, unknown, note):  # noqa: F
     open_page(browser, f"{site}notebooks/05_search_and_measuring.html", selector)
     shown = paste(browser, selector, text)
     assert shown["state"] == "result" and shown["heatmapShown"]
-    assert model_says(browser, text, "rnnsearch")["unknown"] == unknown
+    assert model_says(browser, text, "rnnsearch-30")["unknown"] == unknown
     named = next(note for note in shown["notes"] if note.startswith("Unknown words"))
     assert all(word in named for word in unknown), named
     check_message(shown, note)
@@ -555,7 +555,7 @@ def test_zh_translate_view_speaks_chinese(browser, zh_site):  # noqa: F811
     selector = view_selector("translate")
     first = open_zh_page(browser, f"{zh_site}book/index.html", selector)
     assert first["state"] == "result" and first["heatmapShown"], first
-    assert first["status"] == "翻译所用的模型：论文的模型（RNNsearch）。"
+    assert first["status"] == "翻译所用的模型：论文的模型（RNNsearch-30）。"
     box = text_box(browser, selector)
     assert label_of(browser, selector, box) == "英语"
     assert box.get_attribute("placeholder") == "输入一个英语句子，例如 i'm home ."
@@ -570,7 +570,7 @@ def test_zh_translate_view_speaks_chinese(browser, zh_site):  # noqa: F811
     # Typing still translates: the model's French, a heatmap whose labels are Chinese.
     text = "i have a red car ."
     shown = type_text(browser, selector, text)
-    expected = model_says(browser, text, "rnnsearch")
+    expected = model_says(browser, text, "rnnsearch-30")
     assert shown["french"] == " ".join(expected["tokens"])
     assert text_of(".bw-french") == "法语：" + " ".join(expected["tokens"])
     assert shown["columns"] == expected["srcTokens"]
@@ -599,9 +599,9 @@ def test_zh_chapter_1_model_switch(browser, zh_site):  # noqa: F811
     assert label_of(browser, selector, element) == "模型"
     select = Select(element)
     assert [option.text for option in select.options] == ["d2l 的模型（注意力）", "论文的模型（RNNsearch）"]
-    select.select_by_value("rnnsearch")
+    select.select_by_value("rnnsearch-30")
     switched = wait_settled(browser, selector)
-    assert switched["model"] == "rnnsearch" and switched["status"] == "翻译所用的模型：论文的模型（RNNsearch）。"
+    assert switched["model"] == "rnnsearch-30" and switched["status"] == "翻译所用的模型：论文的模型（RNNsearch-30）。"
     assert not console_errors(browser)
 
 
@@ -627,7 +627,7 @@ def test_zh_unknown_words_are_named_in_chinese(browser, zh_site, text, notes):  
 @pytest.mark.parametrize("kind", ["translate", "steps"])
 def test_zh_empty_and_too_long_input(browser, zh_site, kind):  # noqa: F811
     page = STEPS_PAGE if kind == "steps" else "notebooks/05_search_and_measuring"
-    model = "attention" if kind == "steps" else "rnnsearch"
+    model = "attention" if kind == "steps" else "rnnsearch-30"
     selector = view_selector(kind)
     open_zh_page(browser, f"{zh_site}{page}.html", selector)
     for text in ("", "   \t  "):

@@ -72,7 +72,7 @@ def test_registry_is_written_beside_the_models_and_states_pythons_facts(exported
     folder = next(iter(exported.values())).parent
     registry = read_registry(folder / REGISTRY_FILE)
     assert registry == registry_document()
-    assert registry["default"] == DEFAULT_MODEL == "rnnsearch"
+    assert registry["default"] == DEFAULT_MODEL == "rnnsearch-30"
     assert list(registry["models"]) == list(WEB_MODELS) == [model.name for model in SHIPPED if model.web]
     for name, entry in registry["models"].items():
         assert (folder / entry["file"]) == exported[name]
@@ -131,8 +131,8 @@ def test_round_trip_keeps_shapes_vocabularies_and_weights(exported, name):
 
 
 def test_exported_model_still_translates(exported):
-    model, src_vocab, tgt_vocab = load_exported(exported["rnnsearch"])
-    original = load_pretrained("rnnsearch")
+    model, src_vocab, tgt_vocab = load_exported(exported["rnnsearch-30"])
+    original = load_pretrained("rnnsearch-30")
     sentences = ["I am cold.", "Thank you.", "We are happy.", "Tom is not here."]
     ours = [t.tokens for t in original.translate(sentences)]
     from bahdanau.decoding import translate
@@ -175,13 +175,13 @@ def test_command_line_rejects_an_unknown_name(tmp_path):
     result = subprocess.run([sys.executable, "-m", "bahdanau.cli.export_web", "transformer", str(tmp_path)],
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 2
-    assert "no browser export for a model named 'transformer'; choose one of attention, rnnsearch" in result.stderr
+    assert "no browser export for a model named 'transformer'; choose one of attention, rnnsearch-30" in result.stderr
     assert not list(tmp_path.iterdir())
 
 
 @pytest.mark.parametrize("name", ["no-attention", "d2l", ""])
 def test_export_model_rejects_what_the_browser_cannot_run(tmp_path, name):
-    with pytest.raises(ValueError, match="choose one of attention, rnnsearch"):
+    with pytest.raises(ValueError, match="choose one of attention, rnnsearch-30"):
         export_model(name, tmp_path)
 
 
@@ -190,3 +190,17 @@ def test_read_exported_rejects_another_file(tmp_path):
     path.write_text("console.log('hello');\n")
     with pytest.raises(ValueError, match="not a model file written by bahdanau.cli.export_web"):
         read_exported(path)
+
+
+def test_export_for_the_web_removes_the_files_of_models_it_no_longer_exports(tmp_path):
+    stale = tmp_path / model_file_name("rnnsearch")  # a web model of an earlier registry
+    stale.write_text("(window.bahdanauWebModels ||= {})['rnnsearch'] = {};\n")
+    other = tmp_path / "notes.txt"
+    other.write_text("not a model file")
+    result = subprocess.run([sys.executable, "-m", "bahdanau.cli.export_web", "--web", str(tmp_path)],
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert not stale.exists() and other.exists()
+    assert f"{stale}: removed" in result.stdout
+    assert sorted(path.name for path in tmp_path.glob(model_file_name("*"))) == sorted(
+        model_file_name(name) for name in WEB_MODELS)

@@ -14,7 +14,12 @@ import numpy as np
 import pytest
 import torch
 
-from bahdanau.chapters.plotting import plot_attention, plot_bleu_by_length, plot_history
+from bahdanau.chapters.plotting import (
+    plot_attention,
+    plot_bleu_by_length,
+    plot_bleu_by_length_curves,
+    plot_history,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -228,6 +233,82 @@ def test_bleu_by_length_error_bars_only_where_given():
 def test_bleu_by_length_rejects_empty_results():
     with pytest.raises(ValueError, match="at least one model"):
         plot_bleu_by_length({})
+
+
+# ----------------------------------------------------------------------------------------------
+# plot_bleu_by_length_curves
+# ----------------------------------------------------------------------------------------------
+
+
+def _paper_row(bucket: str, count: int, bleu: float, low: float, high: float) -> dict:
+    return {"bucket": bucket, "count": count, "bleu": bleu, "low": low, "high": high}
+
+
+def _paper_record() -> dict:
+    """A record shaped as bahdanau.cli.paper writes it: two models, two buckets, two decodings."""
+    models = {
+        "long": [_paper_row("1-5", 100, 40.0, 38.0, 42.0), _paper_row("21-30", 3, 20.0, 10.0, 31.0)],
+        "short": [_paper_row("1-5", 100, 35.0, 33.0, 36.5), _paper_row("21-30", 3, 4.0, 4.5, 6.0)],
+    }
+    return {"figure2": {"greedy": {"beam_size": 1, "models": models},
+                        "beam": {"beam_size": 4, "models": models}},
+            "trained_on": {"long": {"max_len": 30}, "short": {"max_len": 10}}}
+
+
+def _curves(ax) -> dict[str, tuple[list[float], list[tuple[float, float]], str]]:
+    """Per legend label: the line's y values, its error bars (bottom, top) and its line style."""
+    result = {}
+    for container in ax.containers:
+        line, _, (vertical_lines,) = container.lines
+        bars = [(round(float(segment[0][1]), 9), round(float(segment[1][1]), 9))
+                for segment in vertical_lines.get_segments()]
+        result[container.get_label()] = (list(line.get_ydata()), bars, line.get_linestyle())
+    return result
+
+
+def test_bleu_curves_one_line_per_model_with_intervals():
+    ax = plot_bleu_by_length_curves(_paper_record(), "greedy", title="what to notice")
+    curves = _curves(ax)
+    assert list(curves) == ["long (trained on up to 30 tokens)", "short (trained on up to 10 tokens)"]
+    scores, bars, style = curves["long (trained on up to 30 tokens)"]
+    assert scores == [40.0, 20.0] and bars == [(38.0, 42.0), (10.0, 31.0)] and style == "-"
+    scores, bars, style = curves["short (trained on up to 10 tokens)"]
+    # An interval above the score is drawn from the score (no negative length); shorter training dashed.
+    assert scores == [35.0, 4.0] and bars == [(33.0, 36.5), (4.0, 6.0)] and style == "--"
+    assert _tick_texts(ax.get_xticklabels()) == ["1-5\n(n=100)", "21-30\n(n=3)"]
+    assert "95% interval" in ax.get_ylabel() and ax.get_xlabel()
+    assert ax.get_title() == "what to notice"
+    assert [text.get_text() for text in ax.get_legend().get_texts()] == list(curves)
+
+
+def test_bleu_curves_pick_models_colours_and_decoding():
+    record = _paper_record()
+    ax = plot_bleu_by_length_curves(record, "beam", models=["short"], colours={"short": "#000000"})
+    (label,) = _curves(ax)
+    assert label.startswith("short")
+    assert ax.containers[0].lines[0].get_color() == "#000000"
+    assert "beam search (4)" in ax.get_title()
+    record["figure2"]["greedy"]["models"]["short"][1]["count"] = 2  # the counts now differ
+    ax = plot_bleu_by_length_curves(record)
+    assert _tick_texts(ax.get_xticklabels()) == ["1-5", "21-30"]
+
+
+def test_bleu_curves_reject_what_the_record_lacks():
+    with pytest.raises(ValueError, match="no decoding"):
+        plot_bleu_by_length_curves(_paper_record(), "sampling")
+    with pytest.raises(ValueError, match="not in the record"):
+        plot_bleu_by_length_curves(_paper_record(), models=["rnnsearch-50"])
+
+
+def test_bleu_curves_draw_the_shipped_record():
+    from bahdanau.pretrained import recorded_paper
+
+    record = recorded_paper()
+    ax = plot_bleu_by_length_curves(record, models=["rnnencdec-30", "rnnsearch-30"])
+    curves = _curves(ax)
+    assert len(curves) == 2
+    expected = [row["bleu"] for row in record["figure2"]["greedy"]["models"]["rnnsearch-30"]]
+    assert curves["rnnsearch-30 (trained on up to 30 tokens)"][0] == pytest.approx(expected)
 
 
 def test_show_publishes_a_png_and_nothing_else(monkeypatch):

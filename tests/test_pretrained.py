@@ -197,13 +197,14 @@ def test_registry_names_every_shipped_model_once_and_the_default():
         "attention", "no-attention", "rnnsearch", "rnnencdec-30", "rnnsearch-30")
     assert len(set(PRETRAINED)) == len(PRETRAINED)
     assert all(pretrained_path(name).is_file() for name in PRETRAINED)
-    # The browser runs the attention decoders: no-attention has no weights to show.
-    assert WEB_MODELS == ("attention", "rnnsearch")
+    # The browser runs attention decoders (no-attention has no weights to show): d2l's, and the
+    # paper's trained on sentences of up to 30 tokens, which a reader's first sentence often needs.
+    assert WEB_MODELS == ("attention", "rnnsearch-30")
     assert all(shipped_model(name).web == (name in WEB_MODELS) for name in PRETRAINED)
     # One default for the package and the browser (the book's live views and landing page).
-    assert DEFAULT_MODEL == "rnnsearch" and DEFAULT_MODEL in WEB_MODELS
+    assert DEFAULT_MODEL == "rnnsearch-30" and DEFAULT_MODEL in WEB_MODELS
     assert inspect.signature(load_pretrained).parameters["name"].default == DEFAULT_MODEL
-    assert shipped_model("rnnsearch") == ShippedModel("rnnsearch", web=True, max_src_len=MAX_SRC_LEN)
+    assert shipped_model("rnnsearch-30") == ShippedModel("rnnsearch-30", web=True, max_src_len=MAX_SRC_LEN)
 
 
 def test_load_pretrained_without_a_name_loads_the_default():

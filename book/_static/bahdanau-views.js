@@ -2,15 +2,15 @@
  *
  * Two views, each built into a placeholder that a page holds as raw HTML:
  *
- *   <div class="bahdanau-live" data-view="translate" data-models="attention rnnsearch"
+ *   <div class="bahdanau-live" data-view="translate" data-models="attention rnnsearch-30"
  *        data-default="i have a red car ."></div>
  *   <div class="bahdanau-live" data-view="steps" data-models="attention"
  *        data-default="he is reading a book in the garden ."></div>
  *
  * data-models names models of the registry (bahdanau.pretrained.SHIPPED, which the export writes
  * into models/registry.js for bahdanau-web.js); without it a view runs the registry's default.
- * A model's name on the page is the message "model" + its name in camel case (modelRnnsearch for
- * rnnsearch): tests/test_browser_parity.py checks that every model of the registry has one.
+ * A model's name on the page is the message "model" + its name in camel case (modelRnnsearch30 for
+ * rnnsearch-30): tests/test_browser_parity.py checks that every model of the registry has one.
  * - "translate" (interactive.translate_box): a text box; the French appears as the reader types,
  *   with its attention heatmap (rows: output tokens and <eos>, columns: source tokens and <eos>)
  *   and the words the model does not know. Two or more names in data-models add a model switch.
@@ -48,7 +48,7 @@
       heatmapTitle: "Which English words each French word looked at",  // as interactive.translate_box
       empty: "Type an English sentence above: the French appears as you type.",
       modelAttention: "d2l's model (attention)",
-      modelRnnsearch: "the paper's model (RNNsearch)",
+      modelRnnsearch30: "the paper's model (RNNsearch-30)",
       scriptMissing: "the models' script (bahdanau-web.js) did not load",
       truncated: "The sentence is longer than the model reads: it was translated up to its first {count} "
         + "tokens (the rest was left out).",
@@ -97,7 +97,7 @@
       heatmapTitle: "每个法语词元关注了哪些英语词元",
       empty: "请在上方输入一个英语句子：法语译文会随着输入即时显示。",
       modelAttention: "d2l 的模型（注意力）",
-      modelRnnsearch: "论文的模型（RNNsearch）",
+      modelRnnsearch30: "论文的模型（RNNsearch-30）",
       scriptMissing: "模型脚本（bahdanau-web.js）未能加载",
       truncated: "句子超出了模型能读取的长度：只翻译了前 {count} 个词元（其余部分被略去）。",
       unknownWords: "未知词（模型把它们读作 <unk>）：{words}{more}。",

@@ -21,7 +21,7 @@
  * the tokenizer and the messages are Python's.
  *
  * Public API (window.bahdanauWeb):
- *   await bahdanauWeb.translate(text, {model: "rnnsearch"})   (model: the registry's default if left out)
+ *   await bahdanauWeb.translate(text, {model: "rnnsearch-30"})   (model: the registry's default if left out)
  *     -> {tokens, srcTokens, attention, unknown, steps, truncated, finished, empty, message, model}
  *   await bahdanauWeb.registry()       the registry ({default, models: {NAME: {file, limits}}, messages})
  *   await bahdanauWeb.models()         the model names;  await bahdanauWeb.defaultModel()  the default one

@@ -27,6 +27,7 @@ __all__ = [
     "plot_attention",
     "plot_history",
     "plot_bleu_by_length",
+    "plot_bleu_by_length_curves",
     "plot_substitution_shift",
     "plot_probe_accuracy",
     "figure_png",
@@ -287,6 +288,80 @@ def plot_bleu_by_length(
     ax.set_ylabel("BLEU (error bars: 95% interval)" if any_interval else "BLEU")
     ax.set_title(title if title is not None else "BLEU by source sentence length")
     ax.legend()
+    return ax
+
+
+def plot_bleu_by_length_curves(
+    record: Mapping[str, Any],
+    decoding: str = "greedy",
+    models: Sequence[str] | None = None,
+    ax: Axes | None = None,
+    title: str | None = None,
+    *,
+    colours: Mapping[str, str] | None = None,
+) -> Axes:
+    """The paper's Fig. 2 drawn from a recorded measurement: BLEU against sentence length.
+
+    x is the English length bucket, y corpus BLEU, one line per model with its 95% bootstrap
+    interval as error bars, as Bahdanau et al. (2014) draw Fig. 2 (there without intervals).
+    A model trained on the record's longest sentences is drawn solid, any other dashed.
+
+    Args:
+        record: :func:`bahdanau.pretrained.recorded_paper` (keys ``figure2``, ``trained_on``;
+            see :mod:`bahdanau.cli.paper`).
+        decoding: a key of ``record["figure2"]``: ``"greedy"`` or ``"beam"``.
+        models: the models to draw, in legend order; every model of the record if None.
+        ax: the Axes to draw on; a new figure if None.
+        title: the plot's title; a default one naming the decoding if None.
+        colours: model name -> Matplotlib colour; the Okabe-Ito colours in turn if None.
+
+    Returns:
+        The Axes: one :class:`~matplotlib.container.ErrorbarContainer` per model in
+        ``ax.containers`` (the line's y values are the BLEU scores), x tick labels the buckets
+        with their sentence counts (``"21-30\\n(n=34)"``) when every model has the same counts.
+
+    Raises:
+        ValueError: ``decoding`` or a model is not in the record.
+    """
+    if decoding not in record["figure2"]:
+        raise ValueError(f"no decoding {decoding!r} in the record; choose one of {', '.join(record['figure2'])}")
+    by_model = record["figure2"][decoding]["models"]
+    names = list(by_model) if models is None else list(models)
+    missing = [name for name in names if name not in by_model]
+    if missing or not names:
+        raise ValueError(f"models not in the record: {missing}; recorded: {', '.join(by_model)}")
+    buckets = [row["bucket"] for row in by_model[names[0]]]
+    counts = {tuple(row["count"] for row in by_model[name]) for name in names}
+    tick_labels = ([f"{bucket}\n(n={count})" for bucket, count in zip(buckets, next(iter(counts)), strict=True)]
+                   if len(counts) == 1 else buckets)
+    trained_on = {name: record.get("trained_on", {}).get(name, {}).get("max_len") for name in names}
+    longest = max((length for length in trained_on.values() if length is not None), default=None)
+
+    if ax is None:
+        ax = _new_axes((7.0, 4.5))
+    positions = np.arange(len(buckets))
+    for index, name in enumerate(names):
+        rows = {row["bucket"]: row for row in by_model[name]}
+        scores = np.array([rows[bucket]["bleu"] if bucket in rows else np.nan for bucket in buckets])
+        low = np.array([rows[bucket]["low"] if bucket in rows else np.nan for bucket in buckets])
+        high = np.array([rows[bucket]["high"] if bucket in rows else np.nan for bucket in buckets])
+        # A percentile interval need not contain the score: no negative error bar length.
+        errors = np.stack([np.clip(scores - low, 0, None), np.clip(high - scores, 0, None)])
+        # Shift the models a little apart so that their error bars do not hide each other.
+        offset = (index - (len(names) - 1) / 2) * 0.06
+        colour = (colours or {}).get(name, _LENGTH_COLOURS[index % len(_LENGTH_COLOURS)])
+        solid = trained_on[name] is None or trained_on[name] == longest
+        label = name if trained_on[name] is None else f"{name} (trained on up to {trained_on[name]} tokens)"
+        ax.errorbar(positions + offset, scores, yerr=errors, color=colour, marker="o" if solid else "s",
+                    linestyle="-" if solid else "--", capsize=3, label=label)
+    ax.set_xticks(positions, tick_labels)
+    ax.set_xlabel("English sentence length (tokens)")
+    ax.set_ylabel("BLEU (error bars: 95% interval)")
+    ax.set_ylim(bottom=0)
+    beam_size = record["figure2"][decoding].get("beam_size", 1)
+    decoded = "greedy" if beam_size == 1 else f"beam search ({beam_size})"
+    ax.set_title(title if title is not None else f"BLEU by sentence length, {decoded}")
+    ax.legend(fontsize="small")
     return ax
 
 

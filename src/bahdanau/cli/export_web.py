@@ -224,6 +224,19 @@ def export_web_models(out_dir: str | os.PathLike[str], names: Sequence[str] = WE
     return [export_model(name, out_dir) for name in names]
 
 
+def remove_stale_models(out_dir: str | os.PathLike[str]) -> list[Path]:
+    """Delete the model files in ``out_dir`` of models the registry no longer exports; return them.
+
+    The book copies the whole folder into the site, so a model that left :data:`WEB_MODELS` would
+    otherwise stay in every build made in this folder, and be downloaded by nobody.
+    """
+    keep = {model_file_name(name) for name in WEB_MODELS}
+    stale = sorted(path for path in Path(out_dir).glob(model_file_name("*")) if path.name not in keep)
+    for path in stale:
+        path.unlink()
+    return stale
+
+
 def read_exported(path: str | os.PathLike[str]) -> dict[str, Any]:
     """The document an exported file registers (``config``, ``srcVocab``, ``tgtVocab``, ``tensors``)."""
     text = Path(path).read_text(encoding="utf-8")
@@ -266,6 +279,9 @@ def main(argv: Sequence[str] | None = None) -> None:
             parser.error(UNKNOWN_WEB_MODEL_MESSAGE.format(name=name, choices=", ".join(WEB_MODELS)))
     for path in export_web_models(args.out_dir, args.names or WEB_MODELS):
         print(f"{path}: {path.stat().st_size / 1e6:.2f} MB")
+    if args.web:
+        for path in remove_stale_models(args.out_dir):
+            print(f"{path}: removed (no longer a web model of the registry)")
     print(f"{Path(args.out_dir) / REGISTRY_FILE}: default {DEFAULT_MODEL}, models {', '.join(WEB_MODELS)}")
 
 
