@@ -397,9 +397,10 @@ def test_every_web_model_has_a_name_in_every_language_of_the_views(page):
 
 def test_page_opened_from_disk_loads_the_model_through_its_script_tag(browser, site):  # noqa: F811
     browser.get((site / "index.html").as_uri())
-    found = run_js(browser, 'return (await window.bahdanauWeb.translate("I am cold.", {model: "rnnsearch"})).tokens;')
+    call = f'return (await window.bahdanauWeb.translate("I am cold.", {{model: "{DEFAULT_MODEL}"}})).tokens;'
+    found = run_js(browser, call)
     assert found.get("value"), found
-    model, src_vocab, tgt_vocab = load_exported(site / "_static" / "models" / "bahdanau-model-rnnsearch.js")
+    model, src_vocab, tgt_vocab = load_exported(site / "_static" / "models" / f"bahdanau-model-{DEFAULT_MODEL}.js")
     assert found["value"] == translate(model, "I am cold.", src_vocab, tgt_vocab).tokens
 
 

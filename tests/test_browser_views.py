@@ -219,7 +219,7 @@ def test_the_latest_input_wins(browser, site):  # noqa: F811
     assert not console_errors(browser)
 
 
-def test_chapter_1_switches_model_on_the_same_sentence(browser, site):  # noqa: F811
+def test_chapter_6_switches_model_on_the_same_sentence(browser, site):  # noqa: F811
     from selenium.webdriver.support.ui import Select
 
     selector = view_selector("translate")
@@ -353,7 +353,7 @@ def test_a_view_without_models_runs_the_registry_default(browser, site):  # noqa
             assert shown["french"] == " ".join(model_says(browser, "i am cold .", DEFAULT_MODEL)["tokens"])
         else:
             label = browser.find_element("css selector", f"{selector} .bw-model").text
-            assert label == "model: the paper's model (RNNsearch)" == f"model: {MODEL_NAMES[DEFAULT_MODEL]}"
+            assert label == "model: the paper's model (RNNsearch-30)" == f"model: {MODEL_NAMES[DEFAULT_MODEL]}"
     assert not console_errors(browser)
 
 
@@ -589,7 +589,7 @@ def test_zh_translate_view_speaks_chinese(browser, zh_site):  # noqa: F811
     assert not console_errors(browser)
 
 
-def test_zh_chapter_1_model_switch(browser, zh_site):  # noqa: F811
+def test_zh_chapter_6_model_switch(browser, zh_site):  # noqa: F811
     from selenium.webdriver.support.ui import Select
 
     selector = view_selector("translate")
@@ -598,7 +598,7 @@ def test_zh_chapter_1_model_switch(browser, zh_site):  # noqa: F811
     element = browser.find_element("css selector", f"{selector} select")
     assert label_of(browser, selector, element) == "模型"
     select = Select(element)
-    assert [option.text for option in select.options] == ["d2l 的模型（注意力）", "论文的模型（RNNsearch）"]
+    assert [option.text for option in select.options] == ["d2l 的模型（注意力）", "论文的模型（RNNsearch-30）"]
     select.select_by_value("rnnsearch-30")
     switched = wait_settled(browser, selector)
     assert switched["model"] == "rnnsearch-30" and switched["status"] == "翻译所用的模型：论文的模型（RNNsearch-30）。"
