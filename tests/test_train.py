@@ -82,3 +82,18 @@ def test_command_line_writes_a_checkpoint(real_corpus_path, tmp_path, capsys):
     assert "epoch 1/1: training loss" in printed and "test BLEU" in printed
     metadata = read_checkpoint_metadata(tmp_path / "tiny.pt")
     assert metadata["metadata"]["preset"] == "tiny"
+
+
+@pytest.mark.slow
+def test_seed_changes_the_run_and_keeps_the_split(real_corpus_path, tmp_path, tiny_checkpoint):
+    main(["--preset", "tiny", "--seed", "1", "--out", str(tmp_path), "--no-progress",
+          "--data-dir", str(real_corpus_path.parent.parent)])
+    other, first = (load_checkpoint(path) for path in (tmp_path / "tiny.pt", tiny_checkpoint))
+    assert other.metadata["training"]["seed"] == 1 and first.metadata["training"]["seed"] == 0
+    # Same split and test sentences: the data config, the split seed and the sizes are the preset's.
+    for key in ("data_config", "split_seed", "num_train_pairs"):
+        assert other.metadata[key] == first.metadata[key], key
+    assert other.metadata["test"]["bleu_by_length"][0]["count"] == first.metadata["test"]["bleu_by_length"][0]["count"]
+    # Another seed, other weights (the initialisation and the batch order changed).
+    assert not torch.equal(other.model.state_dict()["decoder.dense.weight"],
+                           first.model.state_dict()["decoder.dense.weight"])

@@ -118,15 +118,23 @@ PRESETS: dict[str, Preset] = {
 
 
 def train_preset(name: str, out_dir: str | os.PathLike[str] = "runs", *, data_dir=None, corpus_path=None,
-                 epochs: int | None = None, progress: bool = True,
+                 epochs: int | None = None, seed: int | None = None, progress: bool = True,
                  log: Callable[[str], None] | None = None) -> Path:
-    """Train preset ``name``, write ``out_dir/name.pt`` and return its path (see the module docstring)."""
+    """Train preset ``name``, write ``out_dir/name.pt`` and return its path (see the module docstring).
+
+    ``seed`` replaces the preset's training seed (initial weights, batch order, dropout): the same
+    recipe run again, to see how much a result owes to one run. The split of the corpus has its
+    own seed (``DataConfig.split_seed``) and does not change, so every run is tested on the same
+    sentences.
+    """
     if name not in PRESETS:
         raise ValueError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
     preset = PRESETS[name]
     log = log or partial(print, flush=True)  # flushed: training logs are often redirected to a file
     if epochs is not None:
         preset = replace(preset, epochs=epochs)
+    if seed is not None:
+        preset = replace(preset, seed=seed)
     set_seed(preset.seed)
     corpus = load_corpus(preset.data, data_dir=data_dir, path=corpus_path)
     log(f"preset {name}: {preset.description}")
@@ -192,9 +200,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", default="runs", help="folder for the checkpoint (default: runs)")
     parser.add_argument("--epochs", type=int, default=None, help="override the preset's number of epochs")
     parser.add_argument("--data-dir", default=None, help=DATA_DIR_HELP)
+    parser.add_argument("--seed", type=int, default=None,
+                        help="override the preset's training seed (weights, batch order, dropout); the split stays")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar (for logs)")
     args = parser.parse_args(argv)
-    train_preset(args.preset, args.out, data_dir=args.data_dir, epochs=args.epochs, progress=not args.no_progress)
+    train_preset(args.preset, args.out, data_dir=args.data_dir, epochs=args.epochs, seed=args.seed,
+                 progress=not args.no_progress)
 
 
 if __name__ == "__main__":
