@@ -304,8 +304,10 @@ class LSTMAttentionDecoder(nn.Module):
         dropout: float = 0.0,
     ):
         super().__init__()
+        # Keys (encoder outputs) and queries (the LSTM's h): num_hiddens each.
         self.attention = AdditiveAttention(
-            num_hiddens, num_hiddens, num_hiddens, dropout
+            key_size=num_hiddens, query_size=num_hiddens,
+            num_hiddens=num_hiddens, dropout=dropout,
         )
         self.embedding = nn.Embedding(vocab_size, embed_size)
         self.rnn = nn.LSTM(
