@@ -203,17 +203,19 @@ def plot_history(history: Any, ax: Axes | None = None, title: str | None = None)
 
 
 def _interval_errors(
-    rows: Mapping[str, Mapping[str, Any]], buckets: list[str], scores: np.ndarray
+    rows: Mapping[str, Mapping[str, Any]], buckets: list[str], scores: np.ndarray,
+    bounds_keys: tuple[str, str] = ("bleu_low", "bleu_high"),
 ) -> np.ndarray | None:
     """Error bar lengths below and above each bar, shape (2, buckets); None without intervals.
 
-    A bucket without ``bleu_low``/``bleu_high`` (or without a bar) gets no error bar (NaN).
+    A bucket without the two ``bounds_keys`` (or without a bar) gets no error bar (NaN).
     """
+    low_key, high_key = bounds_keys
     bounds = np.full((len(buckets), 2), np.nan)  # (buckets, 2): low, high
     for k, bucket in enumerate(buckets):
         row = rows.get(bucket, {})
-        if "bleu_low" in row and "bleu_high" in row:
-            bounds[k] = row["bleu_low"], row["bleu_high"]
+        if low_key in row and high_key in row:
+            bounds[k] = row[low_key], row[high_key]
     if np.isnan(bounds).all():
         return None
     # A percentile interval need not contain the full set's score; Matplotlib refuses a
@@ -343,10 +345,7 @@ def plot_bleu_by_length_curves(
     for index, name in enumerate(names):
         rows = {row["bucket"]: row for row in by_model[name]}
         scores = np.array([rows[bucket]["bleu"] if bucket in rows else np.nan for bucket in buckets])
-        low = np.array([rows[bucket]["low"] if bucket in rows else np.nan for bucket in buckets])
-        high = np.array([rows[bucket]["high"] if bucket in rows else np.nan for bucket in buckets])
-        # A percentile interval need not contain the score: no negative error bar length.
-        errors = np.stack([np.clip(scores - low, 0, None), np.clip(high - scores, 0, None)])
+        errors = _interval_errors(rows, buckets, scores, ("low", "high"))  # (2, buckets)
         # Shift the models a little apart so that their error bars do not hide each other.
         offset = (index - (len(names) - 1) / 2) * 0.06
         colour = (colours or {}).get(name, _LENGTH_COLOURS[index % len(_LENGTH_COLOURS)])

@@ -45,7 +45,7 @@ import json
 import os
 import time
 from collections.abc import Container, Mapping, Sequence
-from dataclasses import fields
+from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
@@ -133,8 +133,13 @@ def check_unseen(test_pairs: Sequence[Pair], data_configs: Mapping[str, DataConf
     """
     test_sources = {tuple(src) for src, _ in test_pairs}
     report: dict[str, dict[str, int | None]] = {}
+    corpora: dict[str, Any] = {}  # models trained on the same split read the corpus once
     for name, data_config in data_configs.items():
-        corpus = load_corpus(_split_config(data_config), path=corpus_file)
+        config = _split_config(data_config)
+        key = json.dumps(asdict(config), sort_keys=True)  # DataConfig is mutable, so not hashable
+        if key not in corpora:
+            corpora[key] = load_corpus(config, path=corpus_file)
+        corpus = corpora[key]
         seen = test_sources & {tuple(src) for src, _ in corpus.train + corpus.val}
         if seen:
             raise ValueError(f"{len(seen)} test sentences are in {name}'s training or validation split")
