@@ -3,8 +3,13 @@
 Run ``python book/bench_web.py`` from a checkout of the repository (it needs the port's file,
 Chromium, chromedriver and selenium: ``make browser``, requirements.txt). For each model it
 prints the size of its exported file, the time from opening the page to the first translation
-(page load, model file, dequantisation, one sentence) and the median time of 50 translations of
-one 10-token sentence. With a built book (``make book``: ``_build/html``), it also prints the
+(page load, model file, dequantisation, one sentence), the median time of 50 translations of
+one 10-token sentence, and the time of steering that sentence's attention: one output step made
+to look at one word (as the live view does when the reader picks a cell) and the French decoded
+again from that step on, the port going on from the translation it kept (no encoder, no earlier
+steps). Each of the 50 goes to the next step in turn (step i looks only at word (i + 1) % W of
+the W words, the rule of tests/test_browser_parity.py); their median and their maximum are
+printed. With a built book (``make book``: ``_build/html``), it also prints the
 bytes a reader downloads for chapter 6, whose live view loads both models, once it has translated.
 A measurement, not a test: nothing is asserted.
 """
@@ -41,6 +46,25 @@ PAGE = ('<!DOCTYPE html><html><head><meta charset="utf-8"><title>bench</title>'
 FIRST = """
 const [text, model, done] = arguments;
 window.bahdanauWeb.translate(text, {model}).then(() => done(performance.now()), (e) => done(String(e)));
+"""
+# The model's own translation first (the port keeps it, as after the reader's typing), then the
+# steered ones, step after step.
+STEERED = """
+const [text, model, repeats, done] = arguments;
+(async () => {
+  const web = window.bahdanauWeb;
+  const own = await web.translate(text, {model});
+  const steps = own.attention.length, words = own.srcTokens.length - 1;
+  const times = [];
+  for (let k = 0; k < repeats; k++) {
+    const step = k % steps;
+    const override = {step, weights: web.focusRow(words + 1, (step + 1) % words)};
+    const start = performance.now();
+    await web.translate(text, {model, override});
+    times.push(performance.now() - start);
+  }
+  return times;
+})().then(done, (e) => done(String(e)));
 """
 REPEATED = """
 const [text, model, repeats, done] = arguments;
@@ -105,7 +129,8 @@ def _chromium(profile: Path):
 
 
 def run(names=WEB_MODELS, sentence: str = SENTENCE, repeats: int = REPEATS) -> dict[str, dict[str, float]]:
-    """Measure each model: ``{name: {bytes, first_translation_ms, median_ms}}`` (and print it)."""
+    """Measure each model: ``{name: {bytes, first_translation_ms, median_ms, steer_median_ms,
+    steer_max_ms}}`` (and print it)."""
     results = {}
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
@@ -121,13 +146,18 @@ def run(names=WEB_MODELS, sentence: str = SENTENCE, repeats: int = REPEATS) -> d
                     driver.get(f"{base_url}index.html")  # a fresh page: nothing loaded yet
                     first = driver.execute_async_script(FIRST, sentence, name)
                     times = driver.execute_async_script(REPEATED, sentence, name, repeats)
-                    if isinstance(first, str) or isinstance(times, str):
-                        raise RuntimeError(f"{name}: the page failed: {first if isinstance(first, str) else times}")
+                    steered = driver.execute_async_script(STEERED, sentence, name, repeats)
+                    failed = next((answer for answer in (first, times, steered) if isinstance(answer, str)), None)
+                    if failed is not None:
+                        raise RuntimeError(f"{name}: the page failed: {failed}")
                     results[name] = {"bytes": paths[name].stat().st_size, "first_translation_ms": first,
-                                     "median_ms": statistics.median(times)}
+                                     "median_ms": statistics.median(times),
+                                     "steer_median_ms": statistics.median(steered), "steer_max_ms": max(steered)}
                     print(f"{name}: model file {results[name]['bytes'] / 1e6:.2f} MB; page open to first "
                           f"translation {first:.0f} ms; median of {repeats} translations of {sentence!r}: "
-                          f"{results[name]['median_ms']:.1f} ms")
+                          f"{results[name]['median_ms']:.1f} ms; steering one step and decoding again from "
+                          f"it ({repeats} times, step after step): median {results[name]['steer_median_ms']:.1f} "
+                          f"ms, at most {results[name]['steer_max_ms']:.1f} ms")
             if (BUILT_BOOK / LIVE_CHAPTER).is_file():
                 with serve(BUILT_BOOK) as base_url:
                     driver.get(f"{base_url}{LIVE_CHAPTER}")

@@ -13,6 +13,12 @@ browser learns the model names and the default from. The page is also opened fro
 (file://), where the model file must load through its <script> tag, and the built book's own
 copy is tried once.
 
+Steering (``translate(..., override=...)``): on held-out sentences, each with an override drawn by
+a fixed rule (:func:`steering_case`), the browser's tokens equal Python's on the same share, with
+the same attention and the same ``steered``; re-decoding from the kept decoding gives exactly what
+decoding from the encoder gives; every kind of invalid override is refused with Python's message,
+word for word.
+
 Chromium and its driver: as tests/test_browser.py (``make browser`` installs them).
 """
 
@@ -39,7 +45,7 @@ from bahdanau.cli.export_web import (
     write_registry,
 )
 from bahdanau.data import BOS_INDEX, held_out_pairs, sentence_words
-from bahdanau.decoding import translate
+from bahdanau.decoding import focus_row, translate
 from bahdanau.interfaces import DecoderStep
 from bahdanau.pretrained import DEFAULT_MODEL, recorded_metadata
 
@@ -422,6 +428,231 @@ def test_the_built_book_ships_the_port_and_both_models(browser, build):  # noqa:
 
 
 
+# ----------------------------------------------------------------------------------------------
+# Steering the attention: translate(..., override=...)
+# ----------------------------------------------------------------------------------------------
+
+NUM_STEERED = 300
+NUM_STEERED_LONG = 60  # of them, of LONG_TOKENS tokens
+STEERED_SENTENCE = "he is reading a book in the garden ."  # 9 words, then <eos>: S = 10
+
+# Each sentence: the model's own translation first, as the view shows it (the port keeps it), then
+# the steered one, which goes on from the kept decoding at the steered step. Every tenth sentence
+# is steered once more from the encoder (nothing kept): the two must be the same, number for number.
+TRANSLATE_STEERED = """
+const [cases, model, done] = arguments;
+(async () => {
+  const web = window.bahdanauWeb;
+  const results = [];
+  for (const [k, [text, override]] of cases.entries()) {
+    await web.translate(text, {model});
+    const steered = await web.translate(text, {model, override});
+    const result = {tokens: steered.tokens, attention: steered.attention, steered: steered.steered};
+    if (k % 10 === 0) {
+      web.internals.forgetDecodings();
+      const fresh = await web.translate(text, {model, override});
+      result.sameFromTheEncoder = JSON.stringify(fresh) === JSON.stringify(steered);
+    }
+    results.push(result);
+  }
+  return results;
+})().then(done, (error) => done({error: String(error)}));
+"""
+
+
+def steering_case(k: int, own_rows: int, src_len: int) -> tuple[int, list[float]]:
+    """The override of the k-th sentence, from Python's own (unsteered) translation.
+
+    The rule: T = ``own_rows``, the rows of its attention (output tokens, <eos> included when
+    written); S = ``src_len``, the source tokens (the words, then <eos>), W = S - 1 words. Step
+    i = T // 2; all the weight on word j = (i + 1) % W (a word, never <eos>); every third sentence
+    (k % 3 == 2) with two words or more, half on j and half on word (j + 1) % W instead.
+    Returns (i, the row of S weights).
+    """
+    step, words = own_rows // 2, src_len - 1
+    j = (step + 1) % words
+    if k % 3 == 2 and words >= 2:
+        row = [0.0] * src_len
+        row[j] = row[(j + 1) % words] = 0.5
+        return step, row
+    return step, focus_row(src_len, j)
+
+
+@pytest.mark.parametrize("name", WEB_MODELS)
+def test_steered_translations_are_pythons(page, site, name, real_corpus_path):
+    sentences = held_out_sentences(real_corpus_path, NUM_STEERED, NUM_STEERED_LONG)
+    assert len(sentences) >= 200 and sum(len(text.split()) in LONG_TOKENS for text in sentences) >= 50
+    model, src_vocab, tgt_vocab = load_exported(site / "_static" / "models" / model_file_name(name))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # a sentence longer than max_src_len
+        own = translate(model, sentences, src_vocab, tgt_vocab)
+        overrides = [dict([steering_case(k, len(t.attention), len(t.src_tokens))]) for k, t in enumerate(own)]
+        expected = [translate(model, text, src_vocab, tgt_vocab, override=override)
+                    for text, override in zip(sentences, overrides)]
+    cases = [[text, {str(step): row for step, row in override.items()}]
+             for text, override in zip(sentences, overrides)]
+    found = page.execute_async_script(TRANSLATE_STEERED, cases, name)
+    assert isinstance(found, list), found
+    equal = [(ours, theirs, override) for ours, theirs, override in zip(found, expected, overrides)
+             if ours["tokens"] == theirs.tokens]
+    share = len(equal) / len(sentences)
+    differences = [float((torch.tensor(ours["attention"]) - theirs.attention).abs().max())
+                   for ours, theirs, _ in equal]
+    changed = sum(theirs.tokens != before.tokens for theirs, before in zip(expected, own))
+    print(f"{name}, steered: {share:.2%} of {len(sentences)} equal, attention differs by at most "
+          f"{max(differences):.2e}; steering changed the French of {changed}")
+    assert share >= MIN_EQUAL_SHARE, [
+        (text, ours["tokens"], theirs.tokens) for text, ours, theirs in zip(sentences, found, expected)
+        if ours["tokens"] != theirs.tokens][:5]
+    assert max(differences) <= MAX_ATTENTION_DIFFERENCE
+    for ours, theirs, override in equal:
+        assert ours["steered"] == theirs.steered == list(override)
+        (step, row), = override.items()
+        assert ours["attention"][step] == pytest.approx(row, abs=1e-7)  # the weights given, as given
+    assert changed >= len(sentences) // 10  # the overrides do steer
+    from_the_encoder = [result["sameFromTheEncoder"] for result in found if "sameFromTheEncoder" in result]
+    assert len(from_the_encoder) == len(sentences) // 10 and all(from_the_encoder)
+
+
+def python_steered(site: Path, name: str, override, text: str = STEERED_SENTENCE):
+    """Python's translate with ``override`` on the exported model: the Translation, or the ValueError."""
+    model, src_vocab, tgt_vocab = load_exported(site / "_static" / "models" / model_file_name(name))
+    try:
+        return translate(model, text, src_vocab, tgt_vocab, override=override)
+    except ValueError as error:
+        return error
+
+
+def browser_steered(page, name: str, override_js: str, text: str = STEERED_SENTENCE) -> dict:
+    """The port's translate with the override written as JavaScript: {value} or {error, code}."""
+    return run_js(page, f"""
+        try {{
+          const r = await window.bahdanauWeb.translate({json.dumps(text)},
+                                                       {{model: "{name}", override: {override_js}}});
+          return {{tokens: r.tokens, steered: r.steered, attention: r.attention}};
+        }} catch (error) {{
+          return {{error: error.message, code: error.code || null}};
+        }}""")
+
+
+_ROW = focus_row(10, 4)  # all on "book"
+_NAN, _INF = float("nan"), float("inf")
+
+# Each invalid kind of override: (as Python is given it, as the browser is given it, or None for
+# the same written as JSON, whose NaN and Infinity are JavaScript too; the message's template).
+INVALID_OVERRIDES = {
+    "too-short": ({2: _ROW[:-1]}, None, "override_length"),
+    "too-long": ({2: [*_ROW, 0.0]}, None, "override_length"),
+    "no-weights": ({2: []}, None, "override_length"),
+    "negative": ({2: [-0.25, 1.25] + [0.0] * 8}, None, "override_negative"),
+    "not-a-number": ({2: [_NAN] + [0.0] * 9}, None, "override_negative"),
+    "infinite": ({2: [_INF] + [0.0] * 9}, None, "override_negative"),
+    "sums-to-5": ({2: [0.5] * 10}, None, "override_sum"),
+    "sums-just-under-1": ({2: [0.9998] + [0.0] * 9}, None, "override_sum"),
+    # 1.03125 is a tie at 4 decimals: Python writes 1.0312 (half to even), toFixed would say 1.0313.
+    "sum-on-a-tie": ({2: [1.03125] + [0.0] * 9}, None, "override_sum"),
+    "step-negative": ({-1: _ROW}, None, "override_step"),
+    "step-fraction": ({1.5: _ROW}, None, "override_step"),
+    "step-a-word": ({"x": _ROW}, None, "override_step"),
+    "step-a-boolean": ({True: _ROW}, f"new Map([[true, {json.dumps(_ROW)}]])", "override_step"),
+    "one-number": ({2: 0.5}, None, "override_rows"),
+    "two-rows": ({2: [_ROW, _ROW]}, None, "override_rows"),
+    "three-dimensions": ({2: [[_ROW]]}, None, "override_rows"),
+    "the-second-step-is-bad": ({1: _ROW, 3: [0.5] * 10}, None, "override_sum"),
+}
+
+
+@pytest.mark.parametrize("kind", list(INVALID_OVERRIDES))
+def test_invalid_override_gets_pythons_message(page, site, kind):
+    python_override, js_override, key = INVALID_OVERRIDES[kind]
+    raised = python_steered(site, DEFAULT_MODEL, python_override)
+    assert isinstance(raised, ValueError), raised
+    found = browser_steered(page, DEFAULT_MODEL, js_override or json.dumps(python_override))["value"]
+    assert found == {"error": str(raised), "code": key}
+
+
+def test_a_model_without_attention_cannot_be_steered(page, site):
+    """Python's message for a decoder without attention; the port runs attention models only, so
+    the test takes the attention away from a loaded model for one call."""
+    from bahdanau.models import ModelConfig, make_model
+
+    _, src_vocab, tgt_vocab = load_exported(site / "_static" / "models" / model_file_name(DEFAULT_MODEL))
+    plain = make_model(ModelConfig(len(src_vocab), len(tgt_vocab), 8, 8, 1, 0.0, attention=False))
+    with pytest.raises(ValueError) as raised:
+        translate(plain, STEERED_SENTENCE, src_vocab, tgt_vocab, override={0: _ROW})
+    found = run_js(page, f"""
+        const m = await window.bahdanauWeb.load("{DEFAULT_MODEL}");
+        m.config.attention = false;
+        try {{
+          await window.bahdanauWeb.translate({json.dumps(STEERED_SENTENCE)},
+                                             {{model: "{DEFAULT_MODEL}", override: {{0: {json.dumps(_ROW)}}}}});
+          return null;
+        }} catch (error) {{
+          return {{error: error.message, code: error.code}};
+        }} finally {{
+          m.config.attention = true;
+        }}""")["value"]
+    assert found == {"error": str(raised.value), "code": "override_no_attention"}
+
+
+# Overrides both accept: the sum within the tolerance, True and False as weights, one row of a
+# (1, S) table, a second step the decoding never reaches (not in steered), and none at all.
+VALID_OVERRIDES = {
+    "sum-within-tolerance": ({3: [1.00005] + [0.0] * 9}, None),
+    "booleans": ({3: [True] + [False] * 9}, None),
+    "one-row-table": ({3: [_ROW]}, None),
+    "a-step-never-reached": ({3: _ROW, 500: _ROW}, None),
+    "two-steps": ({1: focus_row(10, 8), 3: _ROW}, None),
+    "empty": ({}, None),
+    "form-step-weights": ({3: _ROW}, f"{{step: 3, weights: {json.dumps(_ROW)}}}"),
+    "form-map": ({3: _ROW}, f"new Map([[3, {json.dumps(_ROW)}]])"),
+    "form-pairs": ({3: _ROW}, f"[[3, new Float32Array({json.dumps(_ROW)})]]"),
+}
+
+
+@pytest.mark.parametrize("kind", list(VALID_OVERRIDES))
+def test_valid_overrides_steer_as_in_python(page, site, kind):
+    python_override, js_override = VALID_OVERRIDES[kind]
+    expected = python_steered(site, DEFAULT_MODEL, python_override)
+    found = browser_steered(page, DEFAULT_MODEL, js_override or json.dumps(python_override))["value"]
+    assert "error" not in found, found
+    assert found["tokens"] == expected.tokens and found["steered"] == expected.steered
+    assert torch.allclose(torch.tensor(found["attention"]), expected.attention, atol=MAX_ATTENTION_DIFFERENCE)
+
+
+def test_focus_row_is_pythons(page):
+    found = run_js(page, "return [2, 0, 4].map((j) => window.bahdanauWeb.focusRow(5, j));")["value"]
+    assert found == [focus_row(5, j) for j in (2, 0, 4)]
+    with pytest.raises(ValueError) as raised:
+        focus_row(5, 5)
+    assert run_js(page, "return window.bahdanauWeb.focusRow(5, 5);") == {"error": str(raised.value)}
+
+
+@pytest.mark.parametrize("name", WEB_MODELS)
+def test_decoder_step_with_given_weights_is_pythons(page, site, name):
+    """decoderStep(model, yPrev, state, weights) builds c_i from the weights given, as
+    Seq2SeqAttentionDecoder.step(y_prev, state, weights=...) does; its scores stay the model's."""
+    model, src_vocab, _ = load_exported(site / "_static" / "models" / model_file_name(name))
+    src_ids = [*src_vocab.encode("i am cold .".split()), src_vocab.eos]
+    given = [0.1, 0.6, 0.0, 0.3, 0.0]
+    found = run_js(page, f"""
+        const m = await window.bahdanauWeb.load("{name}");
+        const I = window.bahdanauWeb.internals;
+        const ids = {json.dumps(src_ids)};
+        const step = I.decoderStep(m, m.config.bos, I.initState(m, I.encode(m, ids), ids.length),
+                                   new Float32Array({json.dumps(given)}));
+        const fields = ["logits", "context", "weights", "scores"];
+        return Object.fromEntries(fields.map((key) => [key, Array.from(step[key])]));
+        """)["value"]
+    src, src_valid_len = torch.tensor([src_ids]), torch.tensor([len(src_ids)])
+    with torch.no_grad():
+        state = model.decoder.init_state(model.encoder(src, src_valid_len), src_valid_len)
+        theirs = model.decoder.step(torch.tensor([BOS_INDEX]), state, weights=torch.tensor([given]))
+    for field in ("logits", "context", "weights", "scores"):
+        assert torch.allclose(torch.tensor(found[field]), getattr(theirs, field)[0], atol=1e-3), field
+    assert found["weights"] == pytest.approx(given, abs=1e-7)
+
+
 def test_bench_web_runs(capsys):
     """python book/bench_web.py measures, in its own Chromium (nothing is timed here)."""
     from bench_web import run
@@ -429,4 +660,6 @@ def test_bench_web_runs(capsys):
     results = run(["attention"], repeats=2)
     assert results["attention"]["bytes"] > 1_000_000
     assert results["attention"]["median_ms"] > 0 and results["attention"]["first_translation_ms"] > 0
-    assert "median of 2 translations" in capsys.readouterr().out
+    assert 0 < results["attention"]["steer_median_ms"] <= results["attention"]["steer_max_ms"]
+    printed = capsys.readouterr().out
+    assert "median of 2 translations" in printed and "steering one step and decoding again from it" in printed

@@ -7,7 +7,14 @@ whose cells tell their weight on focus; the latest input wins over a slower, old
 model switch of chapter 6; the step slider moved with the keyboard; a message in the view, and no
 console error, for every bad input (empty, whitespace, too long, unknown words, emoji and other
 scripts, 10,000 pasted characters); the same views from file:// as over http; and, without
-JavaScript, pages that keep their static figures (the placeholders are empty in the HTML). In the
+JavaScript, pages that keep their static figures (the placeholders are empty in the HTML).
+Steering the attention in the translate view (a small site of its own, no book build: the port,
+the views and the exported models, from file:// and over http, in English and Chinese): a cell
+picked by click, by the keyboard (arrow keys, Enter, Space) or by a tap (CDP touch events) steers
+that step to that word, as bahdanauWeb.translate's override does; the changed words are marked
+(<mark> and the text "changed"), the model's own French stays shown, the steered cell is marked;
+Reset restores the model's own attention; bad picks (<eos>, a heading, a model without attention)
+are explained in the page's language; no console error. In the
 Simplified Chinese edition (_build/html/zh, built with Sphinx's language zh_CN, so <html
 lang="zh-CN">) every label, message, placeholder and aria-label of the views is Chinese, and no
 English text of the views is left.
@@ -538,9 +545,8 @@ def leftover_english(driver, selector: str, texts_typed: list[str]) -> set[str]:
     return (found - tokens) & english_ui_words(driver)
 
 
-def test_zh_every_message_has_a_chinese_text(browser, zh_site):  # noqa: F811
-    open_zh_page(browser, f"{zh_site}book/index.html", view_selector("translate"))
-    messages = browser.execute_script("return window.bahdanauViews.messages;")
+def check_every_message_has_a_chinese_text(messages: dict) -> None:
+    """The views' tables: the same keys in Chinese, each with the same {placeholders}."""
     assert sorted(messages["zh"]) == sorted(messages["en"])
     for key, english in messages["en"].items():
         chinese = messages["zh"][key]
@@ -549,6 +555,11 @@ def test_zh_every_message_has_a_chinese_text(browser, zh_site):  # noqa: F811
         # "{token}: {value}" may stay as it is).
         if message_words(english):
             assert re.search(r"[\u4e00-\u9fff]", chinese), (key, chinese)
+
+
+def test_zh_every_message_has_a_chinese_text(browser, zh_site):  # noqa: F811
+    open_zh_page(browser, f"{zh_site}book/index.html", view_selector("translate"))
+    check_every_message_has_a_chinese_text(browser.execute_script("return window.bahdanauViews.messages;"))
 
 
 def test_zh_translate_view_speaks_chinese(browser, zh_site):  # noqa: F811
@@ -729,3 +740,280 @@ def test_the_english_pages_keep_their_english_texts(browser, site):  # noqa: F81
     assert browser.execute_script("return window.bahdanauViews.language;") == "en"
     typed = [browser.execute_script(f"return document.querySelector('{selector} input.bw-text').value;")]
     assert {"english", "model", "french", "attention", "weight", "hover"} <= leftover_english(browser, selector, typed)
+
+
+# ----------------------------------------------------------------------------------------------
+# Steering the attention in the translate view (a small site: no book build needed)
+# ----------------------------------------------------------------------------------------------
+
+STEER_SENTENCE = "he is reading a book in the garden ."  # 9 words, then <eos>
+STEER_SELECTOR = view_selector("translate")
+STEER_PAGE = """<!DOCTYPE html>
+<html lang="{lang}"><head><meta charset="utf-8"><title>steer</title><link rel="icon" href="data:,">
+<link rel="stylesheet" href="_static/bahdanau-views.css">
+<script src="_static/bahdanau-web.js"></script><script src="_static/bahdanau-views.js"></script>
+</head><body>
+<div class="bahdanau-live" data-view="translate" data-models="rnnsearch-30 attention"
+     data-default="{sentence}"></div>
+</body></html>
+"""
+
+# What the steering shows: the steered cells, the two French lines, the status, Reset.
+READ_STEER = """
+const root = document.querySelector(arguments[0]);
+const position = (td) => [td.parentElement.rowIndex - 1, td.cellIndex - 1];
+const steered = root.querySelector('.bw-french-steered b');
+const active = document.activeElement && document.activeElement.closest && document.activeElement.closest('td');
+return {
+  steered: root.dataset.steered,
+  status: root.querySelector('.bw-steer-status').textContent,
+  own: root.querySelector('.bw-french b').textContent,
+  // The steered French as it reads, without the screen readers' "(changed)".
+  steeredFrench: steered ? Array.from(steered.childNodes).map(
+    (n) => n.nodeType === Node.TEXT_NODE ? n.textContent : n.firstChild.textContent).join('') : null,
+  marked: Array.from(root.querySelectorAll('.bw-french-steered mark')).map(
+    (m) => [m.firstChild.textContent, m.querySelector('.bw-visually-hidden').textContent]),
+  key: (root.querySelector('.bw-changed-key') || {textContent: null}).textContent,
+  steeredCells: Array.from(root.querySelectorAll('td.bw-steered-cell')).map(
+    (td) => [...position(td), td.getAttribute('aria-label'), Number(td.dataset.weight),
+             td.querySelector('.bw-steered-mark').textContent]),
+  rows: Array.from(root.querySelectorAll('table.bw-heatmap tbody th')).map((th) => th.dataset.token),
+  weights: Array.from(root.querySelectorAll('table.bw-heatmap td')).map((td) => Number(td.dataset.weight)),
+  resetShown: !root.querySelector('.bw-reset').hidden,
+  focused: active && root.contains(active) ? position(active) : null,
+};
+"""
+
+# The port itself, steered: the reference the view must show.
+STEERED_BY_THE_PORT = """
+const [text, model, picks, done] = arguments;
+const web = window.bahdanauWeb;
+web.translate(text, {model}).then((own) => {
+  const override = new Map(picks.map(([step, j]) => [step, web.focusRow(own.srcTokens.length, j)]));
+  return web.translate(text, {model, override});
+}).then((r) => done({tokens: r.tokens, attention: r.attention, steered: r.steered}), (e) => done({error: String(e)}));
+"""
+
+
+@pytest.fixture(scope="module")
+def steer_site(tmp_path_factory) -> Path:
+    """The port, the views and every web model (what `make web-models` writes), with a page in
+    English (steer.html) and one in Chinese (steer-zh.html), each holding one translate view."""
+    import shutil
+
+    from bahdanau.cli.export_web import export_web_models
+
+    root = tmp_path_factory.mktemp("steer-site")
+    static = root / "_static"
+    static.mkdir()
+    for name in ("bahdanau-web.js", "bahdanau-views.js", "bahdanau-views.css"):
+        shutil.copy(ROOT / "book" / "_static" / name, static / name)
+    export_web_models(static / "models")
+    for page, lang in (("steer", "en"), ("steer-zh", "zh-CN")):
+        (root / f"{page}.html").write_text(STEER_PAGE.format(lang=lang, sentence=STEER_SENTENCE), encoding="utf-8")
+    return root
+
+
+@pytest.fixture(scope="module")
+def steer_urls(steer_site):
+    """The site's base URLs: over http (127.0.0.1) and from disk (file://)."""
+    with serve(steer_site) as base_url:
+        yield {"http": base_url, "file": steer_site.as_uri() + "/"}
+
+
+def open_steer_page(driver, url: str) -> dict:
+    shown = open_page(driver, url, STEER_SELECTOR)
+    assert shown["state"] == "result" and shown["columns"][:-1] == STEER_SENTENCE.split(), shown
+    return shown
+
+
+def steer_settled(driver) -> dict:
+    """Wait for the last pick (or Reset) to be drawn; the steering then shown."""
+    deadline = time.monotonic() + SETTLE_SECONDS
+    while not driver.execute_script(
+            "const r = document.querySelector(arguments[0]);"
+            "return !!r.dataset.steerPending && r.dataset.steerDone === r.dataset.steerPending;", STEER_SELECTOR):
+        assert time.monotonic() < deadline, "the steering did not settle"
+        time.sleep(0.05)
+    return driver.execute_script(READ_STEER, STEER_SELECTOR)
+
+
+def heatmap_cell(driver, row: int, column: int):
+    return driver.find_element("css selector", f"{STEER_SELECTOR} table.bw-heatmap tbody "
+                                               f"tr:nth-child({row + 1}) td:nth-of-type({column + 1})")
+
+
+def port_steered(driver, picks: list[tuple[int, int]], model: str = "rnnsearch-30") -> dict:
+    driver.set_script_timeout(SETTLE_SECONDS)
+    result = driver.execute_async_script(STEERED_BY_THE_PORT, STEER_SENTENCE, model, picks)
+    assert "error" not in result, result
+    return result
+
+
+def check_steered(driver, shown: dict, picks: list[tuple[int, int]], own_french: str) -> None:
+    """The view shows the port's steered translation for ``picks``: the steered French with its
+    changed words marked, the model's own French kept, the steered cells marked, Reset offered."""
+    expected = port_steered(driver, picks)
+    own = own_french.split()
+    first = min(step for step, _ in picks)
+    changed = [token for k, token in enumerate(expected["tokens"]) if k >= first and (own[k:k + 1] != [token])]
+    assert shown["steered"] == " ".join(f"{step}:{j}" for step, j in picks)
+    assert expected["steered"] == [step for step, _ in picks]
+    assert shown["own"] == own_french  # the model's own French stays shown
+    assert shown["steeredFrench"] == " ".join(expected["tokens"])
+    assert [word for word, _ in shown["marked"]] == changed and changed, "a pick that changes the French"
+    assert all(note == " (changed)" for _, note in shown["marked"])
+    assert shown["key"] == "Underlined words changed: they differ from the model's own French above."
+    assert [cell[:2] for cell in shown["steeredCells"]] == [list(pick) for pick in picks]
+    for _, _, label, weight, mark in shown["steeredCells"]:
+        assert label.endswith(": 1.00 (steered: all of this row's weight is here)") and weight == 1 and mark == "◆"
+    columns = len(STEER_SENTENCE.split()) + 1
+    assert shown["weights"] == pytest.approx([w for row in expected["attention"] for w in row], abs=1e-4)
+    assert len(shown["weights"]) == len(expected["attention"]) * columns
+    assert shown["resetShown"]
+    step, j = picks[-1]
+    word = STEER_SENTENCE.split()[j]
+    assert shown["status"] == (f"Step {step + 1} now looks only at '{word}': the French from there on was "
+                               f"decoded again, and {len(changed)} of its words changed: "
+                               f"{' '.join(expected['tokens'])}")
+
+
+@pytest.mark.parametrize("scheme", ["http", "file"])
+def test_steer_by_click_then_reset(browser, steer_urls, scheme):  # noqa: F811
+    first = open_steer_page(browser, f"{steer_urls[scheme]}steer.html")
+    own_french = first["french"]
+    heatmap_cell(browser, 3, 7).click()  # step 4 looks only at "garden"
+    shown = steer_settled(browser)
+    check_steered(browser, shown, [(3, 7)], own_french)
+    assert shown["focused"] == [3, 7]  # the click's cell keeps the focus in the new heatmap
+    # A second pick, later in the steered French: the first one stays; one before it replaces both.
+    heatmap_cell(browser, 5, 1).click()
+    check_steered(browser, steer_settled(browser), [(3, 7), (5, 1)], own_french)
+    heatmap_cell(browser, 1, 4).click()
+    check_steered(browser, steer_settled(browser), [(1, 4)], own_french)
+    browser.find_element("css selector", f"{STEER_SELECTOR} .bw-reset").click()
+    reset = steer_settled(browser)
+    assert reset["steered"] == "" and reset["steeredCells"] == [] and reset["steeredFrench"] is None
+    assert not reset["resetShown"] and reset["own"] == own_french
+    assert reset["weights"] == first["weights"] and reset["rows"] == first["rows"]  # the model's own heatmap
+    assert reset["status"] == f"Back to the model's own attention: {own_french}"
+    assert reset["focused"] == [1, 4]  # the focus is not lost with the hidden button
+    assert not console_errors(browser)
+
+
+@pytest.mark.parametrize("scheme", ["http", "file"])
+def test_steer_with_the_keyboard(browser, steer_urls, scheme):  # noqa: F811
+    from selenium.webdriver.common.keys import Keys
+
+    first = open_steer_page(browser, f"{steer_urls[scheme]}steer.html")
+    hint = browser.find_element("css selector", f"{STEER_SELECTOR} .bw-steer-hint")
+    table = browser.find_element("css selector", f"{STEER_SELECTOR} table.bw-heatmap")
+    assert table.get_attribute("aria-describedby") == hint.get_attribute("id")
+    assert "press Enter or Space" in hint.text
+    cell = browser.find_element("css selector", f"{STEER_SELECTOR} table.bw-heatmap td[tabindex='0']")
+    browser.execute_script("arguments[0].focus()", cell)
+    browser.switch_to.active_element.send_keys(*[Keys.ARROW_DOWN] * 3, *[Keys.ARROW_RIGHT] * 7, Keys.ENTER)
+    shown = steer_settled(browser)
+    check_steered(browser, shown, [(3, 7)], first["french"])
+    assert shown["focused"] == [3, 7]  # the keyboard goes on from the steered cell
+    browser.switch_to.active_element.send_keys(Keys.ARROW_UP, Keys.ARROW_UP, Keys.ARROW_LEFT, Keys.ARROW_LEFT,
+                                               Keys.ARROW_LEFT, Keys.SPACE)
+    check_steered(browser, steer_settled(browser), [(1, 4)], first["french"])
+    # Reset, reached by the keyboard.
+    reset = browser.find_element("css selector", f"{STEER_SELECTOR} .bw-reset")
+    browser.execute_script("arguments[0].focus()", reset)
+    browser.switch_to.active_element.send_keys(Keys.ENTER)
+    restored = steer_settled(browser)
+    assert restored["steered"] == "" and restored["weights"] == first["weights"] and restored["focused"] == [1, 4]
+    assert not console_errors(browser)
+
+
+def test_steer_by_touch(browser, steer_urls):  # noqa: F811
+    """A tap (touch events sent through the DevTools protocol, as a touch screen sends them)."""
+    first = open_steer_page(browser, f"{steer_urls['http']}steer.html")
+    cell = heatmap_cell(browser, 3, 7)
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", cell)
+    x, y = browser.execute_script(
+        "const b = arguments[0].getBoundingClientRect(); return [b.x + b.width / 2, b.y + b.height / 2];", cell)
+    browser.execute_cdp_cmd("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]})
+    browser.execute_cdp_cmd("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    time.sleep(0.1)
+    check_steered(browser, steer_settled(browser), [(3, 7)], first["french"])
+    assert not console_errors(browser)
+
+
+def test_bad_picks_are_explained(browser, steer_urls):  # noqa: F811
+    first = open_steer_page(browser, f"{steer_urls['http']}steer.html")
+    eos_column = len(STEER_SENTENCE.split())
+    heatmap_cell(browser, 2, eos_column).click()
+    shown = steer_settled(browser)
+    assert shown["status"].startswith("'<eos>' is the end-of-sentence marker, not an English word")
+    assert shown["steered"] == "" and shown["weights"] == first["weights"]  # nothing steered
+    heading = "Pick a cell inside the heatmap, not a heading"
+    for css in ("th.bw-corner", "thead th[data-token='garden']", "tbody tr:nth-child(2) th"):
+        browser.find_element("css selector", f"{STEER_SELECTOR} table.bw-heatmap {css}").click()
+        assert steer_settled(browser)["status"].startswith(heading), css
+    # A model without attention: the port refuses to steer it (its override_no_attention), and the
+    # view says so in its own words. The port runs attention models only: one is made attention-less.
+    browser.execute_script(
+        "window.bahdanauWeb.load('rnnsearch-30').then((m) => { m.config.attention = false; });")
+    heatmap_cell(browser, 3, 7).click()
+    shown = steer_settled(browser)
+    browser.execute_script("window.bahdanauWeb.load('rnnsearch-30').then((m) => { m.config.attention = true; });")
+    assert shown["status"] == ("This model has no attention to steer: its decoder reads one fixed context "
+                               "vector for the whole sentence.")
+    assert shown["steered"] == ""
+    # A failing port: its message, in the view.
+    browser.execute_script(
+        "window.bahdanauWeb.translate = () => Promise.reject(new Error('the model file is broken'));")
+    heatmap_cell(browser, 3, 7).click()
+    assert steer_settled(browser)["status"] == "The model could not decode this again: the model file is broken"
+    assert not console_errors(browser)
+
+
+def test_a_new_sentence_or_model_ends_the_steering(browser, steer_urls):  # noqa: F811
+    from selenium.webdriver.support.ui import Select
+
+    open_steer_page(browser, f"{steer_urls['http']}steer.html")
+    heatmap_cell(browser, 3, 7).click()
+    assert steer_settled(browser)["steered"] == "3:7"
+    Select(browser.find_element("css selector", f"{STEER_SELECTOR} select")).select_by_value("attention")
+    switched = wait_settled(browser, STEER_SELECTOR)
+    shown = browser.execute_script(READ_STEER, STEER_SELECTOR)
+    assert switched["model"] == "attention" and shown["steered"] == "" and shown["steeredFrench"] is None
+    assert not shown["resetShown"] and shown["status"] == ""
+    heatmap_cell(browser, 2, 0).click()
+    assert steer_settled(browser)["steered"] == "2:0"
+    typed = type_text(browser, STEER_SELECTOR, "i am cold .")
+    shown = browser.execute_script(READ_STEER, STEER_SELECTOR)
+    assert typed["columns"] == ["i", "am", "cold", ".", "<eos>"] and shown["steered"] == ""
+    assert shown["steeredCells"] == [] and not shown["resetShown"]
+    assert not console_errors(browser)
+
+
+@pytest.mark.parametrize("scheme", ["http", "file"])
+def test_steering_speaks_chinese(browser, steer_urls, scheme):  # noqa: F811
+    first = open_steer_page(browser, f"{steer_urls[scheme]}steer-zh.html")
+    assert browser.execute_script("return window.bahdanauViews.language;") == "zh"
+    check_every_message_has_a_chinese_text(browser.execute_script("return window.bahdanauViews.messages;"))
+    hint = browser.find_element("css selector", f"{STEER_SELECTOR} .bw-steer-hint").text
+    assert hint.startswith("要引导注意力，请点击或轻触一个单元格")
+    reset = browser.find_element("css selector", f"{STEER_SELECTOR} .bw-reset")
+    assert reset.get_attribute("textContent") == "恢复模型自己的注意力"
+    heatmap_cell(browser, 3, 7).click()
+    shown = steer_settled(browser)
+    expected = port_steered(browser, [(3, 7)])
+    assert shown["steeredFrench"] == " ".join(expected["tokens"]) and shown["own"] == first["french"]
+    assert shown["status"].startswith("第 4 步现在只关注“garden”：从这一步起的法语已重新解码，其中 ")
+    assert shown["marked"] and all(note == "（有变化）" for _, note in shown["marked"])
+    assert shown["key"] == "带下划线的词元有变化：它们与上面模型自己的法语译文不同。"
+    assert shown["steeredCells"][0][2].endswith("（已引导：这一行的全部权重都在这里）")
+    assert browser.find_element("css selector", f"{STEER_SELECTOR} .bw-french-steered").text.startswith(
+        "引导注意力之后的法语：")
+    heatmap_cell(browser, 2, len(STEER_SENTENCE.split())).click()
+    assert steer_settled(browser)["status"].startswith("“<eos>”是句末标记，不是英语单词")
+    browser.find_element("css selector", f"{STEER_SELECTOR} table.bw-heatmap th.bw-corner").click()
+    assert steer_settled(browser)["status"].startswith("请选择热图内部的单元格，而不是标题")
+    browser.find_element("css selector", f"{STEER_SELECTOR} .bw-reset").click()
+    assert steer_settled(browser)["status"] == f"已恢复模型自己的注意力：{first['french']}"
+    assert not console_errors(browser)

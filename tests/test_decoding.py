@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import NamedTuple
 
 import pytest
@@ -27,6 +28,7 @@ from bahdanau.decoding import (
     beam_search,
     beam_search_tree,
     default_max_len,
+    focus_row,
     greedy_decode,
     length_penalty_factor,
     replace_unknowns,
@@ -636,3 +638,123 @@ def test_beam_search_tree_takes_one_sentence():
     with pytest.raises(ValueError, match="one sentence"):
         beam_search_tree(untrained_model(seed=2, attention=True), *toy_sources(), bos_index=BOS,
                          eos_index=EOS_INDEX, max_len=5)
+
+
+# ----------------------------------------------------------------------------------------------
+# Steering the attention: greedy_decode's and translate's override
+# ----------------------------------------------------------------------------------------------
+
+
+def _own_weights(model, src, src_valid_len, step):
+    """The weights (B, S) the model itself uses at output ``step`` of greedy decoding, padded."""
+    hypotheses = greedy_decode(model, src, src_valid_len, bos_index=BOS, eos_index=EOS_INDEX, max_len=9)
+    rows = torch.zeros(src.shape)
+    for row, hypothesis in enumerate(hypotheses):
+        if step < len(hypothesis.token_ids):
+            rows[row, : hypothesis.attention.shape[1]] = hypothesis.attention[step]
+        else:  # this sentence has stopped: any valid row will do, it is never used
+            rows[row, 0] = 1.0
+    return hypotheses, rows
+
+
+@pytest.mark.parametrize("step", [0, 2])
+def test_an_override_equal_to_the_models_own_weights_changes_nothing(step):
+    src, src_valid_len = toy_sources()
+    for model in (overfit_model(attention=True)[0], untrained_model(seed=3)):
+        plain, own = _own_weights(model, src, src_valid_len, step)
+        steered = greedy_decode(model, src, src_valid_len, bos_index=BOS, eos_index=EOS_INDEX, max_len=9,
+                                override={step: own})
+        for before, after in zip(plain, steered):
+            assert after.token_ids == before.token_ids
+            assert after.score == pytest.approx(before.score, abs=1e-5)
+            torch.testing.assert_close(after.attention, before.attention)
+
+
+def test_an_override_on_step_i_leaves_the_steps_before_it_alone_and_is_used_at_i():
+    model = untrained_model(seed=4)
+    src, src_valid_len = toy_sources()
+    plain = greedy_decode(model, src, src_valid_len, bos_index=BOS, eos_index=EOS_INDEX, max_len=9)
+    step = 2
+    focus = torch.zeros(src.shape)
+    focus[:, 0] = 1.0  # every sentence's first word
+    steered = greedy_decode(model, src, src_valid_len, bos_index=BOS, eos_index=EOS_INDEX, max_len=9,
+                            override={step: focus})
+    changed = 0
+    for before, after, valid in zip(plain, steered, src_valid_len.tolist()):
+        reached = min(len(before.token_ids), len(after.token_ids))
+        assert after.token_ids[: min(step, reached)] == before.token_ids[: min(step, reached)]
+        torch.testing.assert_close(after.attention[:step], before.attention[:step])
+        if len(after.token_ids) > step:
+            torch.testing.assert_close(after.attention[step], focus[0, :valid])
+            changed += after.token_ids[step:] != before.token_ids[step:]
+    assert changed > 0  # the override is not a no-op: some sentence's words change from step 2 on
+
+
+def test_translate_steers_one_sentence_and_says_which_steps_it_reached():
+    model, _ = overfit_model(attention=True)
+    sentence = ENGLISH[0]
+    plain = translate(model, sentence, SRC_VOCAB, TGT_VOCAB)
+    length = len(plain.src_tokens)
+    far = len(plain.tokens) + 5  # beyond the last output step: never reached
+    steered = translate(model, sentence, SRC_VOCAB, TGT_VOCAB,
+                        override={1: focus_row(length, length - 1), far: focus_row(length, 0)})
+    assert steered.steered == [1]
+    assert steered.attention[1].tolist() == focus_row(length, length - 1)
+    assert steered.tokens[:1] == plain.tokens[:1]
+    assert "steered=[1]" in repr(steered)
+    assert plain.steered == [] and "steered" not in repr(plain)
+    # The model's own row, handed back as a plain list of floats, changes nothing.
+    same = translate(model, sentence, SRC_VOCAB, TGT_VOCAB, override={1: plain.attention[1].tolist()})
+    assert same.tokens == plain.tokens and same.steered == [1]
+
+
+def test_focus_row_puts_all_the_weight_on_one_token():
+    assert focus_row(4, 2) == [0.0, 0.0, 1.0, 0.0]
+    with pytest.raises(ValueError, match=r"\[0, 4\)"):
+        focus_row(4, 4)
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ([0.5, 0.5], "has 2 weights, but the source has 4 tokens"),
+        ([1.5, -0.5, 0.0, 0.0], "negative or undefined"),
+        ([float("nan"), 1.0, 0.0, 0.0], "negative or undefined"),
+        ([0.5, 0.4, 0.0, 0.0], "sum to 0.9000, not 1"),
+        ([0.0, 0.0, 0.0, 0.0], "sum to 0.0000, not 1"),
+    ],
+)
+def test_translate_explains_an_invalid_override_row(row, message):
+    model, _ = overfit_model(attention=True)
+    sentence = "he is tall"  # 3 words and <eos>: 4 tokens
+    assert len(tokenize(sentence)) == 3
+    with pytest.raises(ValueError, match=rf"the override for step 0.*{re.escape(message)}"):
+        translate(model, sentence, SRC_VOCAB, TGT_VOCAB, override={0: row})
+
+
+def test_greedy_decode_rejects_weight_on_padding_and_bad_steps():
+    model = untrained_model()
+    src, src_valid_len = toy_sources()
+    shortest = int(src_valid_len.argmin())
+    rows = torch.zeros(src.shape)
+    rows[:, 0] = 0.5
+    rows[:, -1] = 0.5  # the last column is padding for every sentence shorter than the longest
+    common = dict(bos_index=BOS, eos_index=EOS_INDEX, max_len=5)
+    with pytest.raises(ValueError, match=rf"step 1 \(sentence {shortest}\) puts weight on padding"):
+        greedy_decode(model, src, src_valid_len, override={1: rows}, **common)
+    with pytest.raises(ValueError, match="one row of weights per sentence"):
+        greedy_decode(model, src, src_valid_len, override={1: rows[:3]}, **common)
+    for bad_step in (-1, 1.5, True):
+        with pytest.raises(ValueError, match="whole number from 0"):
+            greedy_decode(model, src, src_valid_len, override={bad_step: rows}, **common)
+
+
+def test_override_needs_attention_one_sentence_and_greedy_decoding():
+    no_attention, _ = overfit_model(attention=False)
+    with pytest.raises(ValueError, match="no attention to steer"):
+        translate(no_attention, "he is tall", SRC_VOCAB, TGT_VOCAB, override={0: focus_row(4, 0)})
+    model, _ = overfit_model(attention=True)
+    with pytest.raises(ValueError, match="one sentence"):
+        translate(model, ["he is tall"], SRC_VOCAB, TGT_VOCAB, override={0: focus_row(4, 0)})
+    with pytest.raises(ValueError, match="beam_size=1"):
+        translate(model, "he is tall", SRC_VOCAB, TGT_VOCAB, beam_size=2, override={0: focus_row(4, 0)})

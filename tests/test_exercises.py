@@ -19,6 +19,7 @@ from make_assignments import reference
 from torch import nn
 
 from bahdanau import Seq2SeqAttentionDecoder, Seq2SeqEncoder, exercises
+from bahdanau.decoding import focus_row
 from bahdanau.exercises import Feedback, problems
 from bahdanau.interfaces import DecoderStep
 
@@ -154,6 +155,66 @@ def loss_from_softmax_times_mask(logits, targets, pad):
     return -(log_probs * real).sum() / real.sum()
 
 
+def first_writer(translator, sentence, french, position, steps):
+    """The first of ``steps`` that writes ``french`` with all of its weight on source ``position``."""
+    row = focus_row(len(translator.translate(sentence).src_tokens), position)
+    return next((step for step in steps if french in translator.translate(sentence, override={step: row}).tokens),
+                None)
+
+
+def steps_from_one(translator, sentence, word, french):
+    """The reference's step, counted from 1."""
+    step = solutions.first_step_that_writes(translator, sentence, word, french)
+    return None if step is None else step + 1
+
+
+def without_the_eos_row(translator, sentence, word, french):
+    """Tries the rows of the French words only."""
+    plain = translator.translate(sentence)
+    return first_writer(translator, sentence, french, plain.src_tokens.index(word), range(len(plain.tokens)))
+
+
+def onto_the_last_occurrence(translator, sentence, word, french):
+    plain = translator.translate(sentence)
+    position = len(plain.src_tokens) - 1 - plain.src_tokens[::-1].index(word)
+    return first_writer(translator, sentence, french, position, range(len(plain.attention)))
+
+
+def the_last_step_that_writes(translator, sentence, word, french):
+    plain = translator.translate(sentence)
+    found = [first_writer(translator, sentence, french, plain.src_tokens.index(word), [step])
+             for step in range(len(plain.attention))]
+    return max((step for step in found if step is not None), default=None)
+
+
+def a_row_without_eos(translator, sentence, word, french):
+    """One weight per English word: the <eos> column is missing, and translate says so."""
+    words = sentence.split()
+    for step in range(len(words) + 1):
+        if french in translator.translate(sentence, override={step: focus_row(len(words), words.index(word))}).tokens:
+            return step
+    return None
+
+
+def the_steered_translation(translator, sentence, word, french):
+    step = solutions.first_step_that_writes(translator, sentence, word, french)
+    plain = translator.translate(sentence)
+    row = focus_row(len(plain.src_tokens), plain.src_tokens.index(word))
+    return translator.translate(sentence, override={step or 0: row})
+
+
+def none_for_a_missing_word(translator, sentence, word, french):
+    if word not in sentence.split():
+        return None
+    return solutions.first_step_that_writes(translator, sentence, word, french)
+
+
+def key_error_for_a_missing_word(translator, sentence, word, french):
+    if word not in sentence.split():
+        raise KeyError(word)
+    return solutions.first_step_that_writes(translator, sentence, word, french)
+
+
 # Each checker with wrong answers and a piece of the message each must get.
 WRONG_ANSWERS = {
     "check_encoder_shapes": [(((7, 4, 16), (2, 4, 16)), "time-first"), (((4, 7, 16), (4, 2, 16)), "layers first")],
@@ -248,6 +309,20 @@ WRONG_ANSWERS = {
     "check_read_certainty": [(1, "another row holds a darker cell"), (0, "rows 1 to"), ("2", "got a str"),
                              (True, "not one of them")],
     "check_read_failure": [("green", "add up each column's cells"), ("vert", "is not a column")],
+    "check_steered_word": [
+        (steps_from_one, "the step before 3 already writes 'vert'"),
+        (without_the_eos_row, "the <eos> row, the heatmap's last row"),
+        (onto_the_last_occurrence, "occurs more than once: steer onto the first"),
+        (the_last_step_that_writes, "already writes 'vert' when steered: return the first"),
+        (a_row_without_eos, "has 5 weights, but the source has 6 tokens (its words, then <eos>)"),
+        (the_steered_translation, "not the steered translation"),
+        (lambda translator, sentence, word, french: 0, "gives 'le thé me plaît .', which has no 'vert'"),
+        (lambda translator, sentence, word, french: None, "yet steering a step onto 'green' does write 'vert'"),
+        (lambda translator, sentence, word, french: 2.0, "not a float"),
+        (lambda translator, sentence, word, french: [2, 3], "not a collection of steps"),
+        (none_for_a_missing_word, "rather than return None"),
+        (key_error_for_a_missing_word, "not KeyError"),
+    ],
     # "has" is the word the French *a* translates; d2l's model looks one word later.
     "check_read_one_word_late": [("has", "look along row 2"), ("cheveux", "is not a column"), (2, "got a int")],
 }
@@ -872,6 +947,72 @@ def test_reading_answers_are_read_off_the_shipped_model():
                   "certainty": attention.max(1).values, "late": late_row}[key]
         first, second = values.topk(2).values.tolist()
         assert first - second >= 0.1, f"{key}: the answer is not clear to the eye ({first:.2f} vs {second:.2f})"
+
+
+def test_the_steering_problem_is_the_failure_case_steered():
+    """The facts the exercise and its solution state: *green* is lost, though the rows of *le* and *thé*
+    look at it, and moving a step's weight onto it brings *vert* in from step 2 on."""
+    p, failure = problems.STEERING, problems.READING["failure"]
+    assert (p["sentence"], p["model"]) == (failure["sentence"], failure["model"])
+    translator = exercises.shipped_translator(p["model"])
+    plain = translator.translate(p["sentence"])
+    green = plain.src_tokens.index(p["word"])
+    assert plain.text == "j'aime le thé ." and p["french"] not in plain.tokens
+    assert [round(float(plain.attention[step, green]), 2) for step in (1, 2)] == [0.45, 0.43]
+    steered = [translator.translate(p["sentence"], override={step: focus_row(len(plain.src_tokens), green)}).text
+               for step in range(len(plain.attention))]
+    assert steered == ["le thé me plaît .", "j'aime le thé .", "j'aime le vert du thé .", "j'aime le thé vert .",
+                       "j'aime le thé ."]
+    assert solutions.first_step_that_writes(translator, p["sentence"], p["word"], p["french"]) == 2
+
+
+def test_each_steering_probe_catches_its_mistake():
+    """STEERING_PROBES, as its comment says: the checker's other questions tell the common mistakes apart."""
+    translator = exercises.shipped_translator(problems.STEERING["model"])
+    (first_word, no_step, eos_row, repeated), absent = problems.STEERING_PROBES.values()
+    reference = functools.partial(solutions.first_step_that_writes, translator)
+    assert reference(*first_word) == 0  # a function counting from 1 cannot find it
+    assert reference(*no_step) is None
+    plain = translator.translate(eos_row[0])
+    assert plain.finished and reference(*eos_row) == len(plain.tokens)  # the <eos> row, and no row before it
+    assert without_the_eos_row(translator, *eos_row) is None
+    sentence, word, _ = repeated
+    assert translator.translate(sentence).src_tokens.count(word) == 2
+    assert onto_the_last_occurrence(translator, *repeated) not in (None, reference(*repeated))
+    assert reference(*repeated) is not None
+    assert absent[1] not in translator.translate(absent[0]).src_tokens
+    with pytest.raises(ValueError):
+        reference(*absent)
+
+
+def steered_with_a_tensor(translator, sentence, word, french):
+    """Another correct answer: its own one-hot row (a tensor), a while loop, a NumPy-like step."""
+    plain = translator.translate(sentence)
+    if word not in plain.src_tokens:
+        raise ValueError(f"{word!r} is not in the sentence")
+    row = torch.nn.functional.one_hot(torch.tensor(plain.src_tokens.index(word)), len(plain.src_tokens)).float()
+    step = 0
+    while step < plain.attention.shape[0]:
+        if french in translator.translate(sentence, override={step: row}).tokens:
+            return torch.tensor(step)
+        step += 1
+    return None
+
+
+def test_the_steering_checker_accepts_another_correct_function():
+    feedback = exercises.check_steered_word(steered_with_a_tensor)
+    assert feedback.passed, str(feedback)
+    assert "step 2 is the first to write 'vert'" in feedback.message
+
+
+def test_a_wrong_steering_step_is_verified_not_compared():
+    """The checker steers what it is given: its messages quote the steered translation, never a stored step."""
+    # Step 1 writes *le*, and looks at *green* the most: steered fully onto it, it still writes *le*.
+    message = exercises.check_steered_word(lambda translator, sentence, word, french: 1).message
+    assert message.endswith("step 1, steered onto 'green', gives \"j'aime le thé .\", which has no 'vert'.")
+    message = exercises.check_steered_word(lambda translator, sentence, word, french: 7).message
+    assert "step 7 is no step of the translation: they run from 0" in message
+    assert "step 2" not in message
 
 
 def test_instructors_page_tables_every_checker():

@@ -22,6 +22,7 @@ from torch import nn
 
 from bahdanau import Seq2SeqAttentionDecoder, exercises
 from bahdanau.attention import masked_softmax
+from bahdanau.decoding import focus_row
 
 HIDDEN_TESTS_PATH = Path(hidden_tests.__file__)
 
@@ -177,6 +178,42 @@ def loss_that_masks_in_place(logits, targets, pad):
     return solutions.masked_cross_entropy(logits, targets, pad)
 
 
+def steering_reference_from_one(translator, sentence, word, french):
+    step = solutions.first_step_that_writes(translator, sentence, word, french)
+    return None if step is None else step + 1
+
+
+def steering_reference_or_zero(translator, sentence, word, french):
+    """0 where no step writes the French word."""
+    return solutions.first_step_that_writes(translator, sentence, word, french) or 0
+
+
+def steering_without_the_eos_row(translator, sentence, word, french):
+    plain = translator.translate(sentence)
+    row = focus_row(len(plain.src_tokens), plain.src_tokens.index(word))
+    return next((step for step in range(len(plain.tokens))
+                 if french in translator.translate(sentence, override={step: row}).tokens), None)
+
+
+def steering_onto_the_last_occurrence(translator, sentence, word, french):
+    plain = translator.translate(sentence)
+    row = focus_row(len(plain.src_tokens), len(plain.src_tokens) - 1 - plain.src_tokens[::-1].index(word))
+    return next((step for step in range(len(plain.attention))
+                 if french in translator.translate(sentence, override={step: row}).tokens), None)
+
+
+def steering_none_for_a_missing_word(translator, sentence, word, french):
+    if word not in sentence.split():
+        return None
+    return solutions.first_step_that_writes(translator, sentence, word, french)
+
+
+def steering_key_error_for_a_missing_word(translator, sentence, word, french):
+    if word not in sentence.split():
+        raise KeyError(word)
+    return solutions.first_step_that_writes(translator, sentence, word, french)
+
+
 WRONG = {
     "hidden_encoder_shapes_checker": [dict(answer_encoder_shapes=((7, 4, 16), (2, 4, 16)))],
     "hidden_encoder_shapes_plain_ints": [dict(answer_encoder_shapes=shapes_as_floats(solutions.encoder_shapes())),
@@ -248,6 +285,16 @@ WRONG = {
     "hidden_bidirectional_gradients": [dict(answer_bidirectional=EncoderWithoutItsBridge)],
     "hidden_read_failure_checker": [dict(answer_read_failure=wrong_token("failure", solutions.read_failure()))],
     "hidden_read_failure_one_token": [dict(answer_read_failure="vert")],
+    "hidden_steer_a_word_checker": [dict(answer_steer_a_word=steering_reference_from_one)],
+    "hidden_steer_a_word_other_sentences": [dict(answer_steer_a_word=steering_reference_from_one),
+                                            dict(answer_steer_a_word=lambda translator, *question: None),
+                                            dict(answer_steer_a_word=lambda translator, *question: True)],
+    "hidden_steer_a_word_no_step": [dict(answer_steer_a_word=steering_reference_or_zero)],
+    "hidden_steer_a_word_twice": [dict(answer_steer_a_word=steering_onto_the_last_occurrence)],
+    "hidden_steer_a_word_eos_row": [dict(answer_steer_a_word=steering_without_the_eos_row),
+                                    dict(answer_steer_a_word=steering_reference_from_one)],
+    "hidden_steer_a_word_word_not_in_the_sentence": [dict(answer_steer_a_word=steering_none_for_a_missing_word),
+                                                     dict(answer_steer_a_word=steering_key_error_for_a_missing_word)],
     "hidden_aer_by_hand_checker": [dict(answer_aer_by_hand=1 - 8 / 14)],
     "hidden_aer_by_hand_precision": [dict(answer_aer_by_hand=solutions.aer_by_hand() + 8e-4),
                                      dict(answer_aer_by_hand=100 * solutions.aer_by_hand()),
@@ -404,6 +451,18 @@ def entropy_with_a_clamp(weights):
     return -(weights * weights.clamp(min=1e-30).log()).sum(dim=-1)
 
 
+def steering_with_a_tensor_row(translator, sentence, word, french):
+    """Another correct answer: its own one-hot row, a step counted down from the end, a tensor step."""
+    plain = translator.translate(sentence)
+    if word not in plain.src_tokens:
+        raise ValueError(word)
+    row = torch.zeros(len(plain.src_tokens))
+    row[plain.src_tokens.index(word)] = 1.0
+    writing = [step for step in reversed(range(plain.attention.shape[0]))
+               if french in translator.translate(sentence, override={step: row}).tokens]
+    return torch.tensor(writing[-1]) if writing else None
+
+
 OTHER_CORRECT = {
     "answer_dot_product": [ScaledStoringAttention(), ScaledStoringAttention],
     "answer_lstm_decoder": [XavierLSTMAttentionDecoder],
@@ -418,6 +477,7 @@ OTHER_CORRECT = {
     "answer_masked_loss": [lambda logits, targets, pad: nn.functional.cross_entropy(
         logits.flatten(0, 1), targets.flatten(), ignore_index=pad)],
     "answer_aer_by_hand": [1 - 10 / 14, torch.tensor(1 - 10 / 14), round(solutions.aer_by_hand(), 3)],
+    "answer_steer_a_word": [steering_with_a_tensor_row],
 }
 
 
@@ -427,3 +487,26 @@ def test_hidden_tests_accept_other_correct_answers(variable, index):
     for name in sorted(HIDDEN):
         if variable in inspect.signature(HIDDEN[name]).parameters:
             HIDDEN[name](**arguments(HIDDEN[name], **{variable: answer}))
+
+
+def test_the_steering_hidden_tests_ask_what_their_names_say():
+    """Their questions, answered by the reference: each test can tell its mistake from the right answer."""
+    translator = exercises.shipped_translator(exercises.problems.STEERING["model"])
+    questions = {}
+    for name in ("other_sentences", "no_step", "twice", "eos_row", "word_not_in_the_sentence"):
+        source = source_of(f"hidden_steer_a_word_{name}")
+        questions[name] = [tuple(found) for found in re.findall(r'"([^"]+ [.?!])", "([^"]+)", "([^"]+)"', source)]
+        assert questions[name], name
+    steps = {name: [solutions.first_step_that_writes(translator, *question) for question in found]
+             for name, found in questions.items() if name != "word_not_in_the_sentence"}
+    assert None not in steps["other_sentences"] and 0 in steps["other_sentences"]
+    assert steps["no_step"] == [None] * len(questions["no_step"])
+    for question, step in zip(questions["twice"], steps["twice"]):
+        sentence, word, _ = question
+        assert translator.translate(sentence).src_tokens.count(word) == 2
+        assert steering_onto_the_last_occurrence(translator, *question) != step, question
+    (sentence, _, _), = questions["eos_row"]
+    assert steps["eos_row"] == [len(translator.translate(sentence).tokens)]  # the <eos> row, and none before
+    for question in questions["word_not_in_the_sentence"]:
+        with pytest.raises(ValueError):
+            solutions.first_step_that_writes(translator, *question)

@@ -106,7 +106,7 @@ def checker_cell(checkers: tuple[str, ...]) -> str:
 
 def test_rubrics_yml_is_well_formed():
     entries = rubrics()
-    assert isinstance(entries, list) and len(entries) == 3, "three open questions"
+    assert isinstance(entries, list) and len(entries) == 4, "four open questions"
     autograded = {exercise.name for exercise in EXERCISES}
     names = [entry.get("name") for entry in entries]
     assert len(set(names)) == len(names), f"question names repeat: {names}"

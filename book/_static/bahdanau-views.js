@@ -14,6 +14,19 @@
  * - "translate" (interactive.translate_box): a text box; the French appears as the reader types,
  *   with its attention heatmap (rows: output tokens and <eos>, columns: source tokens and <eos>)
  *   and the words the model does not know. Two or more names in data-models add a model switch.
+ *   The reader steers the attention by picking a cell (click, tap, or Enter/Space on the focused
+ *   cell; the arrow keys move between cells): that row's step i then looks only at that column's
+ *   word (bahdanauWeb.focusRow, as decoding.focus_row), and the French from step i on is decoded
+ *   again (bahdanauWeb.translate's override, as Python's translate(..., override=...)). The
+ *   model's own French stays shown; the steered French below it marks the changed words (<mark>,
+ *   underlined, with the text "changed" for screen readers), the heatmap shows the steered
+ *   attention with its steered cells marked, and a Reset button returns to the model's own.
+ *   Picks on the heatmap of a steered translation add to its steering: the steps before the new
+ *   one keep theirs, the later ones (decoded again) lose theirs. The <eos> column is refused with
+ *   an explanation: it is the end marker, not a word, and a step that looks only at it has no
+ *   English word to translate (Python would accept it; the view chooses not to offer it). A pick
+ *   on a heading or the corner, and a model without attention, are explained too; an aria-live
+ *   status says what each pick did.
  * - "steps" (interactive.step_through): a slider over the greedy decoder's steps of one sentence,
  *   showing the query s_{i-1}, the scores e_ij and weights alpha_ij per source token (bar charts
  *   and a table) and the token written at that step.
@@ -92,6 +105,25 @@
       weightHeader: "weight α",
       viewFailed: "This live view failed: {error}",
       noSuchView: "no view called \"{name}\"",
+      steerHint: "To steer the attention, click or tap a cell (or focus it and press Enter or Space): that "
+        + "French word then looks only at that English word, and the French from there on is decoded again.",
+      steering: "Decoding again from step {step}…",
+      steeredStatus: "Step {step} now looks only at '{source}': the French from there on was decoded again, "
+        + "and {count} of its words changed: {french}",
+      steeredSame: "Step {step} now looks only at '{source}': the French stays the same: {french}",
+      steeredFrench: "With the steered attention: {french}",
+      changedKey: "Underlined words changed: they differ from the model's own French above.",
+      changedWord: " (changed)",
+      steeredCell: "{label} (steered: all of this row's weight is here)",
+      resetLabel: "Reset to the model's own attention",
+      resetDone: "Back to the model's own attention: {french}",
+      steerEos: "'<eos>' is the end-of-sentence marker, not an English word: a step that looked only at it "
+        + "would have no word to translate, so the view does not steer there. Pick a word's column.",
+      steerHeading: "Pick a cell inside the heatmap, not a heading: its row is the French word to steer, its "
+        + "column the English word to look at.",
+      steerNoAttention: "This model has no attention to steer: its decoder reads one fixed context vector for "
+        + "the whole sentence.",
+      steerFailed: "The model could not decode this again: {error}",
     },
     zh: {
       heatmapTitle: "每个法语词元关注了哪些英语词元",
@@ -140,6 +172,22 @@
       weightHeader: "权重 α",
       viewFailed: "此交互视图出错：{error}",
       noSuchView: "没有名为“{name}”的视图",
+      steerHint: "要引导注意力，请点击或轻触一个单元格（或让它获得焦点后按 Enter 或空格键）：这个法语词元将只关注"
+        + "那个英语词元，从这一步起的法语会重新解码。",
+      steering: "正在从第 {step} 步起重新解码…",
+      steeredStatus: "第 {step} 步现在只关注“{source}”：从这一步起的法语已重新解码，其中 {count} 个词元有变化：{french}",
+      steeredSame: "第 {step} 步现在只关注“{source}”：法语译文没有变化：{french}",
+      steeredFrench: "引导注意力之后的法语：{french}",
+      changedKey: "带下划线的词元有变化：它们与上面模型自己的法语译文不同。",
+      changedWord: "（有变化）",
+      steeredCell: "{label}（已引导：这一行的全部权重都在这里）",
+      resetLabel: "恢复模型自己的注意力",
+      resetDone: "已恢复模型自己的注意力：{french}",
+      steerEos: "“<eos>”是句末标记，不是英语单词：只关注它的一步没有可翻译的词，所以此视图不会引导到这一列。"
+        + "请选择一个单词所在的列。",
+      steerHeading: "请选择热图内部的单元格，而不是标题：单元格所在的行是要引导的法语词元，所在的列是要关注的英语词元。",
+      steerNoAttention: "这个模型没有可引导的注意力：它的解码器对整个句子只读取一个固定的上下文向量。",
+      steerFailed: "模型无法重新解码：{error}",
     },
   };
   const LANGUAGE = String(document.documentElement.lang || "").toLowerCase().startsWith("zh") ? "zh" : "en";
@@ -292,25 +340,38 @@
 
   /* attention: T rows of S weights; rows: T output tokens; columns: S source tokens.
    * One cell is in the tab order at a time (a roving tabindex); the arrow keys move between cells.
-   * Hovering or focusing a cell writes "voiture ← car: 0.64" into readout. */
-  function heatmapTable(attention, rows, columns, readout, caption) {
+   * Hovering or focusing a cell writes "voiture ← car: 0.64" into readout. Options: steered, a Map
+   * row -> column of the cells to mark as steered; focus, [row, column] of the cell in the tab
+   * order; describedBy, the id of the text that says what a pick does; onPick, called with
+   * {row, column} when a cell is clicked, tapped (a tap is a click) or gets Enter or Space, and
+   * with {heading: true} when a heading or the corner is clicked. */
+  function heatmapTable(attention, rows, columns, readout, caption, options = {}) {
+    const {steered = new Map(), focus = [0, 0], describedBy = null, onPick = null} = options;
     const table = el("table", {className: "bw-heatmap", "aria-label": caption});
+    if (describedBy) table.setAttribute("aria-describedby", describedBy);
     const head = el("tr", {}, [el("th", {scope: "col", className: "bw-corner", text: say("corner")})]);
     columns.forEach((token) => head.append(el("th", {scope: "col", title: shortLabel(token), "data-token": token}, [
       el("span", {className: "bw-col-label", text: shortLabel(token)})])));
     table.append(el("thead", {}, [head]));
     const body = el("tbody");
     const cells = [];
+    // The cell in the tab order: the one asked for, within the table.
+    const [focusRow, focusColumn] = [Math.min(focus[0], attention.length - 1), Math.min(focus[1], columns.length - 1)];
     attention.forEach((weights, i) => {
       const row = el("tr", {}, [el("th", {scope: "row", "data-token": rows[i], text: shortLabel(rows[i])})]);
       cells.push([]);
       columns.forEach((source, j) => {
         const weight = Number(weights[j]);
-        const label = say("cellLabel", {target: shortLabel(rows[i]), source: shortLabel(source),
-                                        weight: fixed(weight, 2)});
-        const cell = el("td", {tabindex: i === 0 && j === 0 ? "0" : "-1", "aria-label": label, title: label,
-                               "data-weight": fixed(weight, 4)});
+        let label = say("cellLabel", {target: shortLabel(rows[i]), source: shortLabel(source),
+                                      weight: fixed(weight, 2)});
+        if (steered.get(i) === j) label = say("steeredCell", {label});
+        const cell = el("td", {tabindex: i === focusRow && j === focusColumn ? "0" : "-1", "aria-label": label,
+                               title: label, "data-weight": fixed(weight, 4)});
         cell.style.backgroundColor = redsColour(weight);
+        if (steered.get(i) === j) {  // marked by a shape and a ring too, not by its colour alone
+          cell.classList.add("bw-steered-cell");
+          cell.append(el("span", {className: "bw-steered-mark", "aria-hidden": "true", text: "◆"}));
+        }
         const show = () => { readout.textContent = label; };
         cell.addEventListener("mouseenter", show);
         cell.addEventListener("focus", show);
@@ -320,13 +381,19 @@
       body.append(row);
     });
     table.append(body);
+    const position = (cell) => ({row: cell.parentElement.rowIndex - 1, column: cell.cellIndex - 1});
     table.addEventListener("keydown", (event) => {
+      const cell = event.target.closest("td");
+      if (!cell) return;
+      if (onPick && (event.key === "Enter" || event.key === " ")) {
+        event.preventDefault();  // Space would scroll the page
+        onPick(position(cell));
+        return;
+      }
       const moves = {ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1]};
       const move = moves[event.key];
-      const cell = event.target.closest("td");
-      if (!move || !cell) return;
-      const i = cell.parentElement.rowIndex - 1;
-      const j = cell.cellIndex - 1;
+      if (!move) return;
+      const {row: i, column: j} = position(cell);
       const next = (cells[i + move[0]] || [])[j + move[1]];
       if (!next) return;
       event.preventDefault();
@@ -334,6 +401,13 @@
       next.setAttribute("tabindex", "0");
       next.focus();
     });
+    if (onPick) {
+      table.classList.add("bw-pickable");
+      table.addEventListener("click", (event) => {
+        const target = event.target.closest("td, th");
+        if (target) onPick(target.tagName === "TD" ? position(target) : {heading: true});
+      });
+    }
     return table;
   }
 
@@ -352,7 +426,8 @@
    * request: each request gets a number, and an older answer that arrives late is dropped. Every
    * failure becomes a message in the view (clear), never an exception in the console. The
    * attributes data-pending and data-done of root say when the view has settled (the tests read
-   * them). Returns run, which translates now. */
+   * them). draw is called with the result, its model's name and the text translated. Returns run,
+   * which translates now. */
   function liveInput(root, input, status, {model, draw, clear}) {
     let latest = 0;
     let timer = null;
@@ -369,7 +444,7 @@
         if (request !== latest) return;  // a newer input has been typed meanwhile: drop this answer
         // Empty is what the port says it is (Python's normalisation: only whitespace, in Python's sense).
         if (result.empty || !result.srcTokens.length || !result.steps.length) clear(say("empty"));
-        else draw(result, result.model);
+        else draw(result, result.model, text);
       } catch (error) {
         if (request !== latest) return;
         clear(say("failed", {error: describeError(error)}));
@@ -399,6 +474,25 @@
     return [el("label", {for: select.id, text: say("modelLabel")}), select];
   }
 
+  /* The French of `tokens` as parts for el(), the words that differ from `own` at the same
+   * position from step `from` on wrapped in <mark> (underlined, and "changed" for screen readers).
+   * Returns {french, count}: the parts and how many words changed. */
+  function markedFrench(tokens, own, from) {
+    const french = [];
+    let count = 0;
+    tokens.forEach((token, k) => {
+      if (k) french.push(" ");
+      if (k >= from && token !== own[k]) {
+        count++;
+        french.push(el("mark", {className: "bw-changed"}, [token,
+          el("span", {className: "bw-visually-hidden", text: say("changedWord")})]));
+      } else {
+        french.push(token);
+      }
+    });
+    return {french: french.length ? french : [say("nothing")], count};
+  }
+
   function translateBox(root, models, initial) {
     const id = `bahdanau-view-${++viewCount}`;
     const input = el("input", {type: "text", id: `${id}-text`, className: "bw-text", autocomplete: "off",
@@ -406,10 +500,15 @@
     input.value = initial;
     const status = el("p", {className: "bw-status", role: "status", "aria-live": "polite"});
     const french = el("p", {className: "bw-french", "aria-live": "polite"});
+    const steeredFrench = el("div", {className: "bw-steered"});
     const notes = el("div", {className: "bw-notes"});
     const readout = el("p", {className: "bw-readout", "aria-live": "polite",
                              text: say("readoutHint")});
     const map = el("div", {className: "bw-heatmap-scroll"});
+    const hint = el("p", {className: "bw-steer-hint", id: `${id}-steer-hint`, text: say("steerHint")});
+    const steerStatus = el("p", {className: "bw-steer-status", role: "status", "aria-live": "polite"});
+    const reset = el("button", {type: "button", className: "bw-reset", text: say("resetLabel")});
+    reset.hidden = true;
     const controls = el("div", {className: "bw-controls"}, [
       el("label", {for: input.id, text: say("englishLabel")}), input]);
     let select = null;
@@ -421,9 +520,14 @@
     const figure = el("figure", {className: "bw-figure"}, [
       el("figcaption", {}, [el("b", {text: say("heatmapTitle")}), el("span", {className: "bw-axes",
         text: say("axes")})]),
-      map, colourKey(), readout]);
-    root.replaceChildren(el("form", {className: "bw-form", action: "#"}, [controls]), status, french, notes,
-                         figure);
+      hint, el("div", {className: "bw-steer-bar"}, [reset, steerStatus]), map, colourKey(), readout]);
+    root.replaceChildren(el("form", {className: "bw-form", action: "#"}, [controls]), status, french,
+                         steeredFrench, notes, figure);
+    // What is on screen: the model's own translation {result, model, text}, and the steering of
+    // it, null or {steps: Map step -> column, step: the last pick's, result: the steered one}.
+    let shown = null;
+    let steering = null;
+    let steerRequests = 0;  // a newer pick, reset or sentence drops an older pick's late answer
 
     function clear(message) {
       status.textContent = message;
@@ -431,19 +535,107 @@
       notes.replaceChildren();
       map.replaceChildren();
       figure.hidden = true;
+      shown = null;
+      unsteer();
+      steeredFrench.replaceChildren();
+      reset.hidden = true;
+      root.dataset.steered = "";
       root.dataset.state = "message";
     }
 
-    function draw(result, model) {
+    function draw(result, model, text) {
       status.textContent = say("translatedBy", {model: modelName(model)});
       french.replaceChildren(...parts("french", {french: el("b", {text: result.tokens.join(" ") || say("nothing")})}));
       showNotes(notes, resultNotes(result));
-      const rows = rowTokens(result);
-      map.replaceChildren(heatmapTable(result.attention, rows, result.srcTokens, readout, say("heatmapTitle")));
+      shown = {result, model, text};
+      unsteer();
+      drawSteering();
       figure.hidden = false;
       root.dataset.state = "result";
       root.dataset.model = model;
     }
+
+    // Back to the model's own attention (drawn by the caller); a pick still on its way is dropped.
+    function unsteer() {
+      steering = null;
+      steerRequests++;
+      steerStatus.textContent = "";
+      // Settled (data-steer-pending and data-steer-done, which the tests read): nothing is on its way.
+      root.dataset.steerPending = root.dataset.steerDone = String(steerRequests);
+    }
+
+    /* The heatmap of the steered translation, or of the model's own, and the steered French below
+     * the model's own. focusAt: [row, column] of the cell to focus once drawn, or null. */
+    function drawSteering(focusAt = null) {
+      const result = steering ? steering.result : shown.result;
+      const steps = steering ? steering.steps : new Map();
+      const table = heatmapTable(result.attention, rowTokens(result), result.srcTokens, readout, say("heatmapTitle"),
+                                 {steered: steps, focus: focusAt || [0, 0], describedBy: hint.id, onPick: pick});
+      map.replaceChildren(table);
+      if (focusAt) {
+        const cell = table.querySelector("td[tabindex='0']");
+        if (cell) cell.focus();
+      }
+      reset.hidden = !steering;
+      root.dataset.steered = [...steps].map(([step, column]) => `${step}:${column}`).join(" ");
+      if (!steering) {
+        steeredFrench.replaceChildren();
+        return;
+      }
+      const marked = markedFrench(result.tokens, shown.result.tokens, Math.min(...steps.keys()));
+      steeredFrench.replaceChildren(
+        el("p", {className: "bw-french-steered"}, parts("steeredFrench", {french: el("b", {}, marked.french)})),
+        el("p", {className: "bw-changed-key", text: say("changedKey")}));
+    }
+
+    // Say what a pick did (or why it did nothing), in the status that screen readers announce.
+    function explain(key, values) {
+      steerStatus.textContent = say(key, values);
+    }
+
+    /* A pick on the heatmap on screen: {row, column} steers that row's step to that column's word
+     * (the steps before it keep their steering, the later ones lose theirs), {heading} explains. */
+    async function pick(target) {
+      if (!shown) return;
+      const request = ++steerRequests;
+      root.dataset.steerPending = String(request);
+      const result = steering ? steering.result : shown.result;
+      const hadFocus = map.contains(document.activeElement);
+      try {
+        if (target.heading) return explain("steerHeading");
+        if (!result.attention.length) return explain("steerNoAttention");
+        const {row, column} = target;
+        const source = result.srcTokens.length;
+        if (column === source - 1) return explain("steerEos");
+        const steps = new Map([...(steering ? steering.steps : [])].filter(([step]) => step < row));
+        steps.set(row, column);
+        const web = api();
+        const override = new Map([...steps].map(([step, j]) => [step, web.focusRow(source, j)]));
+        explain("steering", {step: row + 1});
+        const steered = await web.translate(shown.text, {model: shown.model, override});
+        if (request !== steerRequests) return;  // a newer pick, reset or sentence meanwhile
+        steering = {steps, step: row, result: steered};
+        drawSteering(hadFocus ? [row, column] : null);
+        const {count} = markedFrench(steered.tokens, shown.result.tokens, Math.min(...steps.keys()));
+        const values = {step: row + 1, source: shortLabel(result.srcTokens[column]), count,
+                        french: steered.tokens.join(" ") || say("nothing")};
+        explain(count ? "steeredStatus" : "steeredSame", values);
+      } catch (error) {
+        if (request !== steerRequests) return;
+        if (error && error.code === "override_no_attention") explain("steerNoAttention");
+        else explain("steerFailed", {error: describeError(error)});
+      } finally {
+        if (request === steerRequests) root.dataset.steerDone = String(request);
+      }
+    }
+
+    reset.addEventListener("click", () => {
+      if (!shown) return;
+      const last = steering ? [steering.step, steering.steps.get(steering.step)] : [0, 0];
+      unsteer();
+      drawSteering(last);  // the focus goes back to the cell that was steered last
+      explain("resetDone", {french: shown.result.tokens.join(" ") || say("nothing")});
+    });
 
     const run = liveInput(root, input, status, {model: () => (select ? select.value : models[0] ?? null), draw,
                                                 clear});

@@ -13,6 +13,7 @@
  *   models.gru_step (one layer of it), maxout,  -> gruStep, maxout, outputLayer
  *     Seq2SeqAttentionDecoder.output_layer
  *   decoding.greedy_decode, decoding.translate  -> greedyDecode, translate
+ *   decoding.check_override, focus_row          -> checkOverride, focusRow (translate's override)
  * The facts it shares with Python are not repeated here: `python -m bahdanau.cli.export_web`
  * writes them beside this file, in models/registry.js (bahdanau.pretrained's registry: the model
  * names, the default model, each model's limits, Python's message templates), and the weights in
@@ -22,8 +23,22 @@
  *
  * Public API (window.bahdanauWeb):
  *   await bahdanauWeb.translate(text, {model: "rnnsearch-30"})   (model: the registry's default if left out)
- *     -> {tokens, srcTokens, attention, unknown, steps, truncated, finished, empty, message, model}
- *   await bahdanauWeb.registry()       the registry ({default, models: {NAME: {file, limits}}, messages})
+ *     -> {tokens, srcTokens, attention, unknown, steps, truncated, finished, empty, message, model, steered}
+ *   await bahdanauWeb.translate(text, {model, override: {step: i, weights: [...]}})
+ *     steers the attention, as Python's translate(..., override={i: weights}): output step i (0 for
+ *     the first French word) uses the weights alpha_ij given, one per source token (srcTokens: the
+ *     words, then <eos>), summing to 1, instead of the model's own; c_i is built from them and the
+ *     decoding goes on as usual. override may also be a Map or an object {i: weights, ...} (Python's
+ *     mapping step -> row; an object's keys are strings, read as whole numbers). steered lists the
+ *     steps the decoding reached (Translation.steered). An invalid override REJECTS the Promise
+ *     with an Error whose message is check_override's, word for word (the registry's templates),
+ *     and whose code is the template's key (override_length, override_sum, ...): a caller that
+ *     shows it, as bahdanau-views.js does, catches it; nothing reaches the console. Steering a
+ *     sentence translated just before re-decodes from the first steered step on: the encoder and
+ *     the steps before it are kept from that translation (see `decode`).
+ *   bahdanauWeb.focusRow(length, j)    decoding.focus_row: a row with all the weight on token j
+ *   await bahdanauWeb.registry()       the registry ({default, models: {NAME: {file, limits}}, messages,
+ *                                      override_tolerance})
  *   await bahdanauWeb.models()         the model names;  await bahdanauWeb.defaultModel()  the default one
  *   bahdanauWeb.load(name)             a Promise of the loaded model ({name, config, maxSrcLen, ...})
  *
@@ -313,18 +328,23 @@
     return weights.map((w) => w / total);
   }
 
+  /** c_i = sum_j alpha_ij h_j (eq. 5): weights (S,), values h_j (S, H_enc) -> context (H_enc,). */
+  function weightedSum(weights, values, width) {
+    const context = new Float32Array(width); // (H_enc,): c_i
+    for (let j = 0; j < weights.length; j++) {
+      const alpha = weights[j];
+      for (let k = 0; k < width; k++) context[k] += alpha * values[j * width + k];
+    }
+    return context;
+  }
+
   /**
    * AdditiveAttention.attend: from the scores e_ij (S,) to {context (H_enc,), weights (S,)}:
    * alpha_ij = masked_softmax(e_ij), c_i = sum_j alpha_ij h_j (eq. 5), values h_j (S, H_enc).
    */
   function attend(scores, values, validLen, width) {
     const weights = maskedSoftmax(scores, validLen); // (S,): alpha_ij
-    const context = new Float32Array(width); // (H_enc,): c_i
-    for (let j = 0; j < weights.length; j++) {
-      const alpha = weights[j];
-      for (let k = 0; k < width; k++) context[k] += alpha * values[j * width + k];
-    }
-    return {context, weights};
+    return {context: weightedSum(weights, values, width), weights};
   }
 
   /** models.maxout: t_{i,j} = max(t~_{i,2j-1}, t~_{i,2j}) (appendix A.2.2): (2l,) -> (l,). */
@@ -355,14 +375,23 @@
    * s_{i-1} -> e_ij -> alpha_ij -> c_i -> s_i -> p(y_i). Returns interfaces.DecoderStep's fields:
    * {logits (V,), state (holding s_i), context c_i (H_enc,), weights alpha_ij (S,),
    *  scores e_ij (S,), query s_{i-1} (H,)}.
+   * given (S,), if not null, replaces the softmax's alpha_ij (the reader steers the attention:
+   * translate's override) and c_i is built from it; the scores e_ij are still the model's.
    */
-  function decoderStep(model, yPrev, state) {
+  function decoderStep(model, yPrev, state, given = null) {
     const {config, params} = model;
     const query = state.hiddenState[config.num_layers - 1]; // (H,): s_{i-1}, the last layer's
     // e_ij = v_a^T tanh(W_a s_{i-1} + U_a h_j)  (eq. 6)
     const scores = attentionScores(model, query, state.encKeys); // (S,)
-    // alpha_ij = softmax over the real tokens j; c_i = sum_j alpha_ij h_j
-    const {context, weights} = attend(scores, state.encOutputs, state.srcValidLen, model.encOutputSize);
+    let context, weights;
+    if (given === null || given === undefined) {
+      // alpha_ij = softmax over the real tokens j; c_i = sum_j alpha_ij h_j
+      ({context, weights} = attend(scores, state.encOutputs, state.srcValidLen, model.encOutputSize));
+    } else {
+      weights = given; // (S,)
+      // c_i = sum_j alpha_ij h_j, with the given alpha_ij
+      context = weightedSum(weights, state.encOutputs, model.encOutputSize); // (H_enc,)
+    }
     const emb = row(params.decEmbedding, yPrev, config.embed_size); // (E,): E y_{i-1}
     // s_i = f(s_{i-1}, y_{i-1}, c_i)  (eq. 4's state; f is the GRU): layer 0 reads [c_i ; E y_{i-1}],
     // layer l > 0 the new state below.
@@ -384,19 +413,27 @@
     return best;
   }
 
+  const NO_OVERRIDE = new Map();
+
   /**
    * decoding.greedy_decode for one sentence: y_i = argmax_y p(y | y_<i, x), fed back, until
-   * <eos> or maxLen tokens (<eos> included). Returns {ids, steps}: per step what the
-   * step-through view shows (its DecoderStep's query, scores, weights, and the token written).
+   * <eos> or maxLen tokens (<eos> included). override: step i -> the weights alpha_ij (S,) to use
+   * there (checkOverride's Map). start: null to start from the encoder, or the first i steps of
+   * a decoding to go on from (resumeAt). Returns {ids, steps, states}: per step what the
+   * step-through view shows (its DecoderStep's query, scores, weights, and the token written),
+   * and states[i] = {state, yPrev}, what step i started from.
    */
-  function greedyDecode(model, srcIds, maxLen) {
+  function greedyDecode(model, srcIds, maxLen, override = NO_OVERRIDE, start = null) {
     const {config} = model;
-    let state = initState(model, encode(model, srcIds), srcIds.length);
-    let yPrev = config.bos;
-    const ids = [];
-    const steps = [];
-    for (let i = 0; i < maxLen; i++) {
-      const step = decoderStep(model, yPrev, state);
+    const begin = start ?? {ids: [], steps: [], states: [], yPrev: config.bos,
+      state: initState(model, encode(model, srcIds), srcIds.length)};
+    let {state, yPrev} = begin;
+    const ids = [...begin.ids];
+    const steps = [...begin.steps];
+    const states = [...begin.states];
+    for (let i = ids.length; i < maxLen; i++) {
+      states.push({state, yPrev});
+      const step = decoderStep(model, yPrev, state, override.get(i) ?? null);
       const token = argmax(step.logits); // log_softmax keeps the order: the argmax of the logits
       ids.push(token);
       steps.push({query: Array.from(step.query), scores: Array.from(step.scores),
@@ -405,7 +442,161 @@
       state = step.state;
       yPrev = token;
     }
-    return {ids, steps};
+    return {ids, steps, states};
+  }
+
+  /** A decoding's first i steps (it reached step i), to go on from with greedyDecode's start. */
+  function resumeAt(decoding, i) {
+    return {ids: decoding.ids.slice(0, i), steps: decoding.steps.slice(0, i), states: decoding.states.slice(0, i),
+      ...decoding.states[i]};
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Re-decoding from the steered step
+  // ------------------------------------------------------------------------------------------
+
+  // Steps before the first steered one are those of the model's own decoding, which the reader has
+  // usually just seen: the last few unsteered decodings are kept with the state each step started
+  // from, and a steered one goes on from there (book/bench_web.py measures it) instead of
+  // running the encoder and those steps again.
+  const DECODINGS_KEPT = 8;
+  const decodings = new Map(); // key -> {model, decoding}, least recently used first
+
+  /**
+   * The greedy decoding of srcIds with the override: from the kept unsteered decoding of the same
+   * sentence when there is one (its steps up to the first steered step are this one's), else from
+   * the encoder. An unsteered decoding is always run in full, and kept.
+   */
+  function decode(model, srcIds, maxLen, override) {
+    const key = `${model.name}\n${maxLen}\n${srcIds.join(" ")}`;
+    const kept = decodings.get(key);
+    if (override.size === 0) {
+      const decoding = greedyDecode(model, srcIds, maxLen);
+      decodings.delete(key);
+      decodings.set(key, {model, decoding});
+      if (decodings.size > DECODINGS_KEPT) decodings.delete(decodings.keys().next().value);
+      return decoding;
+    }
+    if (kept === undefined || kept.model !== model) return greedyDecode(model, srcIds, maxLen, override);
+    decodings.delete(key); // most recently used now
+    decodings.set(key, kept);
+    const first = Math.min(...override.keys());
+    // It ended before the first steered step: the override changes nothing.
+    if (first >= kept.decoding.ids.length) return kept.decoding;
+    return greedyDecode(model, srcIds, maxLen, override, resumeAt(kept.decoding, first));
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // The override (decoding.check_override, focus_row)
+  // ------------------------------------------------------------------------------------------
+
+  /** f"{x:.{digits}f}": Python rounds the exact value of x half to even, toFixed rounds a tie up. */
+  function pyFixed(x, digits) {
+    if (Number.isNaN(x)) return "nan";
+    if (!Number.isFinite(x)) return x > 0 ? "inf" : "-inf";
+    const sign = x < 0 || Object.is(x, -0) ? "-" : "";
+    // Every digit of |x| (a double has a finite decimal expansion; 100 digits hold those that matter).
+    const exact = Math.abs(x) < 1e21 ? Math.abs(x).toFixed(100) : `${BigInt(Math.abs(x))}.${"0".repeat(100)}`;
+    const [whole, fraction] = exact.split(".");
+    const rest = fraction.slice(digits);
+    let kept = BigInt(whole + fraction.slice(0, digits));
+    const half = "5".padEnd(rest.length, "0");
+    if (rest > half || (rest === half && kept % 2n === 1n)) kept += 1n; // same-length digit strings
+    const text = kept.toString().padStart(digits + 1, "0");
+    return sign + (digits ? `${text.slice(0, -digits)}.${text.slice(-digits)}` : text);
+  }
+
+  /** str(value) as Python writes a step it refuses (True, not true). */
+  function pyStr(value) {
+    return typeof value === "boolean" ? (value ? "True" : "False") : String(value);
+  }
+
+  /** A Python tuple's text for a shape: (), (3,), (2, 10). */
+  function pyShape(shape) {
+    return shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(", ")})`;
+  }
+
+  const isArrayLike = (value) => Array.isArray(value) || ArrayBuffer.isView(value);
+
+  /** torch.as_tensor's shape of nested arrays (read along the first element; a number: ()). */
+  function nestedShape(value) {
+    if (!isArrayLike(value)) return [];
+    return value.length ? [value.length, ...nestedShape(value[0])] : [0];
+  }
+
+  /** The override as [step, weights] pairs in the order given (Python's mapping step -> row). */
+  function overrideEntries(override) {
+    if (override instanceof Map) return [...override.entries()];
+    if (Array.isArray(override)) return override.map((pair) => [pair[0], pair[1]]); // [[step, weights], ...]
+    const keys = Object.keys(override);
+    if (keys.length === 2 && keys.includes("step") && keys.includes("weights")) {
+      return [[override.step, override.weights]];
+    }
+    // An object's keys are strings: "3" is step 3; any other key is refused as Python refuses it.
+    return keys.map((key) => [/^(0|[1-9][0-9]*)$/.test(key) ? Number(key) : key, override[key]]);
+  }
+
+  /** An Error with check_override's words (the registry's template `key`); its code is the key. */
+  function overrideError(messages, key, values) {
+    const error = new Error(formatMessage(messages[key], values || {}));
+    error.code = key;
+    return error;
+  }
+
+  /**
+   * decoding.check_override for one sentence of srcLen tokens (its words, then <eos>): the override
+   * as a Map step -> Float32Array (S,) (float32, as torch.as_tensor(..., float32)), or an Error
+   * thrown with Python's message. A row is valid when it has one weight per token, none is
+   * negative or not a number, and they sum to 1 (within the registry's override_tolerance; the
+   * sum is written with 4 decimals, as Python writes it). null, undefined or an empty override:
+   * none (an empty Map).
+   */
+  function checkOverride(model, override, srcLen, registryData) {
+    const {messages} = registryData;
+    const entries = override === null || override === undefined ? [] : overrideEntries(override);
+    if (entries.length === 0) return NO_OVERRIDE;
+    if (!model.config.attention) throw overrideError(messages, "override_no_attention");
+    const checked = new Map();
+    for (const [step, given] of entries) {
+      if (typeof step !== "number" || !Number.isInteger(step) || step < 0) {
+        throw overrideError(messages, "override_step", {step: pyStr(step)});
+      }
+      let shape = nestedShape(given);
+      let values = given;
+      if (shape.length === 2 && shape[0] === 1) [values, shape] = [given[0], shape.slice(1)]; // one row (1, S)
+      if (shape.length !== 1) throw overrideError(messages, "override_rows", {step, count: 1, shape: pyShape(shape)});
+      const where = formatMessage(messages.override_where, {step});
+      if (values.length !== srcLen) {
+        throw overrideError(messages, "override_length", {where, count: values.length, tokens: srcLen});
+      }
+      const weights = Float32Array.from(values, (value) => {
+        if (typeof value === "boolean") return Number(value); // as torch reads True and False
+        if (typeof value !== "number") {
+          const what = JSON.stringify(value) ?? typeof value;
+          throw new TypeError(`the weights for step ${step} must be numbers, not ${what}`);
+        }
+        return value;
+      }); // (S,)
+      if (weights.some((w) => !Number.isFinite(w) || w < 0)) {
+        throw overrideError(messages, "override_negative", {where});
+      }
+      let total = 0;
+      for (const w of weights) total += w;
+      total = Math.fround(total); // a float32 sum, as torch's
+      if (Math.abs(total - 1) > registryData.override_tolerance) {
+        throw overrideError(messages, "override_sum", {where, tokens: srcLen, total: pyFixed(total, 4)});
+      }
+      checked.set(step, weights);
+    }
+    return checked;
+  }
+
+  /** decoding.focus_row: length weights, all of it on token `position` ("look only at this word"). */
+  function focusRow(length, position) {
+    if (!(position >= 0 && position < length)) {
+      throw new RangeError(`position must lie in [0, ${length}), got ${position}`);
+    }
+    return Array.from({length}, (_, j) => (j === position ? 1 : 0));
   }
 
   // ------------------------------------------------------------------------------------------
@@ -546,19 +737,25 @@
 
   function emptyResult(name, message) {
     return {tokens: [], srcTokens: [], attention: [], unknown: [], steps: [], truncated: false,
-      finished: false, empty: true, message, model: name};
+      finished: false, empty: true, message, model: name, steered: []};
   }
 
   /**
    * translate for one string on a loaded model. message: null, or Python's warning when the
-   * input was cut to maxSrcLen words (the registry's truncated_input).
+   * input was cut to maxSrcLen words (the registry's truncated_input). override: translate's
+   * (checked here, as Python checks it once the words are known).
    */
-  function translateWith(model, text, messages) {
+  function translateWith(model, text, registryData, override) {
+    const {messages} = registryData;
     const {words, count, truncated} = wordsToTranslate(text, model.maxSrcLen);
     const {config, srcIndex} = model;
     const eos = model.srcVocab[config.eos];
     const srcIds = [...words.map((word) => srcIndex.get(word) ?? config.unk), config.eos]; // (S,)
-    const {ids, steps} = greedyDecode(model, srcIds, defaultMaxLen(model.limits, words.length));
+    const steering = checkOverride(model, override, srcIds.length, registryData);
+    const {ids, steps: kept} = decode(model, srcIds, defaultMaxLen(model.limits, words.length), steering);
+    // The result's own copies: the kept decoding must not change if a caller edits them.
+    const steps = kept.map((step) => ({...step, query: step.query.slice(), scores: step.scores.slice(),
+      weights: step.weights.slice()}));
     const finished = ids[ids.length - 1] === config.eos;
     return {
       tokens: (finished ? ids.slice(0, -1) : ids).map((id) => model.tgtVocab[id]),
@@ -572,12 +769,15 @@
       message: truncated ? formatMessage(messages.truncated_input,
         {where: messages.input_name, count, max_src_len: model.maxSrcLen}) : null,
       model: model.name,
+      // Translation.steered: the steered steps the decoding reached (it may end before a step).
+      steered: [...steering.keys()].filter((step) => step < ids.length).sort((a, b) => a - b),
     };
   }
 
   /**
    * Translate `text` (English) with options.model (the registry's default if left out): a Promise
    * of the result. Text without a word resolves with empty: true and Python's message.
+   * options.override steers the attention (see the top of this file); an invalid one rejects.
    */
   async function translate(text, options = {}) {
     if (typeof text !== "string") {
@@ -591,11 +791,12 @@
     if (sentenceWords(text).length === 0) {
       return emptyResult(name, formatMessage(messages.empty_input, {where: messages.input_name, text}));
     }
-    return translateWith(await load(name), text, messages);
+    return translateWith(await load(name), text, registryData, options && options.override);
   }
 
   window.bahdanauWeb = {
     translate,
+    focusRow,
     load,
     registry,
     models: async () => Object.keys((await registry()).models),
@@ -603,7 +804,8 @@
     // For tests and the curious: the pieces above, under their Python names' JavaScript spelling.
     internals: {
       preprocess, tokenize, sentenceWords, wordsToTranslate, defaultMaxLen, pyRepr, formatMessage, dequantise,
-      gruStep, maxout, maskedSoftmax, decoderStep, initState, encode,
+      gruStep, maxout, maskedSoftmax, decoderStep, initState, encode, greedyDecode, checkOverride, pyFixed,
+      forgetDecodings: () => decodings.clear(), // the next steered translation starts from the encoder
     },
   };
 })();

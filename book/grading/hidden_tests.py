@@ -606,6 +606,120 @@ def hidden_read_failure_one_token(answer_read_failure):
     assert token in columns, "the answer should be one of the heatmap's columns, written as it is there"
 
 
+# Steering (ex-steer-a-word). No step is stored: each test steers the step the function returns,
+# and those before it, itself (translate's override), and asks of None that no step writes the
+# French word. The <eos> row is the heatmap's last row, and a step too.
+
+
+def hidden_steer_a_word_checker(answer_steer_a_word):
+    from bahdanau import exercises
+
+    feedback = exercises.check_steered_word(answer_steer_a_word)
+    assert feedback.passed, f"the checker's questions are not answered right: {feedback.message}"
+
+
+def hidden_steer_a_word_other_sentences(answer_steer_a_word):
+    from bahdanau.decoding import focus_row
+    from bahdanau.exercises import problems, shipped_translator
+
+    translator = shipped_translator(problems.STEERING["model"])
+    for sentence, word, french in (("my brother has a new car .", "new", "nouvelle"),
+                                   ("i saw a white cat .", "white", "blanche"),
+                                   ("can you do it or not ?", "or", "pas")):
+        step = answer_steer_a_word(translator, sentence, word, french)
+        plain = translator.translate(sentence)
+        focus = focus_row(len(plain.src_tokens), plain.src_tokens.index(word))
+        writes = [french in translator.translate(sentence, override={i: focus}).tokens
+                  for i in range(len(plain.attention))]  # one per step, the <eos> row last
+        asked = f"{sentence!r} steered onto {word!r}"
+        assert step is not None, f"{asked}: a step does write {french!r}, yet you returned None"
+        assert not isinstance(step, bool) and hasattr(step, "__index__"), "the step should be an int (or None)"
+        assert 0 <= step.__index__() < len(writes), f"{asked}: your step is not a row of the heatmap"
+        assert writes[step.__index__()], f"{asked}: the step you returned does not write {french!r}"
+        assert not any(writes[: step.__index__()]), f"{asked}: an earlier step also writes {french!r}"
+
+
+def hidden_steer_a_word_no_step(answer_steer_a_word):
+    from bahdanau.decoding import focus_row
+    from bahdanau.exercises import problems, shipped_translator
+
+    translator = shipped_translator(problems.STEERING["model"])
+    for sentence, word, french in (("the little girl is happy .", "happy", "heureux"),
+                                   ("she likes red wine .", "red", "rouges")):
+        step = answer_steer_a_word(translator, sentence, word, french)
+        plain = translator.translate(sentence)
+        focus = focus_row(len(plain.src_tokens), plain.src_tokens.index(word))
+        writes = [french in translator.translate(sentence, override={i: focus}).tokens
+                  for i in range(len(plain.attention))]  # one per step, the <eos> row last
+        asked = f"{sentence!r} steered onto {word!r}"
+        if step is None:
+            assert not any(writes), f"{asked}: you returned None, yet a step writes {french!r}"
+            continue
+        assert not isinstance(step, bool) and hasattr(step, "__index__"), "the step should be an int (or None)"
+        assert 0 <= step.__index__() < len(writes), f"{asked}: your step is not a row of the heatmap"
+        assert writes[step.__index__()], f"{asked}: the step you returned does not write {french!r}"
+
+
+def hidden_steer_a_word_twice(answer_steer_a_word):
+    from bahdanau.decoding import focus_row
+    from bahdanau.exercises import problems, shipped_translator
+
+    translator = shipped_translator(problems.STEERING["model"])
+    # The English word occurs twice: the question is about its first occurrence.
+    for sentence, word, french in (("he bought a new car and a new bike .", "new", "neuve"),
+                                   ("i like green tea and green apples .", "green", "verte")):
+        step = answer_steer_a_word(translator, sentence, word, french)
+        plain = translator.translate(sentence)
+        focus = focus_row(len(plain.src_tokens), plain.src_tokens.index(word))  # the first one
+        writes = [french in translator.translate(sentence, override={i: focus}).tokens
+                  for i in range(len(plain.attention))]  # one per step, the <eos> row last
+        asked = f"{sentence!r} steered onto its first {word!r}"
+        if step is None:
+            assert not any(writes), f"{asked}: you returned None, yet a step writes {french!r}"
+            continue
+        assert not isinstance(step, bool) and hasattr(step, "__index__"), "the step should be an int (or None)"
+        assert 0 <= step.__index__() < len(writes), f"{asked}: your step is not a row of the heatmap"
+        assert writes[step.__index__()], f"{asked}: the step you returned does not write {french!r}"
+        assert not any(writes[: step.__index__()]), f"{asked}: an earlier step also writes {french!r}"
+
+
+def hidden_steer_a_word_eos_row(answer_steer_a_word):
+    from bahdanau.decoding import focus_row
+    from bahdanau.exercises import problems, shipped_translator
+
+    translator = shipped_translator(problems.STEERING["model"])
+    sentence, word, french = "she held up her head .", "she", "se"
+    step = answer_steer_a_word(translator, sentence, word, french)
+    plain = translator.translate(sentence)
+    focus = focus_row(len(plain.src_tokens), plain.src_tokens.index(word))
+    writes = [french in translator.translate(sentence, override={i: focus}).tokens
+              for i in range(len(plain.attention))]  # one per step, the <eos> row last
+    asked = f"{sentence!r} steered onto {word!r}"
+    assert step is not None or not any(writes), (
+        f"{asked}: you returned None, yet a step writes {french!r} (the <eos> row is a step too)")
+    if step is not None:
+        assert not isinstance(step, bool) and hasattr(step, "__index__"), "the step should be an int (or None)"
+        assert 0 <= step.__index__() < len(writes), f"{asked}: your step is not a row of the heatmap"
+        assert writes[step.__index__()], f"{asked}: the step you returned does not write {french!r}"
+        assert not any(writes[: step.__index__()]), f"{asked}: an earlier step also writes {french!r}"
+
+
+def hidden_steer_a_word_word_not_in_the_sentence(answer_steer_a_word):
+    from bahdanau.exercises import problems, shipped_translator
+
+    translator = shipped_translator(problems.STEERING["model"])
+    # "do" is in "dog", but not among the sentence's tokens.
+    for sentence, word, french in (("i saw a white cat .", "black", "noir"), ("i have a big dog .", "do", "faire")):
+        try:
+            answer_steer_a_word(translator, sentence, word, french)
+        except ValueError:
+            continue
+        except Exception as error:
+            raise AssertionError(f"{word!r} is not a word of {sentence!r}: your function should raise "
+                                 f"ValueError, not {type(error).__name__}") from None
+        raise AssertionError(f"{word!r} is not a word of {sentence!r}: your function should raise ValueError")
+
+
 # ---------------------------------------------------------------------------------------------
 # Chapter 6
 # ---------------------------------------------------------------------------------------------

@@ -131,6 +131,7 @@ REFERENCES: dict[Callable, Reference] = {
     exercises.check_beam_winner: Reference(solutions.beam_winners, call=True),
     exercises.check_bidirectional_encoder: Reference(solutions.BidirectionalEncoder),
     exercises.check_read_failure: Reference(solutions.read_failure, call=True),
+    exercises.check_steered_word: Reference(solutions.first_step_that_writes),
     exercises.check_aer_by_hand: Reference(solutions.aer_by_hand, call=True),
     exercises.check_read_one_word_late: Reference(solutions.read_one_word_late, call=True),
 }

@@ -26,6 +26,7 @@ from torch import Tensor, nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from bahdanau.attention import AdditiveAttention, masked_softmax
+from bahdanau.decoding import focus_row
 from bahdanau.exercises.lab import reading_translation
 from bahdanau.exercises.problems import (
     AER_BY_HAND,
@@ -68,6 +69,7 @@ __all__ = [
     "read_total_attention",
     "read_certainty",
     "read_failure",
+    "first_step_that_writes",
     "read_one_word_late",
 ]
 
@@ -519,6 +521,27 @@ def read_failure() -> str:
     result = reading_translation(problem["sentence"], problem["model"])
     totals = result.attention.sum(dim=0)  # (S,): one total per column
     return result.src_tokens[int(totals.argmax())]
+
+
+def first_step_that_writes(translator, sentence: str, word: str,
+                           french: str) -> int | None:
+    """Chapter 5: the first step that, steered to ``word``, writes ``french``.
+
+    Step i (0 for the first French word) gets all of its weight on the
+    first ``word`` of the sentence, and the steered translation is searched
+    for ``french``. Every row of the heatmap is a step, the ``<eos>`` row
+    included. None if no step writes it; ValueError if the sentence has no
+    ``word``.
+    """
+    plain = translator.translate(sentence)
+    # list.index: the first occurrence, and ValueError if there is none
+    column = plain.src_tokens.index(word)
+    row = focus_row(len(plain.src_tokens), column)  # (S,): all on word
+    for step in range(len(plain.attention)):  # T rows: words, then <eos>
+        steered = translator.translate(sentence, override={step: row})
+        if french in steered.tokens:
+            return step
+    return None
 
 
 def read_one_word_late() -> str:

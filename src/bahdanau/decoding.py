@@ -33,9 +33,10 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import inspect
 import math
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -52,6 +53,12 @@ __all__ = [
     "start_state",
     "decoder_step",
     "StepCallback",
+    "AttentionOverride",
+    "check_override",
+    "steerable",
+    "OVERRIDE_MESSAGES",
+    "OVERRIDE_TOLERANCE",
+    "focus_row",
     "greedy_decode",
     "beam_search",
     "BeamNode",
@@ -117,18 +124,109 @@ def start_state(model: Seq2Seq, src: Tensor, src_valid_len: Tensor) -> DecoderSt
     return model.decoder.init_state(model.encoder(src, src_valid_len), src_valid_len)
 
 
-def decoder_step(decoder: Decoder, y_prev: Tensor, state: DecoderState) -> DecoderStep:
+def decoder_step(decoder: Decoder, y_prev: Tensor, state: DecoderState,
+                 weights: Tensor | None = None) -> DecoderStep:
     """One decoder step from the previous tokens y_prev (B,): ``decoder.step(y_prev, state)``.
 
     Every decoding loop of the package goes through here, and reads the step's attention
     weights from what it returns. A decoder written d2l's way, with ``forward`` only, is
     called on a one-token target instead; it decodes, but shows no attention (its
-    ``attention_weights`` attribute is d2l's, and not read here).
+    ``attention_weights`` attribute is d2l's, and not read here). ``weights`` (B, S), if
+    given, replace the step's own attention weights (see :func:`greedy_decode`'s ``override``).
     """
+    if weights is not None:
+        return decoder.step(y_prev, state, weights=weights)
     if hasattr(decoder, "step"):
         return decoder.step(y_prev, state)
     logits, state = decoder(y_prev[:, None], state)  # (B, 1, V)
     return DecoderStep(logits[:, -1], state)
+
+
+# greedy_decode's and translate's override: output step i (0 for the first word) -> the weights
+# to use there, (B, S) or, for one sentence, (S,): a tensor or a list of floats.
+AttentionOverride = Mapping[int, Sequence[float] | Tensor]
+
+# How far from 1 the weights a reader gives for one row may sum (they are typed or dragged).
+OVERRIDE_TOLERANCE = 1e-4
+
+# What check_override says about a bad override: str.format templates, also in the browser port's
+# registry (bahdanau.cli.export_web), which says the same words. {where} is OVERRIDE_WHERE's text.
+OVERRIDE_MESSAGES = {
+    "override_step": "an override's step must be a whole number from 0 (the first word), got {step}",
+    "override_where": "the override for step {step}",
+    "override_where_row": "the override for step {step} (sentence {row})",
+    "override_rows": "the override for step {step} must hold one row of weights per sentence ({count}), "
+                     "got shape {shape}",
+    "override_length": "{where} has {count} weights, but the source has {tokens} tokens (its words, then <eos>): "
+                       "give one weight per token",
+    "override_negative": "{where} has a negative or undefined weight: weights are shares, from 0 to 1",
+    "override_padding": "{where} puts weight on padding (positions {tokens} and after): padding is not part "
+                        "of the sentence",
+    "override_sum": "{where}: the weights on the sentence's {tokens} tokens sum to {total}, not 1 (attention "
+                    "shares out one unit of weight)",
+    "override_no_attention": "this model's decoder takes no attention weights: there is no attention to steer",
+    "override_one_sentence": "override steers the greedy decoding of one sentence: give one string and "
+                             "beam_size=1",
+}
+
+
+def steerable(decoder: Decoder) -> bool:
+    """Whether ``decoder.step`` accepts ``weights``: a decoder with attention that can be steered."""
+    step = getattr(decoder, "step", None)
+    return step is not None and "weights" in inspect.signature(step).parameters
+
+
+def check_override(override: AttentionOverride, src_valid_len: Tensor, src_len: int) -> dict[int, Tensor]:
+    """Validate an attention override; return it as step -> float weights (B, S).
+
+    Each value holds one row of weights alpha_ij per sentence of the batch, over the source
+    tokens (``<eos>`` included), of the sentence's own length or padded to ``src_len``:
+    (B, S), or (S,) for a batch of one. A row is valid when it has that length, no weight
+    is negative or not a number, the padding gets 0, and the weights on the sentence's real
+    tokens sum to 1 (within ``OVERRIDE_TOLERANCE``; the sum is printed with 4 decimals).
+
+    Raises:
+        ValueError: naming the step and the sentence, and what is wrong with the row
+            (the templates of ``OVERRIDE_MESSAGES``).
+    """
+    say = OVERRIDE_MESSAGES
+    batch_size = src_valid_len.shape[0]
+    checked: dict[int, Tensor] = {}
+    for step, given in override.items():
+        if isinstance(step, bool) or not isinstance(step, int) or step < 0:
+            raise ValueError(say["override_step"].format(step=step))
+        weights = torch.as_tensor(given, dtype=torch.float32)
+        if weights.dim() == 1 and batch_size == 1:
+            weights = weights[None]  # (1, S)
+        if weights.dim() != 2 or weights.shape[0] != batch_size:
+            raise ValueError(say["override_rows"].format(step=step, count=batch_size, shape=tuple(weights.shape)))
+        for row, tokens in enumerate(src_valid_len.tolist()):
+            where = (say["override_where_row"].format(step=step, row=row) if batch_size > 1
+                     else say["override_where"].format(step=step))
+            weights_row = weights[row]  # (S,)
+            if weights.shape[1] not in (tokens, src_len):
+                raise ValueError(say["override_length"].format(where=where, count=weights.shape[1], tokens=tokens))
+            if not bool(torch.isfinite(weights_row).all()) or bool((weights_row < 0).any()):
+                raise ValueError(say["override_negative"].format(where=where))
+            if bool((weights_row[tokens:] != 0).any()):
+                raise ValueError(say["override_padding"].format(where=where, tokens=tokens))
+            total = float(weights_row[:tokens].sum())
+            if abs(total - 1) > OVERRIDE_TOLERANCE:
+                raise ValueError(say["override_sum"].format(where=where, tokens=tokens, total=f"{total:.4f}"))
+        if weights.shape[1] < src_len:  # rows of each sentence's own length: pad with 0
+            weights = torch.nn.functional.pad(weights, (0, src_len - weights.shape[1]))
+        checked[step] = weights
+    return checked
+
+
+def focus_row(length: int, position: int) -> list[float]:
+    """An attention row of ``length`` weights with all of it on token ``position``.
+
+    The simplest override (:func:`greedy_decode`): "look only at this word".
+    """
+    if not 0 <= position < length:
+        raise ValueError(f"position must lie in [0, {length}), got {position}")
+    return [1.0 if j == position else 0.0 for j in range(length)]
 
 
 def greedy_decode(
@@ -140,6 +238,7 @@ def greedy_decode(
     eos_index: int,
     max_len: int | Tensor,
     on_step: StepCallback | None = None,
+    override: AttentionOverride | None = None,
 ) -> list[Hypothesis]:
     """Decode a batch by always taking the most likely next token.
 
@@ -158,14 +257,30 @@ def greedy_decode(
         on_step: called after every step with its
             :class:`~bahdanau.interfaces.DecoderStep` and the tokens chosen (B,):
             the step-through view keeps them.
+        override: steer the attention. Output step i (0 for the first word) -> the
+            weights alpha_ij to use there instead of the model's own, one row per
+            sentence (B, S) or, for one sentence, (S,) (see :func:`check_override`).
+            The step builds its context c_i from them; every other step, before and
+            after, runs as usual. A step the decoding never reaches is ignored; the
+            hypotheses' attention rows show the weights that were used.
 
     Returns:
         One :class:`Hypothesis` per row, in order, with ``score = log p(y | x)``.
         Runs under ``torch.no_grad()`` in eval mode; the model's mode is restored.
+
+    Raises:
+        ValueError: bad inputs, an invalid override (the message says which step and
+            why), or an override for a model whose steps take no weights.
     """
     with inference_mode(model):
         src, src_valid_len, limits = _check_inputs(src, src_valid_len, max_len, model_device(model))
         batch_size = src.shape[0]
+        steered: dict[int, Tensor] = {}
+        if override:
+            if not steerable(model.decoder):
+                raise ValueError(OVERRIDE_MESSAGES["override_no_attention"])
+            steered = {step: weights.to(src.device)
+                       for step, weights in check_override(override, src_valid_len, src.shape[1]).items()}
         if batch_size == 0:
             return []
         state = start_state(model, src, src_valid_len)
@@ -176,7 +291,7 @@ def greedy_decode(
         step_tokens: list[Tensor] = []
         step_weights: list[Tensor] = []
         for i in range(int(limits.max())):
-            step = decoder_step(model.decoder, y_prev, state)
+            step = decoder_step(model.decoder, y_prev, state, steered.get(i))
             log_probs = torch.log_softmax(step.logits, dim=-1)  # (B, V)
             next_tokens = log_probs.argmax(dim=-1)  # (B,)
             if on_step is not None:
@@ -581,6 +696,9 @@ class Translation:
         copied: the positions in ``tokens`` where an ``<unk>`` was replaced by the
             source word that the step attended to most (``replace_unk=True``, see
             :func:`replace_unknowns`); empty otherwise.
+        steered: the output steps (row numbers of ``attention``, 0 for the first word)
+            whose weights were given by an ``override`` (:func:`translate`) rather than
+            computed by the model; empty otherwise.
     """
 
     tokens: list[str]
@@ -591,6 +709,7 @@ class Translation:
     truncated: bool = False
     finished: bool = True
     copied: list[int] = field(default_factory=list)
+    steered: list[int] = field(default_factory=list)
 
     @property
     def text(self) -> str:
@@ -611,6 +730,8 @@ class Translation:
             extras.append("finished=False")
         if self.copied:
             extras.append(f"copied={self.copied!r}")
+        if self.steered:
+            extras.append(f"steered={self.steered!r}")
         return f"Translation({self.text!r}, {', '.join(extras)})"
 
 
@@ -725,6 +846,7 @@ def translate(
     batch_size: int = 128,
     device: torch.device | str | None = None,
     on_step: StepCallback | None = None,
+    override: AttentionOverride | None = None,
 ) -> Translation | list[Translation]:
     """Translate English text with a trained model.
 
@@ -754,19 +876,28 @@ def translate(
             model is moved there.
         on_step: greedy decoding only: called after every step (see
             :func:`greedy_decode`); the step-through view keeps the steps.
+        override: one sentence, greedy decoding only: steer the attention. Output
+            step i (0 for the first French word) -> the weights to use there, one per
+            source token (``src_tokens``: the words, then ``<eos>``), summing to 1
+            (:func:`focus_row` puts all of it on one token). The decoder builds c_i
+            from them and goes on as usual from there; ``steered`` lists the steps it
+            reached. An override equal to the model's own weights changes nothing.
 
     Raises:
         TypeError: ``sentences`` is not a string or a list of strings.
         ValueError: a sentence is empty or only whitespace (the message says which),
-            or ``replace_unk=True`` for a model without attention.
+            ``replace_unk=True`` for a model without attention, or an invalid
+            ``override`` (see :func:`check_override`).
     """
     single, word_lists, truncated = _words_to_translate(sentences, max_src_len)
     if on_step is not None and beam_size != 1:
         raise ValueError("on_step watches greedy decoding: use it with beam_size=1")
+    if override and (beam_size != 1 or not single):
+        raise ValueError(OVERRIDE_MESSAGES["override_one_sentence"])
     if device is not None:
         model.to(device)
     if beam_size == 1:
-        decode = functools.partial(greedy_decode, on_step=on_step)
+        decode = functools.partial(greedy_decode, on_step=on_step, override=override)
     else:
         decode = functools.partial(beam_search, beam_size=beam_size, length_penalty=length_penalty, penalty=penalty)
     # Similar lengths in one batch waste less work on padding; results go back in input order.
@@ -782,5 +913,8 @@ def translate(
         for position, hypothesis in zip(chunk, hypotheses):
             translation = _to_translation(hypothesis, word_lists[position], src_vocab, tgt_vocab,
                                           truncated[position])
+            if override:
+                steps_reached = len(hypothesis.token_ids)
+                translation.steered = sorted(step for step in override if step < steps_reached)
             results[position] = replace_unknowns(translation) if replace_unk else translation
     return results[0] if single else results  # type: ignore[return-value]

@@ -95,7 +95,10 @@ class Decoder(Protocol):
     which decoder will read it). ``step(y_prev, state)`` with y_prev (B,)
     the previous tokens runs one step and returns a :class:`DecoderStep`:
     greedy decoding, beam search, forced alignment and the step-through view
-    call it. ``decoder(X, state)`` with X (B, T) target ids returns the
+    call it. A decoder with attention may also take ``step(y_prev, state,
+    weights=...)``: given weights (B, S) replace its own, so that a reader
+    can steer it (:func:`bahdanau.decoding.greedy_decode`'s ``override``).
+    ``decoder(X, state)`` with X (B, T) target ids returns the
     logits (B, T, V) and the state after the last of the T steps: training
     calls it (teacher forcing).
     """

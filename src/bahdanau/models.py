@@ -372,22 +372,31 @@ class Seq2SeqAttentionDecoder(nn.Module):
             enc_outputs, enc_keys, hidden_state, src_valid_len
         )
 
-    def step(self, y_prev: torch.Tensor,
-             state: AttentionState) -> DecoderStep:
+    def step(self, y_prev: torch.Tensor, state: AttentionState,
+             weights: torch.Tensor | None = None) -> DecoderStep:
         """One target step i, from the previous output token y_prev (B,).
 
         s_{i-1} -> e_ij -> alpha_ij -> c_i -> s_i -> p(y_i). Returns a
         :class:`~bahdanau.interfaces.DecoderStep`: logits (B, V), the state
         holding s_i, context c_i (B, H_enc), weights alpha_ij and scores e_ij
         (B, S), and the query s_{i-1} (B, H).
+
+        ``weights`` (B, S), if given, replace the softmax's alpha_ij: the
+        reader steers the attention (:func:`bahdanau.decoding.greedy_decode`'s
+        ``override``), and c_i is built from them.
         """
         query = state.hidden_state[-1]  # (B, H): s_{i-1}, the last layer's
         # e_ij = v_a^T tanh(W_a s_{i-1} + U_a h_j)  (eq. 6)
         scores = self.attention.scores(query[:, None], state.enc_keys)
-        # alpha_ij = softmax over the real tokens j; c_i = sum_j alpha_ij h_j
-        context, weights = self.attention.attend(
-            scores, state.enc_outputs, state.src_valid_len
-        )  # (B, 1, H_enc), (B, 1, S)
+        if weights is None:
+            # alpha_ij = softmax over the real tokens j;
+            # c_i = sum_j alpha_ij h_j
+            context, weights = self.attention.attend(
+                scores, state.enc_outputs, state.src_valid_len
+            )  # (B, 1, H_enc), (B, 1, S)
+        else:  # steered: c_i = sum_j alpha_ij h_j with the given alpha_ij
+            weights = weights[:, None]  # (B, 1, S)
+            context = torch.bmm(weights, state.enc_outputs)  # (B, 1, H_enc)
         emb = self.dropout(self.embedding(y_prev[:, None]))  # (B, 1, E)
         # s_i = f(s_{i-1}, y_{i-1}, c_i)  (eq. 4's state; f is the GRU)
         output, hidden_state = self.rnn(

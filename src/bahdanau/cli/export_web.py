@@ -15,7 +15,9 @@ that registers data and nothing else, and the book works opened from disk as fro
   limits: the source limit ``max_src_len`` (:class:`~bahdanau.pretrained.ShippedModel`) and the
   output limit ``max_len_per_src_token * src_len + max_len_extra``
   (:func:`~bahdanau.decoding.default_max_len`); ``messages``: Python's own message templates
-  (``str.format`` syntax) for empty input, input cut to ``max_src_len`` and an unknown model name.
+  (``str.format`` syntax) for empty input, input cut to ``max_src_len``, an unknown model name and
+  an invalid attention override (:data:`~bahdanau.decoding.OVERRIDE_MESSAGES`), and
+  ``override_tolerance``, how far from 1 an override's weights may sum.
 - ``OUT_DIR/bahdanau-model-NAME.js`` (:func:`export_model`), one per model::
 
     (window.bahdanauWebModels ||= {})["NAME"] = {config, srcVocab, tgtVocab, tensors};
@@ -54,7 +56,7 @@ from typing import Any
 import torch
 
 from ..data import BOS_INDEX, EMPTY_INPUT_MESSAGE, EOS_INDEX, INPUT_NAME, PAD_INDEX, UNK_INDEX, Vocab
-from ..decoding import TRUNCATED_INPUT_MESSAGE, default_max_len
+from ..decoding import OVERRIDE_MESSAGES, OVERRIDE_TOLERANCE, TRUNCATED_INPUT_MESSAGE, default_max_len
 from ..models import EncoderDecoder, ModelConfig, make_model
 from ..pretrained import DEFAULT_MODEL, UNKNOWN_WEB_MODEL_MESSAGE, WEB_MODELS, pretrained_path, shipped_model
 from ..training import load_checkpoint
@@ -170,7 +172,9 @@ def registry_document() -> dict[str, Any]:
             "empty_input": EMPTY_INPUT_MESSAGE,
             "truncated_input": TRUNCATED_INPUT_MESSAGE,
             "unknown_model": UNKNOWN_WEB_MODEL_MESSAGE,
+            **OVERRIDE_MESSAGES,
         },
+        "override_tolerance": OVERRIDE_TOLERANCE,
     }
 
 

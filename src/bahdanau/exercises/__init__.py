@@ -11,7 +11,8 @@ or a class) and returns a :class:`Feedback`; it never raises, whatever the answe
 :data:`EXERCISES` holds one record per exercise, by chapter: its label, title, points and
 checkers (:mod:`bahdanau.exercises.catalogue`; the book's instructors' page shows it as a
 table). The exercises' numbers are in :mod:`bahdanau.exercises.problems`, and the helpers a
-learner needs (a buggy decoder, a scorer comparison) in :mod:`bahdanau.exercises.lab`.
+learner needs (a buggy decoder, a scorer comparison, the shipped models) in
+:mod:`bahdanau.exercises.lab`.
 
 The package holds no reference solution: each checker works the right answer out from the
 package's own code, and its messages say where to look, never what the answer is. The
@@ -33,6 +34,7 @@ from .lab import (
     decoder_with_attention,
     plot_reading,
     reading_translation,
+    shipped_translator,
 )
 
 __all__ = [
@@ -48,6 +50,7 @@ __all__ = [
     "decoder_with_attention",
     "plot_reading",
     "reading_translation",
+    "shipped_translator",
     "problems",
     *_CHECK_FUNCTIONS,
 ]

@@ -115,6 +115,9 @@ EXERCISES: tuple[Exercise, ...] = (
     # Every chapter closes with a heatmap to read.
     _exercise("05_search_and_measuring", "ex-read-failure", "Read a heatmap: a word that got lost", 3,
               checks.check_read_failure),
+    # Then steer that heatmap's rows: does the word a step writes depend on where it looks?
+    _exercise("05_search_and_measuring", "ex-steer-a-word", "Steer a word into the translation", 3,
+              checks.check_steered_word),
     # After chapter 6's primer on packed sequences, which it needs.
     _exercise("06_papers_model", "ex-bidirectional", "The paper's bidirectional encoder", 5,
               checks.check_bidirectional_encoder),

@@ -3,7 +3,8 @@
 A checker works the right answer out itself, from the exercise's data in
 :mod:`bahdanau.exercises.problems` and the package's own code (the encoder and model for
 shapes, :class:`~bahdanau.attention.AdditiveAttention` for weights, :func:`~bahdanau.metrics.bleu`,
-:func:`~bahdanau.decoding.length_penalty_factor`, the shipped models' heatmaps). When the answer is
+:func:`~bahdanau.decoding.length_penalty_factor`, the shipped models' heatmaps and their steered
+translations). When the answer is
 wrong it says what is wrong and where to look: which shape, which padded position got weight,
 which mistake a number matches (the raw score instead of the weight, a forgotten bias, a
 forgotten brevity penalty). It never gives the right value away. Answers that are functions or
@@ -17,6 +18,7 @@ V vocabulary size, L layers.
 from __future__ import annotations
 
 import math
+import operator
 import random
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -27,13 +29,13 @@ from torch import Tensor, nn
 from ..alignment import alignment_error_rate
 from ..attention import AdditiveAttention, masked_softmax
 from ..data import BOS, EOS, PAD, Vocab, collate_pairs
-from ..decoding import length_penalty_factor
+from ..decoding import Translation, focus_row, length_penalty_factor
 from ..metrics import bleu
 from ..models import EncoderDecoder, ModelConfig, Seq2SeqEncoder, make_model
 from ..runtime import time_pair
 from ..training import sequence_loss
 from .feedback import Feedback, checker, current_seed, failed, passed
-from .lab import reading_translation
+from .lab import reading_translation, shipped_translator
 from .problems import (
     AER_BY_HAND,
     BATCH_TARGETS,
@@ -44,6 +46,8 @@ from .problems import (
     ENCODER_SHAPES,
     PARAMETER_COUNT,
     READING,
+    STEERING,
+    STEERING_PROBES,
     WEIGHT_BY_HAND,
 )
 
@@ -68,6 +72,7 @@ __all__ = [
     "check_read_total_attention",
     "check_read_certainty",
     "check_read_failure",
+    "check_steered_word",
     "check_read_one_word_late",
 ]
 
@@ -914,6 +919,123 @@ def check_beam_winner(answer) -> Feedback:
                           "(closer to 0) wins.")
         winners.append(given)
     return passed(f"{' then '.join(winners)}: the longer hypothesis wins only once its length is normalised.")
+
+
+# ---------------------------------------------------------------------------------------------
+# Chapter 5: steering the attention
+# ---------------------------------------------------------------------------------------------
+
+
+def _as_step(given) -> int | None:
+    """The learner's step as an int (a NumPy or one-element tensor integer too), or None."""
+    if given is None:
+        return None
+    if isinstance(given, Translation):
+        raise TypeError("return the step (an int), not the steered translation")
+    if isinstance(given, bool):
+        raise TypeError("return a step number (an int), not True or False")
+    if isinstance(given, (list, tuple, set, range)):
+        raise TypeError("return the first step only, one int, not a collection of steps")
+    try:
+        return operator.index(given)
+    except TypeError:
+        raise TypeError(f"return a step, an int (or None), not a {type(given).__name__}") from None
+
+
+def _steered(translator, sentence: str, src_tokens: list[str], word: str, step: int) -> Translation:
+    """``sentence``'s greedy translation with all of output step ``step``'s weight on the first
+    ``word`` of its ``src_tokens`` (the words, then ``<eos>``)."""
+    focus = focus_row(len(src_tokens), src_tokens.index(word))  # (S,)
+    return translator.translate(sentence, override={step: focus})
+
+
+def _steering_mistake(answer: Callable, translator, sentence: str, word: str, french: str
+                      ) -> tuple[str | None, int | None]:
+    """What is wrong with the step the learner's function finds for one question (or None), and that step.
+
+    The step is verified, never compared with a stored one: steered onto the first ``word``
+    of the sentence, it must write ``french``, and no step before it may; None must mean that no
+    row of the heatmap writes it, the ``<eos>`` row included.
+    """
+    unsteered = translator.translate(sentence)
+    rows = len(unsteered.attention)  # T: one step per French word, then the <eos> row
+
+    def writes(step: int) -> bool:
+        return french in _steered(translator, sentence, unsteered.src_tokens, word, step).tokens
+
+    asked = f"for ({sentence!r}, {word!r}, {french!r}),"
+    # A word that occurs more than once: the question is about its first occurrence.
+    first = f" ({word!r} occurs more than once: steer onto the first)" if unsteered.src_tokens.count(word) > 1 else ""
+    returned = answer(translator, sentence, word, french)
+    try:
+        step = _as_step(returned)
+    except TypeError as error:
+        return f"{asked} {error}.", None
+    if step is None:
+        writing = [row for row in range(rows) if writes(row)]
+        if not writing:
+            return None, None
+        if writing == [rows - 1] and unsteered.finished:
+            return (f"{asked} you returned None, yet the <eos> row, the heatmap's last row (after the "
+                    f"{len(unsteered.tokens)} French words), is a step too: steered onto {word!r}, it writes "
+                    f"{french!r}.", None)
+        return (f"{asked} you returned None, yet steering a step onto {word!r}{first} does write {french!r}: "
+                "try every step, from 0 (the first French word) to the <eos> row.", None)
+    if 1 <= step <= rows and writes(step - 1):
+        return (f"{asked} the step before {step} already writes {french!r} when steered: return the first step "
+                "that writes it, counted from 0 (the first French word) as override counts them.", step)
+    if not 0 <= step < rows:
+        return (f"{asked} step {step} is no step of the translation: they run from 0 (the first French word) to "
+                f"{rows - 1} (the <eos> row).", step)
+    if not writes(step):
+        text = _steered(translator, sentence, unsteered.src_tokens, word, step).text
+        return f"{asked} step {step}, steered onto {word!r}{first}, gives {text!r}, which has no {french!r}.", step
+    if any(writes(row) for row in range(step - 1)):
+        return f"{asked} an earlier step than {step} also writes {french!r} when steered: return the first.", step
+    return None, step
+
+
+def _absent_word_mistake(answer: Callable, translator, sentence: str, word: str, french: str) -> str | None:
+    """What is wrong with the learner's function for a word that is not in the sentence, or None."""
+    which = f"for {word!r}, which {sentence!r} does not have,"
+    try:
+        given = answer(translator, sentence, word, french)
+    except ValueError:
+        return None
+    except Exception as error:  # the learner's code: any exception at all
+        return f"{which} raise ValueError (list.index does), not {type(error).__name__}."
+    if given is None:
+        return (f"{which} raise ValueError (list.index does) rather than return None: None says that the word "
+                f"is there and no step writes {french!r}.")
+    return f"{which} raise ValueError: there is no column to steer onto, yet you returned {given!r}."
+
+
+@checker("your function first_step_that_writes(translator, sentence, word, french)")
+def check_steered_word(answer: Callable) -> Feedback:
+    """Exercise 5.4: the first output step whose attention, all moved onto an English word, makes a
+    French word appear in the translation (``problems.STEERING``, then ``problems.STEERING_PROBES``).
+
+    The learner's function takes a :class:`~bahdanau.pretrained.Translator`, the sentence, the
+    English word and the French word, and returns a step (0 for the first French word) or None;
+    it raises ValueError for a word the sentence does not have. The sentences are fixed:
+    ``seed`` changes nothing.
+    """
+    translator = shipped_translator(STEERING["model"])
+    questions = [(STEERING["sentence"], STEERING["word"], STEERING["french"]), *STEERING_PROBES["cases"]]
+    found = []
+    for question in questions:
+        mistake, step = _steering_mistake(answer, translator, *question)
+        if mistake is not None:
+            return failed(mistake)
+        found.append(step)
+    mistake = _absent_word_mistake(answer, translator, *STEERING_PROBES["absent"])
+    if mistake is not None:
+        return failed(mistake)
+    sentence, word, french = questions[0]
+    steered = _steered(translator, sentence, translator.translate(sentence).src_tokens, word, found[0])
+    return passed(f"step {found[0]} is the first to write {french!r} once it looks only at {word!r}: "
+                  f"{steered.text!r}. Checked on {len(questions)} sentences (the first French word, no step "
+                  "at all, the <eos> row, a repeated word) and a word that is not in the sentence.")
 
 
 # ---------------------------------------------------------------------------------------------

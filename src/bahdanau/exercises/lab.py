@@ -6,7 +6,7 @@
 - :func:`compare_scoring`: train one small model per scoring function and compare their
   training time and BLEU (chapter 2).
 - :func:`reading_translation` and :func:`plot_reading`: the heatmap that each chapter's last
-  exercise asks the learner to read.
+  exercise asks the learner to read; :func:`shipped_translator`, the model behind it.
 
 Shapes: B batch, S source length, T target length, H hidden size.
 """
@@ -29,12 +29,12 @@ from ..decoding import Translation, translate
 from ..interfaces import DecoderStep
 from ..metrics import corpus_bleu
 from ..models import AttentionState, EncoderDecoder, Seq2SeqAttentionDecoder, Seq2SeqEncoder, init_seq2seq
-from ..pretrained import load_pretrained
+from ..pretrained import Translator, load_pretrained
 from ..training import fit, set_seed
 
 __all__ = [
     "BuggyAttentionDecoder", "PluggableAttentionDecoder", "PluggableState", "decoder_with_attention",
-    "ScoringResult", "compare_scoring", "reading_translation", "plot_reading",
+    "ScoringResult", "compare_scoring", "reading_translation", "plot_reading", "shipped_translator",
 ]
 
 
@@ -210,11 +210,12 @@ def reading_translation(sentence: str, model: str = "attention") -> Translation:
     in the decoder-loop chapter. ``.attention`` is the heatmap's matrix: (output tokens incl.
     ``<eos>``, source tokens incl. ``<eos>``).
     """
-    return _shipped_model(model).translate(sentence)
+    return shipped_translator(model).translate(sentence)
 
 
 @functools.cache
-def _shipped_model(name: str):
+def shipped_translator(name: str) -> Translator:
+    """``load_pretrained(name)``, loaded once: the checkers and the hidden tests share it."""
     return load_pretrained(name)
 
 

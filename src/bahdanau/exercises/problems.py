@@ -19,6 +19,8 @@ __all__ = [
     "BEAM_ALPHAS",
     "AER_BY_HAND",
     "READING",
+    "STEERING",
+    "STEERING_PROBES",
 ]
 
 # Chapter 1. Seq2SeqEncoder(vocab_size, embed_size, num_hiddens, num_layers) reads a batch of
@@ -91,3 +93,24 @@ READING = {
     # did it look at most while writing output row `row`?
     "late": dict(sentence="she has long hair .", row=2, model="attention"),
 }
+
+# Chapter 5: steer the attention of the failure case above. From which output step on (0 for
+# the first French word, the <eos> row being the last step) does moving all of that step's
+# weight onto the English `word` (its first occurrence) make the French word `french` appear in
+# the greedy translation? Steps are steered with translate(..., override={step: row}).
+STEERING = dict(sentence=READING["failure"]["sentence"], word="green", french="vert",
+                model=READING["failure"]["model"])
+
+# The same question on other sentences, which the checker also asks of the learner's function
+# (with STEERING's model): a function that counts steps from 1, leaves out the <eos> row, finds
+# a step where there is none, or steers onto the wrong one of two equal words fails on one of
+# them. `absent` names a word that its sentence does not have: the function raises ValueError.
+STEERING_PROBES = dict(
+    cases=(
+        ("he is running now .", "now", "maintenant"),
+        ("i want a small house .", "small", "petit"),
+        ("she insulted him .", "she", "le"),
+        ("the green car and the green house .", "green", "verte"),
+    ),
+    absent=("i like green tea .", "coffee", "café"),
+)
