@@ -7,6 +7,7 @@ HTML and Image widgets then hold.
 
 from __future__ import annotations
 
+import html
 import io
 import warnings
 
@@ -23,6 +24,7 @@ from bahdanau.chapters.interactive import (
     translate_box,
 )
 from bahdanau.data import encode_sources, tokenize
+from bahdanau.decoding import focus_row
 
 SENTENCE = "he is a good man ."
 UNKNOWN_WORD = "zorglub"  # not in the shipped English vocabulary (checked below)
@@ -190,3 +192,43 @@ def test_the_step_through_view_runs_a_learners_lstm_decoder():
     view.slider.value = len(trace.steps)
     assert view.image.value != first_png and png_size(view.image.value)[0] > 0
     assert "<td>–</td>" in view.details.value and "query" not in view.details.value
+
+
+def test_the_box_steers_a_row_onto_a_word_and_resets(translator):
+    sentence = "he is reading a book in the garden ."
+    box = translate_box(translator, sentence)
+    before = translator.translate(sentence)
+    unsteered_png = box.image.value
+    assert [label for label, _ in box.row.options][0] == f"1: {before.tokens[0]}"
+    assert [word for word, _ in box.word.options] == before.src_tokens[:-1]  # no <eos> column
+    assert "&lt;eos&gt; column" in box.steering.value and not box.steer.disabled  # the hint says why
+    step, garden = 1, before.src_tokens.index("garden")
+    box.row.value, box.word.value = step, garden
+    box.steer.click()
+    after = translator.translate(sentence, override={step: focus_row(len(before.src_tokens), garden)})
+    assert after.tokens != before.tokens
+    assert "Step 2 now looks only at <code>garden</code>" in box.steering.value
+    assert html.escape(before.text) in box.steering.value  # the model's own French stays beside it
+    changed = [token for i, token in enumerate(after.tokens) if i >= len(before.tokens) or token != before.tokens[i]]
+    for token in changed:
+        assert f"<mark>{html.escape(token)}</mark>" in box.steering.value
+    assert box.image.value != unsteered_png
+    png_size(box.image.value)
+    box.reset.click()
+    assert box.image.value == unsteered_png and "<mark>" not in box.steering.value
+
+
+def test_steered_html_marks_changed_and_dropped_words():
+    from bahdanau.chapters.interactive import steered_html
+    from bahdanau.decoding import Translation
+
+    before = Translation(tokens=["il", "lit", "un", "livre", "."], attention=None, src_tokens=[])
+    after = Translation(tokens=["il", "parle", "."], attention=None, src_tokens=[])
+    text = steered_html(before, after, 1, "garden")
+    assert "<mark>parle</mark>" in text and "<mark>.</mark>" in text and "<mark>il</mark>" not in text
+    assert "(4 words changed)" in text  # parle, ., and two words the steered French lost
+
+
+def test_a_model_without_attention_offers_no_steering():
+    box = translate_box(load_pretrained("no-attention"), "i'm home .")
+    assert box.steer.disabled and box.row.options == () and "no attention to steer" in box.steering.value

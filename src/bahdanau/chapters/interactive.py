@@ -6,7 +6,10 @@ Two views, each a plain computation plus a thin ipywidgets layer over it:
   the query ``s_{i-1}``, the raw scores ``e_ij``, the weights ``alpha_ij`` and the output token;
   :func:`step_through` puts a slider over those steps.
 - :func:`translate_box` is a text box: type English, get the French output, its attention
-  heatmap and a note naming the words the model does not know.
+  heatmap and a note naming the words the model does not know. Two menus steer the attention
+  (:func:`bahdanau.decoding.translate`'s ``override``): pick a row and an English word, and that
+  step looks only at the word; the French from there on is decoded again and shown beside the
+  model's own, the changed words marked (:func:`steered_html`).
 
 Why objects with their own ``_repr_mimebundle_`` rather than bare widgets? A widget is alive
 only while a kernel runs it; the published book has none and would show a dead placeholder.
@@ -38,17 +41,22 @@ except ImportError as error:  # an optional extra: the rest of the package works
     ) from error
 
 from ..data import EOS
-from ..decoding import translate
+from ..decoding import Translation, focus_row, translate
 from ..interfaces import DecoderStep
 from .plotting import figure_png, plot_attention
 
-__all__ = ["Step", "DecoderTrace", "decoder_steps", "StepThrough", "step_through", "TranslateBox", "translate_box"]
+__all__ = ["Step", "DecoderTrace", "decoder_steps", "StepThrough", "step_through", "TranslateBox", "translate_box",
+           "steered_html"]
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 # How many leading values of the query the step view prints: enough to see it change, short enough to read.
 QUERY_PREVIEW = 4
 PAGE_WIDTH = 78  # the rendered book's code column, in characters
 EMPTY_MESSAGE = "Type an English sentence above, then press Enter or click Translate."
+STEER_HINT = ("Steer: pick a row (a French word) and an English word, then click Steer: that step looks only "
+              "at the word, and the French is decoded again from there. The <eos> column is the end marker, "
+              "not a word, so it is not offered.")
+NO_ATTENTION_MESSAGE = "This model has no attention to steer."
 
 
 @dataclass(frozen=True)
@@ -276,6 +284,25 @@ def step_through(translator: Any, sentence: str) -> StepThrough:
     return StepThrough(decoder_steps(translator, sentence))
 
 
+def steered_html(before: Translation, after: Translation, step: int, word: str) -> str:
+    """What steering did, as HTML: the steered French (changed words marked) beside the model's own.
+
+    ``after`` is ``before``'s sentence translated with all of output ``step``'s weight on ``word``.
+    A word of ``after`` is *changed* when ``before`` has another word (or none) at its position.
+    """
+    marked = []
+    for position, token in enumerate(after.tokens):
+        same = position < len(before.tokens) and before.tokens[position] == token
+        text = html.escape(token)
+        marked.append(text if same else f"<mark>{text}</mark><span hidden> (changed)</span>")
+    changed = sum(1 for position, token in enumerate(after.tokens)
+                  if position >= len(before.tokens) or before.tokens[position] != token)
+    changed += max(0, len(before.tokens) - len(after.tokens))  # words the steered French no longer has
+    return (f"<p>Step {step + 1} now looks only at <code>{html.escape(word)}</code>: "
+            f"<b>{' '.join(marked)}</b> ({changed} word{'s' if changed != 1 else ''} changed)</p>"
+            f"<p>The model's own: {html.escape(before.text)}</p>")
+
+
 class TranslateBox(_StaticFallback):
     """A text box that translates what is typed; see :func:`translate_box`.
 
@@ -284,6 +311,8 @@ class TranslateBox(_StaticFallback):
         button: "Translate", for frontends where Enter is not obvious.
         message: HTML with the French output and a note on unknown words, or what went wrong.
         image: the attention heatmap as a PNG (empty when there is nothing to show).
+        row, word: the menus that pick the step to steer (a French word's row) and the English
+            word it should look at; steer and reset: the buttons; steering: what steering did.
         widget: the whole view.
     """
 
@@ -297,27 +326,74 @@ class TranslateBox(_StaticFallback):
         self.button = widgets.Button(description="Translate")
         self.message = widgets.HTML()
         self.image = widgets.Image(format="png")
+        self.row = widgets.Dropdown(description="Steer row", options=[])
+        self.word = widgets.Dropdown(description="onto", options=[])
+        self.steer = widgets.Button(description="Steer", tooltip="move all of the row's weight onto the word")
+        self.reset = widgets.Button(description="Reset", tooltip="back to the model's own attention")
+        self.steering = widgets.HTML()
         self.text.observe(lambda change: self.update(), names="value")
         self.button.on_click(lambda button: self.update())
+        self.steer.on_click(lambda button: self.steer_row())
+        self.reset.on_click(lambda button: self.update())
+        self._result: Translation | None = None  # the translation the menus steer
+        self._sentence = sentence  # the English it translates
         # The first state, kept for the book's image and the text summary.
         self._initial = self._render(sentence)
         self.message.value, self.image.value = self._initial[:2]
-        self.widget = widgets.VBox([widgets.HBox([self.text, self.button]), self.message, self.image])
+        self._offer_steering()
+        self.widget = widgets.VBox([widgets.HBox([self.text, self.button]), self.message, self.image,
+                                    widgets.HBox([self.row, self.word, self.steer, self.reset]), self.steering])
 
     def update(self) -> None:
         """Translate the box's text and show the result (or a friendly message)."""
         message, png, _ = self._render(self.text.value)
         self.message.value = message
         self.image.value = png
+        self._offer_steering()
+
+    def _offer_steering(self) -> None:
+        """Fill the menus from the current translation: its rows and its English words (not <eos>)."""
+        result = self._result
+        usable = result is not None and result.attention is not None
+        self.row.options = ([(f"{i + 1}: {token}", i) for i, token in enumerate(self._row_tokens(result))]
+                            if usable else [])
+        self.word.options = [(word, j) for j, word in enumerate(result.src_tokens[:-1])] if usable else []
+        for control in (self.row, self.word, self.steer, self.reset):
+            control.disabled = not usable
+        if result is not None and result.attention is None:
+            self.steering.value = f"<p><i>{NO_ATTENTION_MESSAGE}</i></p>"
+        else:
+            self.steering.value = f"<p><i>{html.escape(STEER_HINT)}</i></p>" if usable else ""
+
+    @staticmethod
+    def _row_tokens(result: Translation) -> list[str]:
+        # The attention rows include <eos> when the model produced it (see Translation.attention).
+        return result.tokens + [EOS] if result.finished else result.tokens
+
+    def steer_row(self) -> None:
+        """Decode again with the chosen row's weight all on the chosen word; show it beside the model's own."""
+        before = self._result
+        if before is None or before.attention is None or self.row.value is None or self.word.value is None:
+            return
+        step, position = self.row.value, self.word.value
+        with warnings.catch_warnings():  # a long input was cut: the message above already says so
+            warnings.simplefilter("ignore")
+            after = self.translator.translate(self._sentence,
+                                              override={step: focus_row(len(before.src_tokens), position)})
+        word = before.src_tokens[position]
+        self.steering.value = steered_html(before, after, step, word)
+        self.image.value = self._heatmap(after, title=f"Steered: row {step + 1} looks only at '{word}'")
 
     def _render(self, sentence: str) -> tuple[str, bytes, str]:
         """The message (HTML), the heatmap (PNG bytes, empty if none) and the French text for ``sentence``."""
+        self._result, self._sentence = None, sentence
         if not sentence.strip():
             return f"<p>{EMPTY_MESSAGE}</p>", b"", ""
         # A very long input is cut with a UserWarning: show it as a note, not on stderr.
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             result = self.translator.translate(sentence)
+        self._result = result
         notes = [html.escape(str(warning.message)) for warning in caught]
         if result.unknown:
             words = ", ".join(f"<code>{html.escape(word)}</code>" for word in result.unknown)
@@ -326,19 +402,21 @@ class TranslateBox(_StaticFallback):
         message += "".join(f"<p><i>{note}</i></p>" for note in notes)
         if result.attention is None:  # a model without attention has no heatmap to show
             return message, b"", result.text
-        # The attention rows include <eos> when the model produced it (see Translation.attention).
-        tgt_tokens = result.tokens + [EOS] if result.finished else result.tokens
+        return message, self._heatmap(result, title="Which English words each French word looked at"), result.text
+
+    def _heatmap(self, result: Translation, title: str) -> bytes:
+        """The attention heatmap of ``result`` as PNG bytes."""
+        tgt_tokens = self._row_tokens(result)
         figure = Figure(
             figsize=(max(4.0, 0.5 * len(result.src_tokens) + 2.5), max(3.0, 0.4 * len(tgt_tokens) + 1.5)),
             layout="constrained",
         )
-        plot_attention(result.attention, result.src_tokens, tgt_tokens, ax=figure.subplots(),
-                       title="Which English words each French word looked at")
+        plot_attention(result.attention, result.src_tokens, tgt_tokens, ax=figure.subplots(), title=title)
         if result.unknown:
             # Also in the image, which is all that the static book shows of this view.
             figure.supxlabel(f"unknown words, read as <unk>: {', '.join(result.unknown)}",
                              fontsize="medium", color="tab:red")
-        return message, figure_png(figure), result.text
+        return figure_png(figure)
 
     def _png(self) -> bytes:
         return self._initial[1]
