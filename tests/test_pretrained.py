@@ -15,6 +15,7 @@ import torch
 
 import bahdanau
 from bahdanau.cli.evaluate import QUALITY_MAX_LEN, evaluate_checkpoint
+from bahdanau.cli.seeds import SEED_MODELS, SEED_PAIR
 from bahdanau.data import encode_sources, held_out_pairs
 from bahdanau.decoding import MAX_SRC_LEN, beam_search, default_max_len, greedy_decode
 from bahdanau.download import corpus_sha256
@@ -33,6 +34,8 @@ from bahdanau.pretrained import (
     pretrained_path,
     recorded_comparison,
     recorded_metadata,
+    recorded_paper,
+    recorded_seeds,
     shipped_model,
 )
 from bahdanau.training import CheckpointError, load_checkpoint
@@ -315,3 +318,28 @@ def test_unknown_word_replacement_is_recorded_for_both_decodings(name):
             assert all(new in references and new not in tgt_vocab
                        for old, new in zip(example["output"].split(), example["replaced"].split()) if old == "<unk>")
     assert "replace_unk" not in recorded_metadata("no-attention")["test"]
+
+
+def test_the_recorded_seeds_are_the_shipped_runs_and_two_more():
+    """seeds.json: seed 0 is the shipped run, scored as its own record and paper.json score it."""
+    record = recorded_seeds()
+    assert record["seeds"][0] == record["shipped_seed"] == 0 and len(set(record["seeds"])) == len(record["seeds"]) >= 3
+    assert record["models"] == list(SEED_MODELS) and record["pair"] == list(SEED_PAIR)
+    paper = recorded_paper()["figure2"]["greedy"]["models"]
+    for name in SEED_MODELS:
+        shipped, *others = record["runs"][name]
+        metadata = recorded_metadata(name)
+        assert shipped["test"]["greedy"]["all"] == metadata["test"]["test_bleu"]
+        assert shipped["test"]["beam"]["all"] == metadata["test_beam"]["test_bleu"]
+        for row in paper[name]:  # the same sentences, the same BLEU: paper.json's figure
+            assert shipped["paper"]["greedy"][row["bucket"]] == pytest.approx(row["bleu"], abs=1e-9)
+        assert [run["seed"] for run in record["runs"][name]] == record["seeds"]
+        assert all(run["test"] != shipped["test"] for run in others)  # another seed, another run
+    system, baseline = SEED_PAIR
+    for scope, decodings in record["spread"].items():
+        for decoding, buckets in decodings.items():
+            for bucket, row in buckets.items():
+                runs = {name: [run[scope][decoding][bucket] for run in record["runs"][name]] for name in SEED_MODELS}
+                assert row["bleu"] == runs
+                assert row["gap"] == pytest.approx([a - b for a, b in zip(runs[system], runs[baseline])])
+                assert row["range"]["gap"] == [min(row["gap"]), max(row["gap"])]

@@ -23,6 +23,7 @@ from bahdanau.pretrained import (
     recorded_comparison,
     recorded_metadata,
     recorded_paper,
+    recorded_seeds,
 )
 
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -331,3 +332,30 @@ def test_what_the_readme_says_of_figure_2_holds(section, paper):
     assert f"({search['1-5']:.1f} to {search['16-20']:.1f} from 1-5 to 16-20 tokens)" in paragraph
     assert search["16-20"] < search["1-5"] - 10  # "still loses BLEU as sentences grow"
     assert f"on the {paper['test_split']['no_unk_sentences']:,} whose English" in section
+
+
+# ----------------------------------------------------------------------------------------------
+# The training-seed spread (seeds.json, python -m bahdanau.cli.seeds --record)
+# ----------------------------------------------------------------------------------------------
+
+
+def test_seed_spread_table_is_the_record(section):
+    record = recorded_seeds()
+    system, baseline = record["pair"]
+    rows = record["spread"]["test"]["greedy"]
+    table = _table(section, "English tokens", f"`{system}`, {len(record['seeds'])} runs")
+    assert [row[0] for row in table[1:]] == ["≤ 10" if bucket == "all" else bucket for bucket in rows]
+    for cells, row in zip(table[1:], rows.values()):
+        assert cells[1:] == [
+            "{:.1f} to {:.1f}".format(*row["range"][system]),
+            "{:.1f} to {:.1f}".format(*row["range"][baseline]),
+            " / ".join(f"{gap:+.1f}" for gap in row["gap"]),
+        ]
+    paragraph = _paragraph(section, "**One run each.**")
+    assert all(str(seed) in paragraph for seed in record["seeds"])
+    overall = rows["all"]["range"]
+    least = min(row["range"]["gap"][0] for row in rows.values())
+    allowed = {f"{value:.1f}" for value in (*overall[system], *overall[baseline])}
+    allowed |= {f"{value:+.1f}" for value in (*overall["gap"], least)}
+    assert _decimals(paragraph) <= allowed | {f"{v:.1f}".lstrip("+") for v in (*overall["gap"], least)}
+    assert f"at least {least:+.1f}" in paragraph and least > 0

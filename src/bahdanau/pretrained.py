@@ -43,6 +43,7 @@ __all__ = [
     "ShippedModel", "SHIPPED", "DEFAULT_MODEL", "PRETRAINED", "WEB_MODELS", "UNKNOWN_MODEL_MESSAGE",
     "UNKNOWN_WEB_MODEL_MESSAGE", "RECORDED", "COMPARISONS", "Translator", "shipped_model", "pretrained_path",
     "load_pretrained", "recorded_metadata", "recorded_comparison", "PAPER_FILE", "recorded_paper",
+    "SEEDS_FILE", "recorded_seeds",
 ]
 
 
@@ -96,6 +97,8 @@ RECORDED = PRETRAINED + ("d2l",)
 COMPARISONS = (("attention", "no-attention"), ("rnnsearch", "no-attention"), ("rnnsearch", "attention"))
 # Figure 2 and Table 1 of the paper, measured on every shipped model: see recorded_paper.
 PAPER_FILE = "paper.json"
+# Written by python -m bahdanau.cli.seeds --record: the shipped recipes retrained with other seeds.
+SEEDS_FILE = "seeds.json"
 
 
 @dataclass
@@ -123,7 +126,8 @@ class Translator:
         ``<eos>`` x source tokens incl. ``<eos>``; None without attention), ``.src_tokens`` and
         ``.unknown`` (the English words the model could not read). ``options`` go to
         :func:`bahdanau.decoding.translate` (``max_len``, ``max_src_len``, ``length_penalty``,
-        ``replace_unk``, ...); ``max_src_len`` defaults to the model's own (:class:`ShippedModel`).
+        ``replace_unk``, ``override`` to steer the attention, ...); ``max_src_len`` defaults to the
+        model's own (:class:`ShippedModel`).
         """
         options.setdefault("max_src_len", self.max_src_len)
         return translate(self.model, sentences, self.src_vocab, self.tgt_vocab, beam_size=beam_size, **options)
@@ -198,6 +202,19 @@ def recorded_paper() -> dict[str, Any]:
     :func:`bahdanau.cli.paper.format_paper` prints it.
     """
     path = resources.files("bahdanau") / "pretrained" / PAPER_FILE
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def recorded_seeds() -> dict[str, Any]:
+    """How BLEU and the gap between ``rnnsearch`` and ``no-attention`` move with the training seed.
+
+    Cheap (no weights are loaded). Written by ``python -m bahdanau.cli.seeds --record`` (see
+    :mod:`bahdanau.cli.seeds` for its keys): the shipped run (seed 0) and the same recipes
+    retrained with other seeds, scored on the -10 test split and on chapter 6's test set;
+    ``spread[scope][decoding][bucket]`` holds each model's BLEU and the gap, seed by seed, and
+    their ranges. Every shipped model is a single run: this is how far another run could land.
+    """
+    path = resources.files("bahdanau") / "pretrained" / SEEDS_FILE
     return json.loads(path.read_text(encoding="utf-8"))
 
 
