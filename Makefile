@@ -10,7 +10,8 @@
 #               extra only (no book toolchain; no book, notebook, grading or browser tests, nothing
 #               that trains or reads the whole corpus: those are marked slow)
 #   make lint   ruff over src, tests, notebooks and book (pyproject.toml; notebooks/ruff.toml: 78 columns)
-#   make setup  the Python packages only (.venv); make browser: Chromium and chromedriver only
+#   make setup  the Python packages only (.venv); make browser: the browsers (Chromium and
+#               chromedriver, Firefox ESR) and axe-core only
 # Only `make test` needs the browser: `make book`, `make student-book` and `make unit` never
 # install it.
 # The corpus is read through $(BAHDANAU_DATA) when set (a folder holding fra-eng/fra.txt),
@@ -29,13 +30,23 @@ UNIT_STAMP := $(VENV)/.unit-installed
 # browser and its driver, set BAHDANAU_CHROMIUM and BAHDANAU_CHROMEDRIVER (the test reads them too).
 CHROMIUM     := $(or $(BAHDANAU_CHROMIUM),/usr/bin/chromium)
 CHROMEDRIVER := $(or $(BAHDANAU_CHROMEDRIVER),/usr/bin/chromedriver)
+# The second engine (tests/test_firefox.py): Debian's Firefox ESR, driven through Marionette
+# (PyPI's marionette_driver, in requirements.txt; no geckodriver). BAHDANAU_FIREFOX chooses another.
+FIREFOX      := $(or $(BAHDANAU_FIREFOX),/usr/bin/firefox-esr)
 SUDO         := $(if $(filter 0,$(shell id -u)),,sudo)
+# The accessibility audit (tests/test_accessibility.py) injects axe-core into every page: npm's
+# package, at the version tests/axe_version.txt pins, installed once into .venv/axe (needs Node.js
+# and npm: Debian's nodejs and npm, installed with the browsers when missing).
+AXE_VERSION := $(shell cat tests/axe_version.txt)
+AXE         := $(VENV)/axe/node_modules/axe-core/axe.min.js
+# npm on the PATH, or Debian's, installed when missing.
+NPM         := $(or $(shell command -v npm),/usr/bin/npm)
 
 .PHONY: setup browser lint unit book student-book assignments grade translations test clean web-models
 
 setup: $(STAMP)
 
-browser: $(CHROMIUM) $(CHROMEDRIVER)
+browser: $(CHROMIUM) $(CHROMEDRIVER) $(FIREFOX) $(AXE)
 
 # Reinstall only when the requirements or the package metadata change.
 $(STAMP): requirements.txt pyproject.toml
@@ -57,9 +68,14 @@ $(UNIT_STAMP): pyproject.toml
 	@touch $(UNIT_STAMP)
 
 # Installed only when missing (no prerequisites: never reinstalled).
-$(CHROMIUM) $(CHROMEDRIVER) &:
+$(CHROMIUM) $(CHROMEDRIVER) $(FIREFOX) $(NPM) &:
 	$(SUDO) apt-get update -q
-	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium chromium-driver
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium chromium-driver firefox-esr nodejs npm
+
+# Reinstalled when the pin changes.
+$(AXE): tests/axe_version.txt | $(NPM)
+	$(NPM) install --prefix $(VENV)/axe --no-save --no-audit --no-fund --loglevel=error axe-core@$(AXE_VERSION)
+	@touch $@
 
 # Strict: any warning fails the build. --all rebuilds every page, so that no warning hides in
 # a page left unchanged since the last build. The book renders the notebooks' stored outputs.
@@ -120,18 +136,24 @@ UNIT_ARGS := -m "not slow and not book" \
 	--ignore=tests/test_browser.py --ignore=tests/test_student_book.py \
 	--ignore=tests/test_browser_views.py --ignore=tests/test_browser_parity.py --ignore=tests/test_offline.py \
 	--ignore=tests/test_translations.py --ignore=tests/test_assignments.py --ignore=tests/test_grading.py \
-	--ignore=tests/test_instructors.py --ignore=tests/test_guard.py
+	--ignore=tests/test_instructors.py --ignore=tests/test_guard.py \
+	--ignore=tests/test_accessibility.py --ignore=tests/test_small_screen.py --ignore=tests/test_firefox.py \
+	--ignore=tests/test_bench_web.py
 
 unit: $(UNIT_STAMP)
 	$(PY) -m pytest tests $(UNIT_ARGS)
 
 # Lint first; then the unit tests (the slow ones too), the notebook and book checks
 # (tests/test_notebooks.py, tests/test_book.py, which runs the strict build and an offline
-# linkcheck, tests/test_browser.py, which opens that build in headless Chromium), then nbval:
-# every notebook re-executed and its outputs compared with the stored ones. pytest's closing
-# summary is the last line printed.
+# linkcheck, tests/test_browser.py, which opens that build in headless Chromium, and the
+# accessibility, small-screen and Firefox tests), and nbval: every notebook re-executed and its
+# outputs compared with the stored ones. Two pytest-xdist workers share the tests out, file by
+# file, with the longest first (tests/conftest.py's scheduler). pytest's closing summary is the
+# last line printed.
+TEST_WORKERS ?= 2
 test: setup browser lint
-	$(PY) -m pytest tests notebooks --nbval --nbval-current-env --nbval-sanitize-with notebooks/nbval_sanitize.cfg
+	$(PY) -m pytest tests notebooks --nbval --nbval-current-env --nbval-sanitize-with notebooks/nbval_sanitize.cfg \
+		-n $(TEST_WORKERS) --no-loadscope-reorder --durations=25
 
 clean:
 	rm -rf _build

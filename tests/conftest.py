@@ -1,10 +1,23 @@
-"""Fixtures shared by several test modules."""
+"""Fixtures shared by several test modules, and how `make test` splits the tests over two workers.
+
+`make test` runs pytest with pytest-xdist (``-n 2``) and this file's scheduler
+(:func:`pytest_xdist_make_scheduler`): the tests are shared out file by file (a notebook's cells
+run in order in one kernel, a module's fixtures run once), except the files that write or read
+``_build/assignments``, which run together on one worker, in order. A session fixture whose work
+must be done once per run (the book's builds, the assignments) is shared between the workers
+through a file lock (:func:`once_per_run`). Without xdist (plain ``pytest``), everything runs in
+one process as before.
+"""
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from book_build import run_both_builds
@@ -34,24 +47,90 @@ def tiny_checkpoint(real_corpus_path: Path, tmp_path_factory) -> Path:
     return path
 
 
+# ----------------------------------------------------------------------------------------------
+# Two workers (make test): the units of work, and the work done once per run
+# ----------------------------------------------------------------------------------------------
+
+# Tests that write or read _build/assignments (`make grade` rewrites it) or build the student
+# edition from it: one worker, in order.
+ASSIGNMENTS_GROUP = "assignments"
+ASSIGNMENT_MODULES = {"test_assignments.py", "test_grading.py", "test_student_book.py", "test_instructors.py"}
+# The longest units of work, handed out first so that neither worker is left with one at the end
+# (the rest follow in collection order): the grading, the AVX2 re-run of every notebook, the two
+# browsers' parity samples.
+LONGEST_FIRST = [ASSIGNMENTS_GROUP, "tests/test_portable_outputs.py", "tests/test_browser_parity.py",
+                 "tests/test_firefox.py"]
+
+
+def work_unit(nodeid: str) -> str:
+    """The unit of work a test belongs to: its file, or the assignments' group."""
+    path = nodeid.split("::", 1)[0]
+    return ASSIGNMENTS_GROUP if Path(path).name in ASSIGNMENT_MODULES else path
+
+
+def pytest_collection_modifyitems(config, items):
+    """The longest units of work first (:data:`LONGEST_FIRST`); each unit keeps its order."""
+    rank = {unit: index for index, unit in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(work_unit(item.nodeid), len(rank)))
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """xdist's scope scheduler with :func:`work_unit` as the scope.
+
+    (pytest-xdist's own ``--dist loadgroup`` renames each test's node id to carry its group, which
+    pytest 9.2's node ids no longer allow.)
+    """
+    from xdist.scheduler import LoadScopeScheduling
+
+    class WorkUnitScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return work_unit(nodeid)
+
+    return WorkUnitScheduling(config, log)
+
+
+def once_per_run(tmp_path_factory, name: str, make: Callable[[], Any], dump: Callable[[Any], Any],
+                 load: Callable[[Any], Any]) -> Any:
+    """``make()`` once for the whole run, its result shared by the xdist workers (as JSON, through
+    ``dump`` and ``load``) under a file lock in the run's temporary folder; plain ``make()`` without xdist."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        return make()
+    from filelock import FileLock
+
+    record = tmp_path_factory.getbasetemp().parent / f"{name}.json"
+    with FileLock(f"{record}.lock"):
+        if record.is_file():
+            return load(json.loads(record.read_text(encoding="utf-8")))
+        value = make()
+        record.write_text(json.dumps(dump(value)), encoding="utf-8")
+        return value
+
+
 @pytest.fixture(scope="session")
-def build() -> subprocess.CompletedProcess:
-    """The strict book builds (what `make book` runs), once per session: _build/html and _build/html/zh.
+def build(tmp_path_factory) -> subprocess.CompletedProcess:
+    """The strict book builds (what `make book` runs), once per run: _build/html and _build/html/zh.
 
     test_book.py reads their logs and HTML, test_browser.py serves the HTML to a browser.
     """
-    return run_both_builds()
+    return once_per_run(
+        tmp_path_factory, "build", run_both_builds,
+        dump=lambda result: {"args": result.args, "returncode": result.returncode, "stdout": result.stdout},
+        load=lambda record: subprocess.CompletedProcess(**record))
 
 
-@pytest.fixture(scope="session")
-def assignments() -> Path:
-    """`make assignments`, once per session: _build/assignments with its manifest.json.
-
-    Always regenerated, so no test reads assignments left by an older version of the notebooks.
-    """
+def _make_assignments() -> Path:
     root = Path(__file__).resolve().parents[1]
     out = root / "_build" / "assignments"
     result = subprocess.run([sys.executable, str(root / "book" / "grading" / "make_assignments.py"), str(out)],
                             capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stdout + result.stderr
     return out
+
+
+@pytest.fixture(scope="session")
+def assignments(tmp_path_factory) -> Path:
+    """`make assignments`, once per run: _build/assignments with its manifest.json.
+
+    Always regenerated, so no test reads assignments left by an older version of the notebooks.
+    """
+    return once_per_run(tmp_path_factory, "assignments", _make_assignments, dump=str, load=Path)

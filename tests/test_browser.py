@@ -31,7 +31,7 @@ import pytest
 import yaml
 from bench_web import serve
 from book_build import ROOT, require_html
-from book_toc import chapter_notebooks, toc_files
+from book_toc import TOC, chapter_notebooks, toc_files
 
 # Debian's packages, or another Chrome-compatible browser and its driver (as in the Makefile).
 CHROMIUM = Path(os.environ.get("BAHDANAU_CHROMIUM") or "/usr/bin/chromium")
@@ -39,7 +39,8 @@ CHROMEDRIVER = Path(os.environ.get("BAHDANAU_CHROMEDRIVER") or "/usr/bin/chromed
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 CHAPTERS = chapter_notebooks()
-PAGES = [file.removesuffix(".ipynb") for file in toc_files()]  # every page of the book, chapters included
+# Every page of the book: the landing page (the table of contents' root), then the chapters and pages.
+PAGES = [file.removesuffix(".ipynb") for file in [TOC["root"], *toc_files()]]
 
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -47,17 +48,6 @@ CHROMIUM_ARGS = [
     # Every host but the local server is unreachable: the same page offline and in CI.
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
 ]
-
-# Console errors that are not the book's, each matched narrowly and explained:
-KNOWN_CONSOLE_ERRORS = [
-    # Sphinx 7.4 (the newest jupyter-book 1.x allows) writes an inline <script> that an extension
-    # registers after the builder starts twice; sphinx-thebe's `const THEBE_JS_URL` is one. The
-    # second copy fails to parse and changes nothing (thebe is not enabled in this book).
-    re.compile(r"Uncaught SyntaxError: Identifier 'THEBE_JS_URL' has already been declared"),
-    # pydata-sphinx-theme 0.17 on a reader's first visit (nothing stored yet): it resets to "auto".
-    re.compile(r'"Got invalid theme mode: \. Resetting to auto\."'),
-]
-
 
 # ----------------------------------------------------------------------------------------------
 # A local web server and the browser
@@ -142,14 +132,18 @@ class Visit:
     checks: list[bool]  # one per check cell: is its code shown?
 
 
+def console_errors(driver) -> list[str]:
+    """The SEVERE console messages logged since the last read: any is a failure, none is excused."""
+    return [entry["message"] for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
+
+
 def visit(driver, url: str) -> Visit:
     """Open ``url``, wait for its images, and collect its console errors, images and links."""
     driver.get_log("browser")  # drop the messages of the previous page
     driver.get(url)
     driver.set_script_timeout(30)
     found = driver.execute_async_script(PAGE_SCRIPT)
-    errors = [entry["message"] for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
-    return Visit(url, errors, found["images"], found["links"], found["height"], found["checks"])
+    return Visit(url, console_errors(driver), found["images"], found["links"], found["height"], found["checks"])
 
 
 def screenshot(driver, height: int, path: Path) -> None:
@@ -213,10 +207,6 @@ def broken_internal_links(links: Iterable[str], base_url: str) -> list[str]:
     return broken
 
 
-def unexplained(errors: list[str]) -> list[str]:
-    return [error for error in errors if not any(known.search(error) for known in KNOWN_CONSOLE_ERRORS)]
-
-
 # ----------------------------------------------------------------------------------------------
 # The checks
 # ----------------------------------------------------------------------------------------------
@@ -224,7 +214,7 @@ def unexplained(errors: list[str]) -> list[str]:
 
 @pytest.mark.parametrize("page", PAGES)
 def test_page_loads_without_console_errors(pages, page):
-    assert not unexplained(pages[page].console_errors), "\n".join(pages[page].console_errors)
+    assert not pages[page].console_errors, "\n".join(pages[page].console_errors)
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
@@ -279,6 +269,47 @@ def test_internal_links_resolve(pages, site):
     assert any(link.startswith(site) and "#" in link for link in links), "no internal link with a #fragment was seen"
     broken = broken_internal_links(links, site)
     assert not broken, "\n".join(broken)
+
+
+# The public script hosts (CDNs). tests/test_offline.py fails on any script, stylesheet or font
+# that a page loads from another host; this fails on a page that merely names a CDN, as
+# sphinx-thebe's inline `const THEBE_JS_URL = "https://unpkg.com/..."` did on every page while
+# thebe was off (book/_ext/page_scripts.py).
+CDN_NAMES = re.compile(r"unpkg|jsdelivr|\bcdn", re.IGNORECASE)
+
+
+class _Markup(HTMLParser):
+    """What a page's markup says: its attributes' values (data: URLs left out: base64 may spell
+    anything) and the text of its inline scripts and styles."""
+
+    def __init__(self):
+        super().__init__()
+        self.said: list[str] = []
+        self._inline = False
+
+    def handle_starttag(self, tag, attrs):
+        self.said += [value for _, value in attrs if value and not value.startswith("data:")]
+        self._inline = tag in ("script", "style")
+
+    def handle_endtag(self, tag):
+        self._inline = False
+
+    def handle_data(self, data):
+        if self._inline:
+            self.said.append(data)
+
+
+def test_no_page_names_a_cdn(build):
+    html = require_html(build)
+    pages = sorted(html.rglob("*.html"))
+    assert any(page.is_relative_to(html / "zh") for page in pages), "the Chinese edition's pages are missing"
+    found = []
+    for page in pages:
+        markup = _Markup()
+        markup.feed(page.read_text(encoding="utf-8"))
+        found += [f"{page.relative_to(html)}: {match.group(0)} in {text.strip()[:120]!r}"
+                  for text in markup.said for match in [CDN_NAMES.search(text)] if match]
+    assert not found, "pages that name a CDN:\n" + "\n".join(found)
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)

@@ -9,9 +9,10 @@ them: float rounding may flip a near-tie of two logits), with the same attention
 they agree; one decoder step has DecoderStep's fields and values. The port's normalisation of
 typed input is Python's (:func:`bahdanau.data.sentence_words`) on every code point and on tricky
 sentences, and its messages are Python's, word for word. The registry is the one place the
-browser learns the model names and the default from. The page is also opened from disk
-(file://), where the model file must load through its <script> tag, and the built book's own
-copy is tried once.
+browser learns the model names and the default from. The site is served over http, so the port
+fetches each model's binary container (bahdanau-model-NAME.bin), and never its script; the page
+is also opened from disk (file://), where the model must load through its script's <script> tag,
+and the built book's own copy is tried once.
 
 Steering (``translate(..., override=...)``): on held-out sentences, each with an override drawn by
 a fixed rule (:func:`steering_case`), the browser's tokens equal Python's on the same share, with
@@ -27,78 +28,62 @@ from __future__ import annotations
 import json
 import shutil
 import unicodedata
-import warnings
 from pathlib import Path
 
 import pytest
 import torch
-from book_build import ROOT, require_html
+from book_build import require_html
+from parity_sample import (
+    _ROW,
+    INVALID_OVERRIDES,
+    LONG_TOKENS,
+    MAX_ATTENTION_DIFFERENCE,
+    NUM_STEERED,
+    NUM_STEERED_LONG,
+    PAGE,
+    RUN_ASYNC,
+    STEERED_SENTENCE,
+    TRANSLATE_ALL,
+    TRANSLATE_EMPTY,
+    TRANSLATE_STEERED,
+    TRANSLATE_TRUNCATED,
+    WEB_JS,
+    check_empty_results,
+    check_steered,
+    check_translations,
+    check_truncated,
+    held_out_sentences,
+    python_steered,
+    python_translations,
+    steer_source,
+    steered_reference,
+    write_site,
+)
 from test_browser import browser, serve  # noqa: F401 - the browser fixture, and the local server
 
 from bahdanau.cli.export_web import (
     REGISTRY_FILE,
     WEB_MODELS,
-    export_web_models,
+    binary_file_name,
     load_exported,
     model_file_name,
     registry_document,
     write_registry,
 )
-from bahdanau.data import BOS_INDEX, held_out_pairs, sentence_words
+from bahdanau.data import BOS_INDEX, sentence_words
 from bahdanau.decoding import focus_row, translate
 from bahdanau.interfaces import DecoderStep
-from bahdanau.pretrained import DEFAULT_MODEL, recorded_metadata
+from bahdanau.pretrained import DEFAULT_MODEL
 
 # Chromium, the whole corpus read, and (once) the book's build: not for `make unit`, whose
 # --ignore list predates this file; `make test` runs it.
 pytestmark = pytest.mark.slow
 
-WEB_JS = ROOT / "book" / "_static" / "bahdanau-web.js"
-VIEWS_JS = ROOT / "book" / "_static" / "bahdanau-views.js"
-NUM_SENTENCES = 600
-NUM_LONG = 120  # of them, English sentences of 16 to 30 tokens (rnnsearch-30 was trained on them)
-LONG_TOKENS = range(16, 31)
-MIN_EQUAL_SHARE = 0.995
-MAX_ATTENTION_DIFFERENCE = 1e-3
-
-PAGE = """<!DOCTYPE html>
-<html><head><meta charset="utf-8"><title>bahdanau-web</title>
-<script src="_static/bahdanau-web.js"></script><script src="_static/bahdanau-views.js"></script>
-</head><body></body></html>
-"""
-
-# Translate a list of sentences in the page; keep only what is compared (the steps are large).
-TRANSLATE_ALL = """
-const [sentences, model, done] = arguments;
-(async () => {
-  const results = [];
-  for (const text of sentences) {
-    const result = await window.bahdanauWeb.translate(text, {model});
-    results.push({tokens: result.tokens, attention: result.attention});
-  }
-  return results;
-})().then(done, (error) => done({error: String(error)}));
-"""
-
-RUN_ASYNC = """
-const [source, done] = arguments;
-(new Function("return (async () => {" + source + "})()"))()
-  .then((value) => done({value}), (error) => done({error: String(error && error.message || error)}));
-"""
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
     """A one-page site: index.html, _static/bahdanau-web.js, bahdanau-views.js and _static/models/
     with the registry and every web model (what `make web-models` writes)."""
-    root = tmp_path_factory.mktemp("web-site")
-    static = root / "_static"
-    static.mkdir()
-    shutil.copy(WEB_JS, static / WEB_JS.name)
-    shutil.copy(VIEWS_JS, static / VIEWS_JS.name)
-    export_web_models(static / "models")
-    (root / "index.html").write_text(PAGE, encoding="utf-8")
-    return root
+    return write_site(tmp_path_factory.mktemp("web-site"))
 
 
 @pytest.fixture(scope="module")
@@ -122,48 +107,18 @@ def run_js(driver, source: str):
     return driver.execute_async_script(RUN_ASYNC, source)
 
 
-def held_out_sentences(corpus_path: Path, count: int = NUM_SENTENCES, long: int = NUM_LONG) -> list[str]:
-    """``count`` distinct English test sentences of the 30-token models' test split (unseen by every
-    shipped model), ``long`` of them of LONG_TOKENS tokens, each group evenly spread over the split
-    (which is in corpus order, shortest first), so that every length is tried."""
-    data_config = recorded_metadata(DEFAULT_MODEL)["data_config"]
-    pairs = held_out_pairs(data_config, path=corpus_path)
-    distinct = list(dict.fromkeys(" ".join(english) for english, _ in pairs))
-    longer = [text for text in distinct if len(text.split()) in LONG_TOKENS]
-    shorter = [text for text in distinct if len(text.split()) not in LONG_TOKENS]
-
-    def spread(texts: list[str], n: int) -> list[str]:
-        return texts[:: max(1, len(texts) // n)][:n]
-
-    return spread(shorter, count - long) + spread(longer, long)
-
-
 @pytest.mark.parametrize("name", WEB_MODELS)
 def test_browser_translates_as_pytorch_on_the_exported_weights(page, site, name, real_corpus_path):
     sentences = held_out_sentences(real_corpus_path)
     assert len(sentences) >= 500 and sum(len(text.split()) in LONG_TOKENS for text in sentences) >= 100
-    model, src_vocab, tgt_vocab = load_exported(site / "_static" / "models" / f"bahdanau-model-{name}.js")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # a sentence longer than max_src_len
-        expected = translate(model, sentences, src_vocab, tgt_vocab)
+    expected = python_translations(site, name, sentences)
     found = page.execute_async_script(TRANSLATE_ALL, sentences, name)
-    assert isinstance(found, list), found
-    equal = [ours for ours, theirs in zip(found, expected) if ours["tokens"] == theirs.tokens]
-    share = len(equal) / len(sentences)
-    differences = [
-        float((torch.tensor(ours["attention"]) - theirs.attention).abs().max())
-        for ours, theirs in zip(found, expected) if ours["tokens"] == theirs.tokens
-    ]
-    print(f"{name}: {share:.2%} of {len(sentences)} equal, attention differs by at most {max(differences):.2e}")
-    assert share >= MIN_EQUAL_SHARE, [
-        (text, ours["tokens"], theirs.tokens) for text, ours, theirs in zip(sentences, found, expected)
-        if ours["tokens"] != theirs.tokens][:5]
-    assert max(differences) <= MAX_ATTENTION_DIFFERENCE
+    check_translations(name, sentences, found, expected)
 
 
 @pytest.mark.parametrize("name", WEB_MODELS)
 def test_browser_reads_the_same_weights_as_load_exported(page, site, name):
-    """int8 (an embedding), float16 (a matrix) and float32 (a bias), element for element."""
+    """int8 (an embedding, the output layer's matrix) and float16 (a bias), element for element."""
     model, _, _ = load_exported(site / "_static" / "models" / f"bahdanau-model-{name}.js")
     found = run_js(page, f"""
         const w = (await window.bahdanauWeb.load("{name}")).params;
@@ -234,17 +189,7 @@ def test_decoder_step_has_pythons_fields_and_values(page, site, name):
 
 
 def test_long_input_is_truncated_as_in_python(page, site):
-    text = " ".join(["the cat sat on the mat ."] * 10)  # 70 tokens
-    call = f'window.bahdanauWeb.translate({json.dumps(text)}, {{model: "attention"}})'
-    result = run_js(page, f"return await {call};")["value"]
-    assert result["truncated"] is True
-    model, src_vocab, tgt_vocab = load_exported(site / "_static" / "models" / "bahdanau-model-attention.js")
-    with pytest.warns(UserWarning, match="max_src_len") as caught:
-        expected = translate(model, text, src_vocab, tgt_vocab)
-    assert result["message"] == str(caught[0].message)  # Python's warning, word for word
-    assert result["srcTokens"] == expected.src_tokens and len(result["srcTokens"]) == 51
-    assert result["tokens"] == expected.tokens
-    assert len(result["steps"]) <= 2 * 50 + 5
+    check_truncated(site, run_js(page, TRANSLATE_TRUNCATED)["value"])
 
 
 # Sentences where a careless port would part from Python: its whitespace (str.split) against
@@ -306,26 +251,10 @@ def test_every_character_is_normalised_as_in_python(page):
     assert len(expected) > 1000  # the upper-case letters, the whitespace, the punctuation
 
 
-# Text without a word: "", and each of Python's whitespace characters (str.isspace), alone and in a run.
-WHITESPACE = [chr(code) for code in range(0x110000) if chr(code).isspace()]
-EMPTY_INPUTS = ["", "  \n ", *WHITESPACE, "".join(WHITESPACE), " \t".join(WHITESPACE[:5])]
-
-
 def test_empty_input_resolves_with_pythons_message(page):
-    found = run_js(page, f"""
-        const results = [];
-        for (const text of {json.dumps(EMPTY_INPUTS)}) results.push(await window.bahdanauWeb.translate(text));
-        return results;""")
+    found = run_js(page, TRANSLATE_EMPTY)
     assert "value" in found, found
-    assert len(WHITESPACE) == 29
-    for text, result in zip(EMPTY_INPUTS, found["value"], strict=True):
-        assert result["empty"] is True and result["truncated"] is False
-        for key in ("tokens", "srcTokens", "attention", "unknown", "steps"):
-            assert result[key] == []
-        with pytest.raises(ValueError) as raised:
-            sentence_words(text)
-        assert result["message"] == str(raised.value), text  # the same words, repr() included
-        assert result["model"] == DEFAULT_MODEL
+    check_empty_results(found["value"])
 
 
 @pytest.mark.parametrize("text", ["it's", 'say "hi"', "it's \"both\"", "back\\slash", "\x00\x7f\x9f\xad",
@@ -371,13 +300,64 @@ def test_missing_files_are_a_readable_error(browser, tmp_path, registry):  # noq
         found = run_js(browser, 'return await window.bahdanauWeb.translate("hi", {model: "attention"});')
         again = run_js(browser, "return await window.bahdanauWeb.models();")
     error = found.get("error", "")
-    if registry:
-        assert "could not load the attention model file" in error and "bahdanau-model-attention.js" in error, found
+    if registry:  # served over http: the binary container is what the port fetches
+        assert "could not load the attention model file" in error and "bahdanau-model-attention.bin" in error, found
         assert again == {"value": list(WEB_MODELS)}
     else:
         assert "could not load the models' registry" in error and REGISTRY_FILE in error, found
         assert "error" in again  # tried again, and missing again
     assert "make web-models" in error and "python -m bahdanau.cli.export_web --web book/_static/models" in error
+
+
+# How a page loaded the model files, by file name: what it downloaded (the resource timing entries;
+# Chromium makes none for file:// URLs), the <script> tags it added, and what it asked fetch for.
+MODEL_FILES_LOADED = f"""
+const fetched = [];
+const fetchAsGiven = window.fetch;
+window.fetch = (url, ...rest) => {{ fetched.push(String(url)); return fetchAsGiven(url, ...rest); }};
+await window.bahdanauWeb.translate("I am cold.", {{model: "{DEFAULT_MODEL}"}});
+const names = (urls) => urls.filter((url) => url.includes("/_static/models/")).map((url) => url.split("/").pop());
+return {{downloaded: names(performance.getEntriesByType("resource").map((entry) => entry.name)),
+        scripts: names(Array.from(document.querySelectorAll("script[src]"), (script) => script.src)),
+        fetched: names(fetched)}};"""
+
+
+@pytest.mark.parametrize("scheme", ["http", "file"])
+def test_the_page_loads_the_binary_over_http_and_the_script_from_disk(browser, site, site_url, scheme):  # noqa: F811
+    """Over http(s) the model is fetched as its binary container, a quarter smaller than its script,
+    which is never downloaded; from file://, where fetch is refused, its script runs as a <script>."""
+    browser.get(site_url if scheme == "http" else (site / "index.html").as_uri())
+    found = run_js(browser, MODEL_FILES_LOADED)
+    assert "value" in found, found
+    binary, script = registry_document()["models"][DEFAULT_MODEL]["binary"], model_file_name(DEFAULT_MODEL)
+    assert binary == binary_file_name(DEFAULT_MODEL)
+    loaded = found["value"]
+    if scheme == "http":
+        assert loaded == {"downloaded": [REGISTRY_FILE, binary], "scripts": [REGISTRY_FILE], "fetched": [binary]}
+    else:
+        assert loaded["scripts"] == [REGISTRY_FILE, script] and loaded["fetched"] == []
+
+
+@pytest.mark.parametrize("damage", ["another-file", "cut"])
+def test_a_damaged_binary_is_a_readable_error(browser, site, tmp_path, damage):  # noqa: F811
+    """A file that is not a binary container (another magic), or one cut short: an Error naming the
+    file's URL and the command that writes it, and the next call tries again."""
+    copy = shutil.copytree(site, tmp_path / "site")
+    binary = copy / "_static" / "models" / binary_file_name(DEFAULT_MODEL)
+    data = binary.read_bytes()
+    binary.write_bytes(b"<!DOCTYPE html>" + data if damage == "another-file" else data[: len(data) // 2])
+    load = f'return (await window.bahdanauWeb.load("{DEFAULT_MODEL}")).name;'
+    with serve(copy) as base_url:
+        browser.get(f"{base_url}index.html")
+        found = run_js(browser, load)
+        binary.write_bytes(data)  # exported again
+        browser.execute_cdp_cmd("Network.clearBrowserCache", {})  # the damaged answer may be fresh still
+        again = run_js(browser, load)
+    error = found.get("error", "")
+    assert f"{base_url}_static/models/{binary.name}" in error, found
+    assert ("does not start with BAHDANAU" if damage == "another-file" else "not a readable model file") in error
+    assert "make web-models" in error and "python -m bahdanau.cli.export_web --web book/_static/models" in error
+    assert again == {"value": DEFAULT_MODEL}
 
 
 def test_models_and_default_come_from_the_registry(page):
@@ -432,134 +412,18 @@ def test_the_built_book_ships_the_port_and_both_models(browser, build):  # noqa:
 # Steering the attention: translate(..., override=...)
 # ----------------------------------------------------------------------------------------------
 
-NUM_STEERED = 300
-NUM_STEERED_LONG = 60  # of them, of LONG_TOKENS tokens
-STEERED_SENTENCE = "he is reading a book in the garden ."  # 9 words, then <eos>: S = 10
-
-# Each sentence: the model's own translation first, as the view shows it (the port keeps it), then
-# the steered one, which goes on from the kept decoding at the steered step. Every tenth sentence
-# is steered once more from the encoder (nothing kept): the two must be the same, number for number.
-TRANSLATE_STEERED = """
-const [cases, model, done] = arguments;
-(async () => {
-  const web = window.bahdanauWeb;
-  const results = [];
-  for (const [k, [text, override]] of cases.entries()) {
-    await web.translate(text, {model});
-    const steered = await web.translate(text, {model, override});
-    const result = {tokens: steered.tokens, attention: steered.attention, steered: steered.steered};
-    if (k % 10 === 0) {
-      web.internals.forgetDecodings();
-      const fresh = await web.translate(text, {model, override});
-      result.sameFromTheEncoder = JSON.stringify(fresh) === JSON.stringify(steered);
-    }
-    results.push(result);
-  }
-  return results;
-})().then(done, (error) => done({error: String(error)}));
-"""
-
-
-def steering_case(k: int, own_rows: int, src_len: int) -> tuple[int, list[float]]:
-    """The override of the k-th sentence, from Python's own (unsteered) translation.
-
-    The rule: T = ``own_rows``, the rows of its attention (output tokens, <eos> included when
-    written); S = ``src_len``, the source tokens (the words, then <eos>), W = S - 1 words. Step
-    i = T // 2; all the weight on word j = (i + 1) % W (a word, never <eos>); every third sentence
-    (k % 3 == 2) with two words or more, half on j and half on word (j + 1) % W instead.
-    Returns (i, the row of S weights).
-    """
-    step, words = own_rows // 2, src_len - 1
-    j = (step + 1) % words
-    if k % 3 == 2 and words >= 2:
-        row = [0.0] * src_len
-        row[j] = row[(j + 1) % words] = 0.5
-        return step, row
-    return step, focus_row(src_len, j)
-
-
 @pytest.mark.parametrize("name", WEB_MODELS)
 def test_steered_translations_are_pythons(page, site, name, real_corpus_path):
     sentences = held_out_sentences(real_corpus_path, NUM_STEERED, NUM_STEERED_LONG)
     assert len(sentences) >= 200 and sum(len(text.split()) in LONG_TOKENS for text in sentences) >= 50
-    model, src_vocab, tgt_vocab = load_exported(site / "_static" / "models" / model_file_name(name))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # a sentence longer than max_src_len
-        own = translate(model, sentences, src_vocab, tgt_vocab)
-        overrides = [dict([steering_case(k, len(t.attention), len(t.src_tokens))]) for k, t in enumerate(own)]
-        expected = [translate(model, text, src_vocab, tgt_vocab, override=override)
-                    for text, override in zip(sentences, overrides)]
-    cases = [[text, {str(step): row for step, row in override.items()}]
-             for text, override in zip(sentences, overrides)]
+    cases, expected, own, overrides = steered_reference(site, name, sentences)
     found = page.execute_async_script(TRANSLATE_STEERED, cases, name)
-    assert isinstance(found, list), found
-    equal = [(ours, theirs, override) for ours, theirs, override in zip(found, expected, overrides)
-             if ours["tokens"] == theirs.tokens]
-    share = len(equal) / len(sentences)
-    differences = [float((torch.tensor(ours["attention"]) - theirs.attention).abs().max())
-                   for ours, theirs, _ in equal]
-    changed = sum(theirs.tokens != before.tokens for theirs, before in zip(expected, own))
-    print(f"{name}, steered: {share:.2%} of {len(sentences)} equal, attention differs by at most "
-          f"{max(differences):.2e}; steering changed the French of {changed}")
-    assert share >= MIN_EQUAL_SHARE, [
-        (text, ours["tokens"], theirs.tokens) for text, ours, theirs in zip(sentences, found, expected)
-        if ours["tokens"] != theirs.tokens][:5]
-    assert max(differences) <= MAX_ATTENTION_DIFFERENCE
-    for ours, theirs, override in equal:
-        assert ours["steered"] == theirs.steered == list(override)
-        (step, row), = override.items()
-        assert ours["attention"][step] == pytest.approx(row, abs=1e-7)  # the weights given, as given
-    assert changed >= len(sentences) // 10  # the overrides do steer
-    from_the_encoder = [result["sameFromTheEncoder"] for result in found if "sameFromTheEncoder" in result]
-    assert len(from_the_encoder) == len(sentences) // 10 and all(from_the_encoder)
-
-
-def python_steered(site: Path, name: str, override, text: str = STEERED_SENTENCE):
-    """Python's translate with ``override`` on the exported model: the Translation, or the ValueError."""
-    model, src_vocab, tgt_vocab = load_exported(site / "_static" / "models" / model_file_name(name))
-    try:
-        return translate(model, text, src_vocab, tgt_vocab, override=override)
-    except ValueError as error:
-        return error
+    check_steered(name, sentences, found, expected, own, overrides)
 
 
 def browser_steered(page, name: str, override_js: str, text: str = STEERED_SENTENCE) -> dict:
     """The port's translate with the override written as JavaScript: {value} or {error, code}."""
-    return run_js(page, f"""
-        try {{
-          const r = await window.bahdanauWeb.translate({json.dumps(text)},
-                                                       {{model: "{name}", override: {override_js}}});
-          return {{tokens: r.tokens, steered: r.steered, attention: r.attention}};
-        }} catch (error) {{
-          return {{error: error.message, code: error.code || null}};
-        }}""")
-
-
-_ROW = focus_row(10, 4)  # all on "book"
-_NAN, _INF = float("nan"), float("inf")
-
-# Each invalid kind of override: (as Python is given it, as the browser is given it, or None for
-# the same written as JSON, whose NaN and Infinity are JavaScript too; the message's template).
-INVALID_OVERRIDES = {
-    "too-short": ({2: _ROW[:-1]}, None, "override_length"),
-    "too-long": ({2: [*_ROW, 0.0]}, None, "override_length"),
-    "no-weights": ({2: []}, None, "override_length"),
-    "negative": ({2: [-0.25, 1.25] + [0.0] * 8}, None, "override_negative"),
-    "not-a-number": ({2: [_NAN] + [0.0] * 9}, None, "override_negative"),
-    "infinite": ({2: [_INF] + [0.0] * 9}, None, "override_negative"),
-    "sums-to-5": ({2: [0.5] * 10}, None, "override_sum"),
-    "sums-just-under-1": ({2: [0.9998] + [0.0] * 9}, None, "override_sum"),
-    # 1.03125 is a tie at 4 decimals: Python writes 1.0312 (half to even), toFixed would say 1.0313.
-    "sum-on-a-tie": ({2: [1.03125] + [0.0] * 9}, None, "override_sum"),
-    "step-negative": ({-1: _ROW}, None, "override_step"),
-    "step-fraction": ({1.5: _ROW}, None, "override_step"),
-    "step-a-word": ({"x": _ROW}, None, "override_step"),
-    "step-a-boolean": ({True: _ROW}, f"new Map([[true, {json.dumps(_ROW)}]])", "override_step"),
-    "one-number": ({2: 0.5}, None, "override_rows"),
-    "two-rows": ({2: [_ROW, _ROW]}, None, "override_rows"),
-    "three-dimensions": ({2: [[_ROW]]}, None, "override_rows"),
-    "the-second-step-is-bad": ({1: _ROW, 3: [0.5] * 10}, None, "override_sum"),
-}
+    return run_js(page, steer_source(name, override_js, text))
 
 
 @pytest.mark.parametrize("kind", list(INVALID_OVERRIDES))
@@ -651,15 +515,3 @@ def test_decoder_step_with_given_weights_is_pythons(page, site, name):
     for field in ("logits", "context", "weights", "scores"):
         assert torch.allclose(torch.tensor(found[field]), getattr(theirs, field)[0], atol=1e-3), field
     assert found["weights"] == pytest.approx(given, abs=1e-7)
-
-
-def test_bench_web_runs(capsys):
-    """python book/bench_web.py measures, in its own Chromium (nothing is timed here)."""
-    from bench_web import run
-
-    results = run(["attention"], repeats=2)
-    assert results["attention"]["bytes"] > 1_000_000
-    assert results["attention"]["median_ms"] > 0 and results["attention"]["first_translation_ms"] > 0
-    assert 0 < results["attention"]["steer_median_ms"] <= results["attention"]["steer_max_ms"]
-    printed = capsys.readouterr().out
-    assert "median of 2 translations" in printed and "steering one step and decoding again from it" in printed

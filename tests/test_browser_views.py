@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pytest
 from book_build import HTML, ROOT, require_html
-from test_browser import browser, serve, unexplained  # noqa: F401 - browser is a fixture
+from test_browser import browser, console_errors, serve  # noqa: F401 - browser is a fixture
 
 TRANSLATE_PAGES = {
     "book/index": ["rnnsearch-30"],
@@ -100,10 +100,6 @@ def open_page(driver, url: str, selector: str) -> dict:
     driver.get_log("browser")  # drop the previous page's messages
     driver.get(url)
     return wait_settled(driver, selector)
-
-
-def console_errors(driver) -> list[str]:
-    return unexplained([entry["message"] for entry in driver.get_log("browser") if entry["level"] == "SEVERE"])
 
 
 def model_says(driver, text: str, model: str) -> dict:
@@ -499,8 +495,10 @@ def zh_site(build):
         pytest.fail(
             f"the Simplified Chinese edition is missing: no {ZH_HTML / 'book' / 'index.html'}. The build "
             "writes it with Sphinx's language zh_CN into _build/html/zh (BAHDANAU_ZH_HTML names another copy)")
-    with serve(ZH_HTML) as base_url:
-        yield base_url
+    # Served with the English edition around it, as published: its pages load the models and
+    # MathJax from the English edition's folder (book/_ext/shared_static.py).
+    with serve(ZH_HTML.parent) as base_url:
+        yield f"{base_url}{ZH_HTML.name}/"
 
 
 def open_zh_page(driver, url: str, selector: str) -> dict:
@@ -997,7 +995,7 @@ def test_steering_speaks_chinese(browser, steer_urls, scheme):  # noqa: F811
     assert browser.execute_script("return window.bahdanauViews.language;") == "zh"
     check_every_message_has_a_chinese_text(browser.execute_script("return window.bahdanauViews.messages;"))
     hint = browser.find_element("css selector", f"{STEER_SELECTOR} .bw-steer-hint").text
-    assert hint.startswith("要引导注意力，请点击或轻触一个单元格")
+    assert hint.startswith("要操控注意力，请点击或轻触一个单元格")
     reset = browser.find_element("css selector", f"{STEER_SELECTOR} .bw-reset")
     assert reset.get_attribute("textContent") == "恢复模型自己的注意力"
     heatmap_cell(browser, 3, 7).click()
@@ -1007,9 +1005,9 @@ def test_steering_speaks_chinese(browser, steer_urls, scheme):  # noqa: F811
     assert shown["status"].startswith("第 4 步现在只关注“garden”：从这一步起的法语已重新解码，其中 ")
     assert shown["marked"] and all(note == "（有变化）" for _, note in shown["marked"])
     assert shown["key"] == "带下划线的词元有变化：它们与上面模型自己的法语译文不同。"
-    assert shown["steeredCells"][0][2].endswith("（已引导：这一行的全部权重都在这里）")
+    assert shown["steeredCells"][0][2].endswith("（已操控：这一行的全部权重都在这里）")
     assert browser.find_element("css selector", f"{STEER_SELECTOR} .bw-french-steered").text.startswith(
-        "引导注意力之后的法语：")
+        "操控注意力之后的法语：")
     heatmap_cell(browser, 2, len(STEER_SENTENCE.split())).click()
     assert steer_settled(browser)["status"].startswith("“<eos>”是句末标记，不是英语单词")
     browser.find_element("css selector", f"{STEER_SELECTOR} table.bw-heatmap th.bw-corner").click()

@@ -1,7 +1,7 @@
 """The built book works offline: nothing is loaded from another host, and the math renders.
 
 A reader offline, or where public CDNs are blocked, must see the same pages: MathJax comes from
-the book's own ``_static/mathjax`` (the ``sphinx-mathjax-offline`` extension), and no page names
+the book's own ``_static/mathjax`` (``book/_ext/shared_static.py``), and no page names
 a script, a stylesheet or a font on another host. Checked twice: by reading every built file,
 and in headless Chromium with every host but 127.0.0.1 unreachable, both over http and from
 disk (``file://``).

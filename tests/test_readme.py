@@ -359,3 +359,19 @@ def test_seed_spread_table_is_the_record(section):
     allowed |= {f"{value:+.1f}" for value in (*overall["gap"], least)}
     assert _decimals(paragraph) <= allowed | {f"{v:.1f}".lstrip("+") for v in (*overall["gap"], least)}
     assert f"at least {least:+.1f}" in paragraph and least > 0
+
+
+def test_light_pages_paragraph_is_the_export_record():
+    """The BLEU of the exported weights and the model files' sizes: web_export.json's, as recorded."""
+    from bahdanau.cli.export_web import read_record
+
+    text = README.read_text(encoding="utf-8")
+    paragraph = text[text.index("**Light pages.**"):]
+    paragraph = paragraph[:paragraph.index("\n\n")]
+    for name, entry in read_record()["models"].items():
+        assert f"{entry['checkpoint_bleu']:.2f} → {entry['exported_bleu']:.2f} for `{name}`" in paragraph
+        assert abs(entry["checkpoint_bleu"] - entry["exported_bleu"]) <= 0.5
+        row = next(line for line in text.splitlines() if line.startswith(f"| `{name}` | ") and "MB (" in line)
+        sizes = (f"{entry['binary']['bytes'] / 1e6:.2f} MB ({entry['binary']['gzip_bytes'] / 1e6:.2f}) / "
+                 f"{entry['bytes'] / 1e6:.2f} MB")
+        assert sizes in row, (sizes, row)

@@ -40,6 +40,11 @@
  * too long, unknown words, emoji, other scripts, pasted pages of text) gets a message in the view;
  * nothing is ever thrown into the console.
  *
+ * On a narrow screen (a phone) a heatmap or a step's bar charts wider than the view scroll sideways
+ * inside their own box (scrollRegion): the heatmap's row labels stay put (position: sticky), a
+ * shadow at the edge and a short text say there is more to the right until the end is reached, and
+ * the box is a labelled region that the keyboard can focus and scroll while it scrolls.
+ *
  * Shapes: S source length (<eos> included), T output length (<eos> included when produced).
  */
 (function () {
@@ -124,6 +129,9 @@
       steerNoAttention: "This model has no attention to steer: its decoder reads one fixed context vector for "
         + "the whole sentence.",
       steerFailed: "The model could not decode this again: {error}",
+      heatmapRegion: "Attention heatmap",
+      chartsRegion: "Bar charts of the step's scores and weights",
+      scrollMore: "Scroll sideways for more →",
     },
     zh: {
       heatmapTitle: "每个法语词元关注了哪些英语词元",
@@ -172,22 +180,25 @@
       weightHeader: "权重 α",
       viewFailed: "此交互视图出错：{error}",
       noSuchView: "没有名为“{name}”的视图",
-      steerHint: "要引导注意力，请点击或轻触一个单元格（或让它获得焦点后按 Enter 或空格键）：这个法语词元将只关注"
+      steerHint: "要操控注意力，请点击或轻触一个单元格（或让它获得焦点后按 Enter 或空格键）：这个法语词元将只关注"
         + "那个英语词元，从这一步起的法语会重新解码。",
       steering: "正在从第 {step} 步起重新解码…",
       steeredStatus: "第 {step} 步现在只关注“{source}”：从这一步起的法语已重新解码，其中 {count} 个词元有变化：{french}",
       steeredSame: "第 {step} 步现在只关注“{source}”：法语译文没有变化：{french}",
-      steeredFrench: "引导注意力之后的法语：{french}",
+      steeredFrench: "操控注意力之后的法语：{french}",
       changedKey: "带下划线的词元有变化：它们与上面模型自己的法语译文不同。",
       changedWord: "（有变化）",
-      steeredCell: "{label}（已引导：这一行的全部权重都在这里）",
+      steeredCell: "{label}（已操控：这一行的全部权重都在这里）",
       resetLabel: "恢复模型自己的注意力",
       resetDone: "已恢复模型自己的注意力：{french}",
-      steerEos: "“<eos>”是句末标记，不是英语单词：只关注它的一步没有可翻译的词，所以此视图不会引导到这一列。"
+      steerEos: "“<eos>”是句末标记，不是英语单词：只关注它的一步没有可翻译的词，所以此视图不会操控到这一列。"
         + "请选择一个单词所在的列。",
-      steerHeading: "请选择热图内部的单元格，而不是标题：单元格所在的行是要引导的法语词元，所在的列是要关注的英语词元。",
-      steerNoAttention: "这个模型没有可引导的注意力：它的解码器对整个句子只读取一个固定的上下文向量。",
+      steerHeading: "请选择热图内部的单元格，而不是标题：单元格所在的行是要操控的法语词元，所在的列是要关注的英语词元。",
+      steerNoAttention: "这个模型没有可操控的注意力：它的解码器对整个句子只读取一个固定的上下文向量。",
       steerFailed: "模型无法重新解码：{error}",
+      heatmapRegion: "注意力热图",
+      chartsRegion: "这一步的注意力分数和注意力权重柱状图",
+      scrollMore: "左右滑动查看更多 →",
     },
   };
   const LANGUAGE = String(document.documentElement.lang || "").toLowerCase().startsWith("zh") ? "zh" : "en";
@@ -332,6 +343,62 @@
 
   function showNotes(container, notes) {
     container.replaceChildren(...notes.map((parts) => el("p", {className: "bw-note"}, parts)));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // A box that scrolls sideways when its content is wider than the view (a phone)
+  // ---------------------------------------------------------------------------------------------
+
+  /* Make `box` (its content drawn later) a region that scrolls sideways, with the cues that it
+   * does: while the content is wider than the box, the box is in the tab order (tabindex 0, so that
+   * a keyboard can scroll it, as WCAG asks of a scrollable region), and until its right end is
+   * reached a shadow at the right edge (the class bw-more-right of the frame) and a short text above
+   * it (bw-scroll-hint) say there is more; once scrolled, bw-more-left marks the left edge. When the
+   * content fits, there is no cue and no extra tab stop. stickyLabels: the first column of the
+   * box's table stays in view (CSS), so the cells are scrolled into view beside it, not under it.
+   * Returns {node: what to put in the page, refresh: call it after drawing new content}. */
+  function scrollRegion(box, label, {stickyLabels = false} = {}) {
+    box.setAttribute("role", "region");
+    box.setAttribute("aria-label", label);
+    const frame = el("div", {className: "bw-scroll-frame" + (stickyLabels ? " bw-sticky-labels" : "")}, [box]);
+    // For the eyes only: a screen reader reads the whole table or chart whether it scrolls or not.
+    const hint = el("p", {className: "bw-scroll-hint", "aria-hidden": "true", text: say("scrollMore")});
+    hint.hidden = true;
+
+    function update() {
+      const overflow = box.scrollWidth - box.clientWidth;  // 0 while the view shows a message instead
+      const scrolls = overflow > 1;  // a pixel of rounding is not content
+      const left = box.scrollLeft;
+      const atEnd = left >= overflow - 1;
+      frame.classList.toggle("bw-more-right", scrolls && !atEnd);
+      frame.classList.toggle("bw-more-left", scrolls && left > 1);
+      hint.hidden = !scrolls;
+      hint.classList.toggle("bw-at-end", scrolls && atEnd);  // kept in the layout: nothing jumps at the end
+      if (scrolls) box.setAttribute("tabindex", "0");
+      else box.removeAttribute("tabindex");
+    }
+
+    // A cell scrolled into view (the arrow keys focus it) stops beside the sticky labels, not under them.
+    function measure() {
+      if (!stickyLabels) return;
+      const labels = box.querySelector("tbody th");
+      box.style.scrollPaddingLeft = labels ? `${labels.getBoundingClientRect().width}px` : "";
+    }
+
+    box.addEventListener("scroll", update, {passive: true});
+    // The box changes width with the window (a phone turned), its content with each drawing.
+    const observer = typeof ResizeObserver === "function" ? new ResizeObserver(() => { measure(); update(); }) : null;
+    function refresh() {
+      if (observer) {
+        observer.disconnect();
+        observer.observe(box);
+        for (const child of box.children) observer.observe(child);
+      }
+      measure();
+      update();
+    }
+    refresh();
+    return {node: el("div", {className: "bw-scroll"}, [hint, frame]), refresh};
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -505,6 +572,7 @@
     const readout = el("p", {className: "bw-readout", "aria-live": "polite",
                              text: say("readoutHint")});
     const map = el("div", {className: "bw-heatmap-scroll"});
+    const mapRegion = scrollRegion(map, say("heatmapRegion"), {stickyLabels: true});
     const hint = el("p", {className: "bw-steer-hint", id: `${id}-steer-hint`, text: say("steerHint")});
     const steerStatus = el("p", {className: "bw-steer-status", role: "status", "aria-live": "polite"});
     const reset = el("button", {type: "button", className: "bw-reset", text: say("resetLabel")});
@@ -520,7 +588,7 @@
     const figure = el("figure", {className: "bw-figure"}, [
       el("figcaption", {}, [el("b", {text: say("heatmapTitle")}), el("span", {className: "bw-axes",
         text: say("axes")})]),
-      hint, el("div", {className: "bw-steer-bar"}, [reset, steerStatus]), map, colourKey(), readout]);
+      hint, el("div", {className: "bw-steer-bar"}, [reset, steerStatus]), mapRegion.node, colourKey(), readout]);
     root.replaceChildren(el("form", {className: "bw-form", action: "#"}, [controls]), status, french,
                          steeredFrench, notes, figure);
     // What is on screen: the model's own translation {result, model, text}, and the steering of
@@ -535,6 +603,7 @@
       notes.replaceChildren();
       map.replaceChildren();
       figure.hidden = true;
+      mapRegion.refresh();
       shown = null;
       unsteer();
       steeredFrench.replaceChildren();
@@ -549,8 +618,8 @@
       showNotes(notes, resultNotes(result));
       shown = {result, model, text};
       unsteer();
+      figure.hidden = false;  // before drawing: the scroll cues measure the table on screen
       drawSteering();
-      figure.hidden = false;
       root.dataset.state = "result";
       root.dataset.model = model;
     }
@@ -572,6 +641,7 @@
       const table = heatmapTable(result.attention, rowTokens(result), result.srcTokens, readout, say("heatmapTitle"),
                                  {steered: steps, focus: focusAt || [0, 0], describedBy: hint.id, onPick: pick});
       map.replaceChildren(table);
+      mapRegion.refresh();
       if (focusAt) {
         const cell = table.querySelector("td[tabindex='0']");
         if (cell) cell.focus();
@@ -708,12 +778,13 @@
     const title = el("p", {className: "bw-step-title", "aria-live": "polite"});
     const details = el("p", {className: "bw-step-details"});
     const charts = el("div", {className: "bw-charts"});
+    const chartsRegion = scrollRegion(charts, say("chartsRegion"));
     const table = el("div", {className: "bw-step-table"});
     const modelShown = el("span", {className: "bw-model"});
     if (model !== null) modelShown.textContent = say("modelShown", {model: modelName(model)});
     const stepBox = el("div", {className: "bw-step"}, [
       el("div", {className: "bw-controls"}, [el("label", {for: slider.id, text: say("stepLabel")}), slider, position]),
-      title, details, charts, table]);
+      title, details, chartsRegion.node, table]);
     root.replaceChildren(
       el("form", {className: "bw-form", action: "#"}, [el("div", {className: "bw-controls"}, [
         el("label", {for: input.id, text: say("englishLabel")}), input, modelShown])]),
@@ -724,6 +795,7 @@
       status.textContent = message;
       notes.replaceChildren();
       stepBox.hidden = true;
+      chartsRegion.refresh();
       current = null;
       root.dataset.state = "message";
     }
@@ -777,6 +849,7 @@
         colour: WEIGHT_COLOUR, range: [0, 1], label: say("weightsLabel", {step: i}),
         caption: parts("weightsCaption", {alpha: el("i", {text: "α"}), sub: el("sub", {text: `${i}j`})})}));
       charts.replaceChildren(...chartList);
+      chartsRegion.refresh();
       const rows = result.srcTokens.map((token, j) => el("tr", {}, [
         el("td", {text: shortLabel(token)}), el("td", {text: scores ? signed(scores[j]) : "–"}),
         el("td", {text: fixed(weights[j], 3)})]));

@@ -16,8 +16,11 @@
  *   decoding.check_override, focus_row          -> checkOverride, focusRow (translate's override)
  * The facts it shares with Python are not repeated here: `python -m bahdanau.cli.export_web`
  * writes them beside this file, in models/registry.js (bahdanau.pretrained's registry: the model
- * names, the default model, each model's limits, Python's message templates), and the weights in
- * models/bahdanau-model-NAME.js. tests/test_browser_parity.py checks that this file and PyTorch,
+ * names, the default model, each model's limits, Python's message templates), and the weights
+ * twice: models/bahdanau-model-NAME.bin, a binary container (its layout: export_web's docstring),
+ * which a page served over http(s) fetches, and models/bahdanau-model-NAME.js, the same document
+ * with its tensors in base64, a third larger, which a page opened from disk (file://, where fetch
+ * is refused) runs as a <script>. tests/test_browser_parity.py checks that this file and PyTorch,
  * on those same weights, write the same translations with the same attention (to 1e-3), and that
  * the tokenizer and the messages are Python's.
  *
@@ -37,8 +40,8 @@
  *     sentence translated just before re-decodes from the first steered step on: the encoder and
  *     the steps before it are kept from that translation (see `decode`).
  *   bahdanauWeb.focusRow(length, j)    decoding.focus_row: a row with all the weight on token j
- *   await bahdanauWeb.registry()       the registry ({default, models: {NAME: {file, limits}}, messages,
- *                                      override_tolerance})
+ *   await bahdanauWeb.registry()       the registry ({default, models: {NAME: {file, binary, limits}},
+ *                                      messages, override_tolerance, binary_magic})
  *   await bahdanauWeb.models()         the model names;  await bahdanauWeb.defaultModel()  the default one
  *   bahdanauWeb.load(name)             a Promise of the loaded model ({name, config, maxSrcLen, ...})
  *
@@ -50,9 +53,13 @@
   "use strict";
 
   // Captured now: document.currentScript is only set while this file runs. The registry and the
-  // model files are found relative to this file, so the same page works from file:// and http://.
-  const SCRIPT_URL = (document.currentScript && document.currentScript.src) || document.baseURI;
-  const REGISTRY_URL = new URL("models/registry.js", SCRIPT_URL).href;
+  // model files are found relative to this file, so the same page works from file:// and http://:
+  // in models/ beside it, or where its tag's data-models says (the Chinese edition's pages use
+  // the English edition's copy: book/_ext/shared_static.py).
+  const SCRIPT = document.currentScript;
+  const SCRIPT_URL = (SCRIPT && SCRIPT.src) || document.baseURI;
+  const MODELS_URL = new URL((SCRIPT && SCRIPT.dataset.models) || "models/", SCRIPT_URL).href;
+  const REGISTRY_URL = new URL("registry.js", MODELS_URL).href;
   // What writes models/: said when a file is missing (the registry, which would say it, included).
   const EXPORT_COMMAND = "`make web-models` (python -m bahdanau.cli.export_web --web book/_static/models)";
 
@@ -74,7 +81,7 @@
 
   let registryLoading = null; // a Promise of window.bahdanauWebRegistry
 
-  /** A Promise of the registry: {default, models: {NAME: {file, limits}}, messages}. */
+  /** A Promise of the registry: {default, models: {NAME: {file, binary, limits}}, messages, ...}. */
   function registry() {
     if (registryLoading === null) {
       const loaded = () => window.bahdanauWebRegistry;
@@ -600,12 +607,16 @@
   }
 
   // ------------------------------------------------------------------------------------------
-  // Loading a model file: a <script> tag (file:// allows it; fetch it would refuse)
+  // Loading a model: over http(s) its binary container, fetched; from file:// (where fetch is
+  // refused) its script, a <script> tag. Both give the same tensors, decoded by one function.
   // ------------------------------------------------------------------------------------------
 
-  /** The URL of a model's file: the registry entry names it, beside the registry. */
-  function modelUrl(entry) {
-    return new URL(entry.file, REGISTRY_URL).href;
+  // Where the page comes from decides the file: the binary is a quarter smaller.
+  const FETCHES = location.protocol === "http:" || location.protocol === "https:";
+
+  /** The URL of a model's file (entry.file, the script, or entry.binary), beside the registry. */
+  function modelUrl(file) {
+    return new URL(file, REGISTRY_URL).href;
   }
 
   /** The bytes of a base64 string. */
@@ -633,25 +644,96 @@
   }
 
   /**
-   * A tensor of the export as float32 (see bahdanau.cli.export_web): float32 as it is, float16
-   * widened (exactly), int8 rows times their scale (w[r, :] = scale[r] * q[r, :]).
+   * A stored tensor as float32 (see bahdanau.cli.export_web), whichever file it came from:
+   * {dtype, data (Uint8Array, its little-endian bytes), scale (Float32Array (R,), int8 only)}.
+   * float32 as it is, float16 widened (exactly), int8 rows times their scale
+   * (w[r, :] = scale[r] * q[r, :]). Always a new array: the file's bytes can be let go.
    */
-  function dequantise(entry) {
-    const bytes = base64Bytes(entry.data);
-    if (entry.dtype === "float32") return new Float32Array(bytes.buffer);
-    if (entry.dtype === "float16") {
+  function dequantise(tensor) {
+    const {dtype, data} = tensor;
+    if (dtype === "float32") return new Float32Array(data.buffer, data.byteOffset, data.byteLength / 4).slice();
+    if (dtype === "float16") {
       const table = float16Values();
-      return Float32Array.from(new Uint16Array(bytes.buffer), (bits) => table[bits]);
+      const bits = new Uint16Array(data.buffer, data.byteOffset, data.byteLength / 2);
+      return Float32Array.from(bits, (pattern) => table[pattern]);
     }
-    if (entry.dtype !== "int8") throw new Error(`unknown tensor dtype ${entry.dtype}`);
-    const q = new Int8Array(bytes.buffer);
-    const scale = new Float32Array(base64Bytes(entry.scale).buffer); // (R,)
+    if (dtype !== "int8") throw new Error(`unknown tensor dtype ${dtype}`);
+    const q = new Int8Array(data.buffer, data.byteOffset, data.byteLength);
+    const scale = tensor.scale; // (R,)
     const cols = q.length / scale.length;
     const out = new Float32Array(q.length);
     for (let r = 0; r < scale.length; r++) {
       for (let c = 0; c < cols; c++) out[r * cols + c] = scale[r] * q[r * cols + c];
     }
     return out;
+  }
+
+  /** The script's tensor {shape, dtype, data, scale?} (base64) as a stored tensor for dequantise. */
+  function scriptTensor(entry) {
+    return {shape: entry.shape, dtype: entry.dtype, data: base64Bytes(entry.data),
+      scale: entry.dtype === "int8" ? new Float32Array(base64Bytes(entry.scale).buffer) : null};
+  }
+
+  // The binary container: the magic (the registry's binary_magic), the header's length (uint32,
+  // little-endian), the JSON header, zero bytes up to a multiple of ALIGNMENT, the tensors' bytes.
+  const ALIGNMENT = 4;
+
+  /**
+   * The document of a binary container (bahdanau.cli.export_web.binary_bytes), its tensors views
+   * of `buffer` (no copy: every tensor starts at a multiple of 4 bytes), or an Error naming url.
+   * Typed arrays read the platform's byte order: little-endian, as the file, on every browser's platform.
+   */
+  function parseContainer(buffer, url, magic) {
+    const bytes = new Uint8Array(buffer);
+    const headerStart = magic.length + 4; // after the magic and the header's length
+    const found = String.fromCharCode(...bytes.subarray(0, magic.length));
+    if (buffer.byteLength < headerStart || found !== magic) {
+      throw new Error(`the file ${url} is not a model file (it does not start with ${magic}): ` +
+        `it is written by ${EXPORT_COMMAND}`);
+    }
+    try {
+      const headerLength = new DataView(buffer).getUint32(magic.length, true);
+      const header = JSON.parse(new TextDecoder().decode(bytes.subarray(headerStart, headerStart + headerLength)));
+      const start = Math.ceil((headerStart + headerLength) / ALIGNMENT) * ALIGNMENT; // the tensors' bytes
+      const tensors = {};
+      for (const [key, placed] of Object.entries(header.tensors)) {
+        const scale = placed.dtype === "int8" // (R,): one float32 per row
+          ? new Float32Array(buffer, start + placed.scale_offset, placed.shape[0]) : null;
+        tensors[key] = {shape: placed.shape, dtype: placed.dtype,
+          data: new Uint8Array(buffer, start + placed.offset, placed.length), scale};
+      }
+      return {...header, tensors};
+    } catch (error) { // a cut or damaged file: a header that is not JSON, a tensor past the end
+      throw new Error(`the file ${url} is not a readable model file (${error.message}): ` +
+        `it is written by ${EXPORT_COMMAND}`);
+    }
+  }
+
+  /** A Promise of model `name`'s document over http(s): its binary container, fetched. */
+  async function fetchModel(name, entry, magic) {
+    const url = modelUrl(entry.binary);
+    const failed = (why) => new Error(`could not load the ${name} model file ${url} (${why}): it is written by ` +
+      EXPORT_COMMAND);
+    let response;
+    try {
+      response = await fetch(url);
+    } catch (error) {
+      throw failed(error.message);
+    }
+    if (!response.ok) throw failed(`HTTP ${response.status}`);
+    return parseContainer(await response.arrayBuffer(), url, magic);
+  }
+
+  /** A Promise of model `name`'s document from file://: its script, run by a <script> tag. */
+  async function scriptModel(name, entry) {
+    const models = () => window.bahdanauWebModels || {};
+    const url = modelUrl(entry.file);
+    if (!(name in models())) await injectScript(url, `the ${name} model file`);
+    const data = models()[name];
+    if (!data) throw new Error(`the file ${url} did not register a model named ${name}`);
+    delete models()[name]; // the base64 text is no longer needed
+    const tensors = Object.fromEntries(Object.entries(data.tensors).map(([key, t]) => [key, scriptTensor(t)]));
+    return {...data, tensors};
   }
 
   /** The state dict's tensors (the model's parameters), arranged as the functions above read them. */
@@ -684,6 +766,7 @@
     };
   }
 
+  /** The model from its document {config, srcVocab, tgtVocab, tensors (stored tensors)}. */
   function buildModel(name, data, entry) {
     const config = data.config;
     if (!config.attention) throw new Error(`model ${name} has no attention; this port runs attention models`);
@@ -717,15 +800,10 @@
     const entry = modelEntry(registryData, name);
     if (entry instanceof Error) throw entry;
     if (!(name in loading)) {
-      const models = () => window.bahdanauWebModels || {};
-      const url = modelUrl(entry);
-      loading[name] = (name in models() ? Promise.resolve() : injectScript(url, `the ${name} model file`)).then(() => {
-        const data = models()[name];
-        if (!data) throw new Error(`the file ${url} did not register a model named ${name}`);
-        const model = buildModel(name, data, entry);
-        delete models()[name]; // the base64 text is no longer needed
-        return model;
-      });
+      // A script the page already ran (its own <script> tag) is used as it is, whatever the protocol.
+      const reading = FETCHES && !(window.bahdanauWebModels && name in window.bahdanauWebModels)
+        ? fetchModel(name, entry, registryData.binary_magic) : scriptModel(name, entry);
+      loading[name] = reading.then((data) => buildModel(name, data, entry));
       loading[name].catch(() => delete loading[name]); // a later call may try again
     }
     return loading[name];
