@@ -1,9 +1,9 @@
-"""Fixtures shared by several test modules, and how `make test` splits the tests over two workers.
+"""Fixtures shared by several test modules, and how `make test` splits the tests over its workers.
 
-`make test` runs pytest with pytest-xdist (``-n 2``) and this file's scheduler
+`make test` runs pytest with pytest-xdist (``-n 3`` by default) and this file's scheduler
 (:func:`pytest_xdist_make_scheduler`): the tests are shared out file by file (a notebook's cells
-run in order in one kernel, a module's fixtures run once), except the files that write or read
-``_build/assignments``, which run together on one worker, in order. A session fixture whose work
+run in order in one kernel, a module's fixtures run once), except the grading tests, each a unit
+of its own. A session fixture whose work
 must be done once per run (the book's builds, the assignments) is shared between the workers
 through a file lock (:func:`once_per_run`). Without xdist (plain ``pytest``), everything runs in
 one process as before.
@@ -48,30 +48,56 @@ def tiny_checkpoint(real_corpus_path: Path, tmp_path_factory) -> Path:
 
 
 # ----------------------------------------------------------------------------------------------
-# Two workers (make test): the units of work, and the work done once per run
+# The workers of make test: their threads, the units of work, and the work done once per run
 # ----------------------------------------------------------------------------------------------
 
-# Tests that write or read _build/assignments (`make grade` rewrites it) or build the student
-# edition from it: one worker, in order.
-ASSIGNMENTS_GROUP = "assignments"
-ASSIGNMENT_MODULES = {"test_assignments.py", "test_grading.py", "test_student_book.py", "test_instructors.py"}
-# The longest units of work, handed out first so that neither worker is left with one at the end
-# (the rest follow in collection order): the grading, the AVX2 re-run of every notebook, the two
-# browsers' parity samples.
-LONGEST_FIRST = [ASSIGNMENTS_GROUP, "tests/test_portable_outputs.py", "tests/test_browser_parity.py",
-                 "tests/test_firefox.py"]
+# The grading tests run Otter over whole chapters (minutes each): each is a unit of its own, so
+# that two of them can run side by side. They only read _build/assignments, made once per run by
+# the `assignments` fixture (`make grade` does not make them again while they are up to date).
+SEPARATE_TESTS = {"test_grading.py"}
+# The longest units of work, handed out first so that no worker is left with one at the end (the
+# rest follow in collection order): the end-to-end grading of every chapter (its worker makes the
+# assignments), the AVX2 re-run of every notebook, Chromium's parity sample (its worker builds the
+# book, which most browser tests wait for), the grading of broken submissions, Firefox's parity.
+LONGEST_FIRST = [
+    "tests/test_grading.py::test_make_grade_gives_the_references_full_points_a_wrong_answer_its_loss_and_a_blank_none",
+    "tests/test_portable_outputs.py",
+    "tests/test_browser_parity.py",
+    "tests/test_grading.py::test_a_broken_submission_is_graded_with_its_reasons",
+    "tests/test_firefox.py",
+]
 
 
 def work_unit(nodeid: str) -> str:
-    """The unit of work a test belongs to: its file, or the assignments' group."""
+    """The unit of work a test belongs to: its file, or itself in :data:`SEPARATE_TESTS`."""
     path = nodeid.split("::", 1)[0]
-    return ASSIGNMENTS_GROUP if Path(path).name in ASSIGNMENT_MODULES else path
+    return nodeid.split("[", 1)[0] if Path(path).name in SEPARATE_TESTS else path
 
 
 def pytest_collection_modifyitems(config, items):
     """The longest units of work first (:data:`LONGEST_FIRST`); each unit keeps its order."""
     rank = {unit: index for index, unit in enumerate(LONGEST_FIRST)}
     items.sort(key=lambda item: rank.get(work_unit(item.nodeid), len(rank)))
+
+
+def pytest_configure(config):
+    """Under xdist, each worker's PyTorch, and every kernel, grader or script it starts, gets its
+    share of the cores, at least one thread (one with three workers on two cores), unless
+    OMP_NUM_THREADS says otherwise.
+
+    PyTorch's default is a thread per core in every process: two workers then ran four threads,
+    and more with their notebook kernels, on two cores. OpenMP threads spin while they wait for
+    each other, so the run burned twice the CPU: `make test` took 28 minutes, and 16 once each
+    process had one thread. Stored outputs do not depend on the number of threads (nbval passes
+    with one thread or with the default).
+    """
+    workers = os.environ.get("PYTEST_XDIST_WORKER_COUNT")
+    if workers is None:
+        return
+    threads = os.environ.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // int(workers))))
+    import torch
+
+    torch.set_num_threads(int(threads))
 
 
 def pytest_xdist_make_scheduler(config, log):

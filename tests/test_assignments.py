@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -212,6 +213,20 @@ def test_the_makefile_targets():
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     assert "$(PY) book/grading/make_assignments.py _build/assignments" in makefile
     assert "book/grading/grade.py \"$(SUBMISSIONS)\"" in makefile
+
+
+def test_make_assignments_remakes_them_only_when_a_source_is_newer(assignments):
+    """`make grade` depends on `make assignments`, which remakes them only when a file they are made
+    from changed (GNU make's -W: as if that file were new; -n: only print the commands)."""
+    def planned(*what_if: str) -> str:
+        result = subprocess.run(["make", "-n", *what_if, "assignments"], cwd=ROOT, capture_output=True,
+                                text=True, timeout=60)
+        assert result.returncode == 0, result.stdout + result.stderr
+        return result.stdout
+    assert "make_assignments.py" not in planned()  # the fixture has just made them
+    for source in ("notebooks/04_training.ipynb", "book/grading/rubrics.yml", "src/bahdanau/exercises/catalogue.py",
+                   "_config.yml", "requirements.txt"):
+        assert "make_assignments.py _build/assignments" in planned("-W", source), source
 
 
 def reference_answers() -> dict[str, object]:

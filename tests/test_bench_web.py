@@ -7,13 +7,17 @@ page a first visit downloads, within :data:`bench_web.TARGETS`.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
+from babel.messages.pofile import read_po
 from bench_web import LIVE_CHAPTER, TARGETS, built_pages, page_weights, site_bytes
-from book_build import require_html
+from book_build import ROOT, require_html
 from shared_static import MATHJAX_FOLDER, MODELS_FOLDER, mathjax_files
 from test_browser import PAGES, browser  # noqa: F401 - browser is a fixture
+
+from bahdanau.cli.export_web import read_record
 
 MB = 1e6
 
@@ -71,3 +75,17 @@ def test_bench_web_runs(capsys):
     printed = capsys.readouterr().out
     assert "median of 2 translations" in printed and "steering one step and decoding again from it" in printed
     assert "site" not in results
+
+
+
+def test_the_landing_page_gives_the_size_of_the_model_it_loads():
+    """book/index.md's "The model is a 4.1 MB file": the binary the page fetches (web_export.json),
+    in both editions."""
+    text = (ROOT / "book" / "index.md").read_text(encoding="utf-8")
+    (model,) = set(re.findall(r'data-models="([^"]+)"', text))
+    size = f"{read_record()['models'][model]['binary']['bytes'] / MB:.1f} MB"
+    claim = next(line for line in text.splitlines() if line.startswith("The model is a "))
+    assert claim.startswith(f"The model is a {size} file"), (size, claim)
+    with (ROOT / "locales" / "zh_CN" / "LC_MESSAGES" / "book" / "index.po").open("rb") as file:
+        (message,) = [m for m in read_po(file) if isinstance(m.id, str) and m.id.startswith("The model is a ")]
+    assert f" {size} " in message.string, message.string

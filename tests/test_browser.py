@@ -64,9 +64,12 @@ def site(build) -> Iterator[str]:
         yield base_url
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    """Headless Chromium with a fresh profile; its console messages are kept for ``get_log``."""
+    """Headless Chromium with a fresh profile; its console messages are kept for ``get_log``.
+
+    One per test module, closed at the module's end: the modules that import this fixture would
+    otherwise each keep a browser open, with its last page still running, until the run ends."""
     missing = [str(path) for path in (CHROMIUM, CHROMEDRIVER) if not path.is_file()]
     if missing:
         pytest.fail(
@@ -157,7 +160,7 @@ def screenshot(driver, height: int, path: Path) -> None:
     path.write_bytes(base64.b64decode(shot["data"]))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def pages(browser, site) -> dict[str, Visit]:
     """Every page of the book visited once (and a screenshot of every chapter)."""
     visits = {}

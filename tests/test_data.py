@@ -120,6 +120,36 @@ def test_read_pairs_skips_malformed_lines_and_counts_lines(tmp_path):
     assert read_pairs(path, max_pairs=3) == [(["go", "."], ["va", "!"])]
 
 
+def per_field(path: Path, max_pairs: int | None = None) -> list:
+    """read_pairs as a loop over lines, tokenize() on each field: what the file-at-once reading must give."""
+    pairs = []
+    with path.open(encoding="utf-8") as file:
+        for number, line in enumerate(file):
+            if max_pairs is not None and number >= max_pairs:
+                break
+            fields = line.rstrip("\r\n").split("\t")
+            if len(fields) == 2:
+                pairs.append((tokenize(fields[0]), tokenize(fields[1])))
+    return pairs
+
+
+def test_read_pairs_gives_each_field_the_tokens_tokenize_gives_it(tmp_path):
+    # Punctuation opening a field or a line, spaces doubled or non-breaking, Windows line ends, a
+    # last line with no line break: where preprocessing the whole file could differ from a field.
+    path = tmp_path / "pairs.txt"
+    path.write_bytes("...Go!\t!Va\u202f!\r\n\"Hi,\"  he said.\t« Salut »,\xa0dit-il.\r\n?\t.\n"
+                     "J’ai\t,Ok ,\n\tempty english\nA.B\tC ? D\u2019E".encode())
+    assert read_pairs(path) == per_field(path)
+    assert read_pairs(path)[0] == ([".", ".", ".go", "!"], ["!va", "!"])
+    for max_pairs in range(7):
+        assert read_pairs(path, max_pairs=max_pairs) == per_field(path, max_pairs)
+
+
+@pytest.mark.slow  # reads the corpus twice
+def test_read_pairs_on_the_real_corpus_is_tokenize_on_each_field(real_corpus_path, real_pairs):
+    assert real_pairs == per_field(real_corpus_path)
+
+
 
 # ----------------------------------------------------------------------------------------------
 # Vocabulary

@@ -3,14 +3,13 @@
 End to end, with Otter-Grader's ``otter run`` and the chapters' real assignments (the shared
 ``assignments`` fixture of conftest.py runs ``make_assignments.py`` once per session), all slow:
 
-- every instructor notebook (all reference solutions) gets full points, an untouched student
-  notebook 0 with "Not answered yet" for each question;
-- a submission whose code raises, never ends, prints a lot, deletes its answer variable or lost
-  its Otter metadata is graded, with each reason in the CSV, and grading goes on;
 - `make grade SUBMISSIONS=DIR`, run as an instructor runs it from the repository's root, grades a
-  folder outside the repository named by a relative path with a space in it: a correct notebook
-  gets full points, one with exactly one wrong answer loses exactly that exercise's points (the
-  reason gives no answer away), a blank one 0.
+  folder outside the repository named by a relative path with a space in it: every chapter's
+  instructor notebook (all reference solutions) gets full points, one with exactly one wrong
+  answer loses exactly that exercise's points (the reason gives no answer away), an untouched
+  student notebook 0 with "Not answered yet" for each question;
+- a submission whose code raises, never ends, prints a lot, deletes its answer variable or lost
+  its Otter metadata is graded, with each reason in the CSV, and grading goes on.
 
 Each submission is a notebook run to its end by Otter, the slowest part of `make test`, so each
 behaviour is graded once (the checkers' own "Not answered yet" in every chapter is checked
@@ -37,7 +36,6 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 GRADE = ROOT / "book" / "grading" / "grade.py"
 CHAPTER = "02_additive_attention"  # the quickest chapter to execute
-UNTOUCHED_CHAPTER = "05_search_and_measuring"  # the untouched notebook graded with the references
 
 
 def answer(notebook: dict, variable: str, code: str) -> None:
@@ -94,38 +92,6 @@ def assert_one_wrong_answer(row: dict, automatic: dict[str, int]) -> None:
 
 
 @pytest.mark.slow
-def test_reference_solutions_get_full_points_and_an_untouched_notebook_none(assignments, tmp_path):
-    manifest = read(assignments / "manifest.json")
-    submissions = tmp_path / "submissions"
-    for entry in manifest["assignments"]:
-        write(submissions / f"instructor-{entry['chapter']}.ipynb", read(assignments / entry["instructor"]))
-    untouched = next(e for e in manifest["assignments"] if e["chapter"] == UNTOUCHED_CHAPTER)
-    write(submissions / f"untouched-{UNTOUCHED_CHAPTER}.ipynb", read(assignments / untouched["student"]))
-    rows = grade(submissions, assignments, tmp_path / "grades")
-    assert len(rows) == len(manifest["assignments"]) + 1
-    for entry in manifest["assignments"]:
-        chapter = entry["chapter"]
-        automatic = questions(manifest, chapter)
-        full = rows[f"instructor-{chapter}"]
-        assert float(full["total"]) == float(full["max_points"]) == sum(automatic.values()), full
-        assert full["reasons"] == "", full["reasons"]
-        for name, points in automatic.items():
-            assert float(full[name]) == points
-        # Open questions are graded by hand: no column of points in the CSV.
-        assert not set(questions(manifest, chapter, manual=True)) & set(full)
-    empty = rows[f"untouched-{UNTOUCHED_CHAPTER}"]
-    for name in questions(manifest, UNTOUCHED_CHAPTER):
-        assert float(empty[name]) == 0
-        assert f"{name}: Not answered yet" in empty["reasons"]
-    assert float(empty["total"]) == 0
-    # One CSV per chapter, and a report per submission.
-    for entry in manifest["assignments"]:
-        with (tmp_path / "grades" / f"{entry['chapter']}.csv").open(encoding="utf-8") as file:
-            assert len(list(csv.DictReader(file))) == 1 + (entry["chapter"] == UNTOUCHED_CHAPTER)
-    assert len(list((tmp_path / "grades" / "reports").glob("*.txt"))) == len(rows)
-
-
-@pytest.mark.slow
 def test_a_broken_submission_is_graded_with_its_reasons(assignments, tmp_path):
     manifest = read(assignments / "manifest.json")
     entry = next(e for e in manifest["assignments"] if e["chapter"] == CHAPTER)
@@ -163,40 +129,63 @@ def test_a_broken_submission_is_graded_with_its_reasons(assignments, tmp_path):
     assert float(orphan["total"]) == 0 and "the grader could not run this notebook" in orphan["reasons"], orphan
 
 
-def make_grade(submissions: Path | str, grades: Path) -> dict[str, dict]:
-    """`make grade SUBMISSIONS=... GRADES=...` from the repository's root, as an instructor runs it."""
+def make_grade(submissions: Path | str, grades: Path) -> tuple[dict[str, dict], str]:
+    """`make grade SUBMISSIONS=... GRADES=...` from the repository's root, as an instructor runs it:
+    the CSV rows by student, and what make printed."""
     result = subprocess.run(["make", "grade", f"SUBMISSIONS={submissions}", f"GRADES={grades}"], cwd=ROOT,
                             capture_output=True, text=True, timeout=1800)
     assert result.returncode == 0, result.stdout + result.stderr
     with (grades / "grades.csv").open(encoding="utf-8") as file:
-        return {row["student"]: row for row in csv.DictReader(file)}
+        return {row["student"]: row for row in csv.DictReader(file)}, result.stdout
 
 
 @pytest.mark.slow
-def test_make_grade_grades_a_folder_outside_the_repository_by_a_relative_path(assignments, tmp_path):
-    """Issue 23: `make grade` passed _build/assignments relative, and `otter run`, in a folder of
-    its own, found no autograder zip: every submission got 0. The folder is named here as an
+def test_make_grade_gives_the_references_full_points_a_wrong_answer_its_loss_and_a_blank_none(assignments, tmp_path):
+    """`make grade`, run as an instructor runs it, over one folder: every chapter's instructor
+    notebook (all reference solutions) gets full points; a notebook with exactly one wrong answer
+    loses exactly that exercise's points, and its reason gives no answer away; an untouched
+    student notebook gets 0, with "Not answered yet" for each question.
+
+    Issue 23: `make grade` passed _build/assignments relative, and `otter run`, in a folder of its
+    own, found no autograder zip: every submission got 0. So the folder is named here as an
     instructor may name it: relative to the root (../../tmp/...), outside the repository, with a
-    space in its name."""
+    space in its name. And the assignments the fixture has just made are not made again."""
     manifest = read(assignments / "manifest.json")
-    entry = next(e for e in manifest["assignments"] if e["chapter"] == CHAPTER)
-    submissions = tmp_path / "chapter 2 submissions"
+    submissions = tmp_path / "class submissions"
     assert not submissions.is_relative_to(ROOT)
-    write(submissions / "correct.ipynb", read(assignments / entry["instructor"]))
+    for entry in manifest["assignments"]:
+        write(submissions / f"instructor-{entry['chapter']}.ipynb", read(assignments / entry["instructor"]))
+    entry = next(e for e in manifest["assignments"] if e["chapter"] == CHAPTER)
     write(submissions / "wrong.ipynb", one_wrong_answer(read(assignments / entry["instructor"])))
     write(submissions / "blank.ipynb", read(assignments / entry["student"]))
     relative = os.path.relpath(submissions, ROOT)
     assert relative.startswith("..") and " " in relative
-    rows = make_grade(relative, tmp_path / "grades here")
+    rows, printed = make_grade(relative, tmp_path / "grades here")
+    assert "make_assignments.py" not in printed, printed
+    assert len(rows) == len(manifest["assignments"]) + 2
+    for entry in manifest["assignments"]:
+        chapter = entry["chapter"]
+        automatic = questions(manifest, chapter)
+        full = rows[f"instructor-{chapter}"]
+        assert float(full["total"]) == float(full["max_points"]) == sum(automatic.values()), full
+        assert full["reasons"] == "", full["reasons"]
+        for name, points in automatic.items():
+            assert float(full[name]) == points
+        # Open questions are graded by hand: no column of points in the CSV.
+        assert not set(questions(manifest, chapter, manual=True)) & set(full)
     automatic = questions(manifest, CHAPTER)
-    correct, wrong, blank = rows["correct"], rows["wrong"], rows["blank"]
-    assert float(correct["total"]) == float(correct["max_points"]) == sum(automatic.values()), correct
-    assert correct["reasons"] == ""
+    wrong, blank = rows["wrong"], rows["blank"]
     assert_one_wrong_answer(wrong, automatic)
     assert "0.869" not in wrong["reasons"] and "0.87" not in wrong["reasons"]  # no answer given away
     assert float(blank["total"]) == 0
     for name in automatic:
+        assert float(blank[name]) == 0
         assert f"{name}: Not answered yet" in blank["reasons"], blank["reasons"]
+    # One CSV per chapter, and a report per submission.
+    for entry in manifest["assignments"]:
+        with (tmp_path / "grades here" / f"{entry['chapter']}.csv").open(encoding="utf-8") as file:
+            assert len(list(csv.DictReader(file))) == 1 + 2 * (entry["chapter"] == CHAPTER)
+    assert len(list((tmp_path / "grades here" / "reports").glob("*.txt"))) == len(rows)
 
 
 def fake_assignments(folder: Path, *, autograder: bool) -> Path:
