@@ -155,8 +155,8 @@ unit: $(UNIT_STAMP)
 # accessibility, small-screen and Firefox tests), and nbval: every notebook re-executed and its
 # outputs compared with the stored ones. Three pytest-xdist workers share the tests out, file by
 # file, with the longest first (tests/conftest.py's scheduler), each process on one thread: on two
-# cores a third worker runs while the others wait for a lock, a browser or the network (13.8 min
-# against 16 for two). pytest's closing summary is the last line printed.
+# cores a third worker runs while the others wait for a lock, a browser or the network. pytest's
+# closing summary is the last line printed.
 TEST_WORKERS ?= 3
 test: setup browser lint
 	$(PY) -m pytest tests notebooks --nbval --nbval-current-env --nbval-sanitize-with notebooks/nbval_sanitize.cfg \

@@ -3,10 +3,9 @@
 `make test` runs pytest with pytest-xdist (``-n 3`` by default) and this file's scheduler
 (:func:`pytest_xdist_make_scheduler`): the tests are shared out file by file (a notebook's cells
 run in order in one kernel, a module's fixtures run once), except the grading tests, each a unit
-of its own. A session fixture whose work
-must be done once per run (the book's builds, the assignments) is shared between the workers
-through a file lock (:func:`once_per_run`). Without xdist (plain ``pytest``), everything runs in
-one process as before.
+of its own. A session fixture whose work must be done once per run (the book's builds, the
+assignments) is shared between the workers through a file lock (:func:`once_per_run`). Without
+xdist (plain ``pytest``), everything runs in one process as before.
 """
 
 from __future__ import annotations
