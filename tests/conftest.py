@@ -55,15 +55,19 @@ def tiny_checkpoint(real_corpus_path: Path, tmp_path_factory) -> Path:
 # the `assignments` fixture (`make grade` does not make them again while they are up to date).
 SEPARATE_TESTS = {"test_grading.py"}
 # The longest units of work, handed out first so that no worker is left with one at the end (the
-# rest follow in collection order): the end-to-end grading of every chapter (its worker makes the
-# assignments), the AVX2 re-run of every notebook, Chromium's parity sample (its worker builds the
-# book, which most browser tests wait for), the grading of broken submissions, Firefox's parity.
+# rest follow in collection order): the AVX2 re-run of every notebook, Chromium's parity sample
+# (its worker builds the book, which most browser tests wait for), pip's resolution of
+# requirements.txt for two Pythons, the end-to-end grading (its worker makes the assignments),
+# the grading of broken submissions (mostly waiting out time limits), Firefox's parity, and
+# chapter 4 (it trains two models).
 LONGEST_FIRST = [
-    "tests/test_grading.py::test_make_grade_gives_the_references_full_points_a_wrong_answer_its_loss_and_a_blank_none",
     "tests/test_portable_outputs.py",
     "tests/test_browser_parity.py",
+    "tests/test_requirements.py",
+    "tests/test_grading.py::test_make_grade_gives_the_references_full_points_a_wrong_answer_its_loss_and_a_blank_none",
     "tests/test_grading.py::test_a_broken_submission_is_graded_with_its_reasons",
     "tests/test_firefox.py",
+    "notebooks/04_training.ipynb",
 ]
 
 

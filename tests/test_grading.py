@@ -6,15 +6,16 @@ End to end, with Otter-Grader's ``otter run`` and the chapters' real assignments
 - `make grade SUBMISSIONS=DIR`, run as an instructor runs it from the repository's root, grades a
   folder outside the repository named by a relative path with a space in it: every chapter's
   instructor notebook (all reference solutions) gets full points, one with exactly one wrong
-  answer loses exactly that exercise's points (the reason gives no answer away), an untouched
-  student notebook 0 with "Not answered yet" for each question;
+  answer loses exactly that exercise's points (the reason gives no answer away; its other
+  answers, one of which reads a cell the student added to the chapter, keep theirs), an
+  untouched student notebook 0 with "Not answered yet" for each question;
 - a submission whose code raises, never ends, prints a lot, deletes its answer variable or lost
   its Otter metadata is graded, with each reason in the CSV, and grading goes on.
 
-Each submission is a notebook run to its end by Otter, the slowest part of `make test`, so each
-behaviour is graded once (the checkers' own "Not answered yet" in every chapter is checked
-without Otter, in tests/test_exercises.py; that no student notebook holds an answer, in
-tests/test_assignments.py).
+Each submission is a notebook run by Otter (its exercises, and the chapter's cells they need:
+bahdanau.exercises.needed), so each behaviour is graded once (the checkers' own "Not answered
+yet" in every chapter is checked without Otter, in tests/test_exercises.py; that no student
+notebook holds an answer, in tests/test_assignments.py).
 
 And quickly, without grading anything: a fault of the grader itself (no autograder zip, `otter`
 rejecting its command line) stops the run with a message and exit status 1, and writes no grades.
@@ -31,6 +32,7 @@ import sys
 import zipfile
 from pathlib import Path
 
+import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -72,14 +74,28 @@ def questions(manifest: dict, chapter: str, *, manual: bool = False) -> dict[str
     return {q["name"]: q["points"] for q in entry["questions"] if q["manual"] == manual}
 
 
+# A cell a student added to the chapter, above the exercises, and an answer that reads it: the
+# grader runs only the chapter's cells that the exercises need (bahdanau.exercises.needed), and
+# this one is needed.
+OWN_CELL = "def total_from_my_own_cell():  # my helper\n    return read_total_attention()"
+
+
 def one_wrong_answer(instructor: dict) -> dict:
-    """The instructor notebook of CHAPTER with one wrong answer, to weight_by_hand."""
+    """The instructor notebook of CHAPTER with one wrong answer, to weight_by_hand, and one right
+    answer, to read_total, given by a function defined in a cell of the chapter (:data:`OWN_CELL`)."""
     # The instructor notebook assigns the reference solution on a '# SOLUTION' line.
+    replaced = {"answer_weight_by_hand = attention_weight_by_hand()": "answer_weight_by_hand = 0.5",
+                "answer_read_total = read_total_attention()": "answer_read_total = total_from_my_own_cell()"}
     for cell in instructor["cells"]:
         source = "".join(cell["source"])
-        if "answer_weight_by_hand = attention_weight_by_hand()" in source:
-            cell["source"] = source.replace("answer_weight_by_hand = attention_weight_by_hand()",
-                                            "answer_weight_by_hand = 0.5")
+        for line, new in replaced.items():
+            if line in source:
+                cell["source"] = source = source.replace(line, new)
+    sources = ["".join(cell["source"]) for cell in instructor["cells"]]
+    assert all(any(new in source for source in sources) for new in replaced.values())
+    imports = next(i for i, cell in enumerate(instructor["cells"])
+                   if cell["cell_type"] == "code" and "".join(cell["source"]).startswith("import "))
+    instructor["cells"].insert(imports + 1, nbformat.v4.new_code_cell(OWN_CELL))
     return instructor
 
 
@@ -98,9 +114,10 @@ def test_a_broken_submission_is_graded_with_its_reasons(assignments, tmp_path):
     notebook = read(assignments / entry["student"])
     answer(notebook, "answer_weight_by_hand", "answer_weight_by_hand = 1 / 0  # raises")
     answer(notebook, "answer_additive_weights", (
+        "import time\n\n\n"
         "def never_ends(*args):\n"
         "    while True:\n"
-        "        pass\n\n\n"
+        "        time.sleep(0.1)  # waits forever, without holding a core\n\n\n"
         "answer_additive_weights = never_ends"))
     answer(notebook, "answer_dot_product", (
         "for i in range(300_000):\n"
@@ -143,8 +160,10 @@ def make_grade(submissions: Path | str, grades: Path) -> tuple[dict[str, dict], 
 def test_make_grade_gives_the_references_full_points_a_wrong_answer_its_loss_and_a_blank_none(assignments, tmp_path):
     """`make grade`, run as an instructor runs it, over one folder: every chapter's instructor
     notebook (all reference solutions) gets full points; a notebook with exactly one wrong answer
-    loses exactly that exercise's points, and its reason gives no answer away; an untouched
-    student notebook gets 0, with "Not answered yet" for each question.
+    loses exactly that exercise's points, and its reason gives no answer away, while its right
+    answer that reads a cell the student added to the chapter keeps its points (the grader runs
+    the chapter's cells that the exercises need); an untouched student notebook gets 0, with
+    "Not answered yet" for each question.
 
     Issue 23: `make grade` passed _build/assignments relative, and `otter run`, in a folder of its
     own, found no autograder zip: every submission got 0. So the folder is named here as an

@@ -6,6 +6,7 @@ import math
 import random
 
 import d2l.torch as d2l
+import numpy as np
 import pytest
 import sacrebleu
 
@@ -17,6 +18,7 @@ from bahdanau.metrics import (
     bleu,
     bleu_by_length,
     bleu_by_length_with_intervals,
+    bleu_of_statistics,
     bleu_signature,
     bootstrap_by_length,
     bootstrap_interval,
@@ -25,6 +27,7 @@ from bahdanau.metrics import (
     interval_excludes_zero,
     paired_bootstrap,
     paired_bootstrap_by_length,
+    sentence_statistics,
 )
 
 # ----------------------------------------------------------------------------------------------
@@ -444,6 +447,82 @@ def test_bootstrap_interval_rejects_bad_input():
         bootstrap_by_length(["a", "b"], [["a"], ["b"]], [1])
     with pytest.raises(ValueError, match="min_len > max_len"):
         bootstrap_by_length(["a"], [["a"]], [1], [(5, 2)])
+
+
+# ----------------------------------------------------------------------------------------------
+# sentence_statistics and bleu_of_statistics: corpus BLEU of a resample from summed counts
+# ----------------------------------------------------------------------------------------------
+
+# (hypothesis, references): several references of several lengths per sentence.
+STATISTICS_CASES = [
+    ("le chat dort sur le tapis .", ["le chat dort sur le tapis .", "un chat dort ."]),
+    ("le chien dort .", ["un chat dort sur le tapis .", "le chien dort ici ."]),  # the 2nd reference matches
+    ("", ["il pleut .", "il pleut beaucoup ."]),  # an empty hypothesis
+    ("zzz qqq www", ["il fait beau .", "le temps est beau ."]),  # no n-gram matches
+    ("je <unk> .", ["je nage .", "je nagerai ."]),  # a special token: one word that matches nothing
+    ("Il Est Gentil .", ["il est gentil .", "il est sympa .", "il est très aimable ."]),  # case ignored
+    ("a b c", ["a b", "a b c d"]),  # two references equally close in length: the shorter counts
+    ("on parle", ["nous pouvons discuter .", "   ", "on peut parler ."]),  # a blank reference: ignored
+    ("elle lit un livre dans le jardin .", ["elle lit un livre au jardin ."]),
+    ("oui", ["oui .", "oui , bien sûr ."]),  # shorter than every reference: the brevity penalty
+    ("tom a vu le chat le chat le chat .", ["tom a vu le chat .", "le chat , tom l'a vu ."]),  # clipping
+]
+
+
+def _statistics_draws() -> list[list[int]]:
+    """Index lists to score: the whole set, resamples with repeats, subsets, the edge cases alone."""
+    n = len(STATISTICS_CASES)
+    rng = np.random.default_rng(2024)
+    draws = [list(range(n)), list(range(n))[::-1]]
+    draws += [rng.integers(0, n, size=n).tolist() for _ in range(8)]  # bootstrap resamples
+    draws += [rng.choice(n, size=size, replace=False).tolist() for size in (1, 3, 6, 9)]  # subsets
+    draws += [[2], [2, 2], [3], [3, 3, 3], [2, 3], [0, 0, 0, 1], [4, 4, 5], [6], [1, 7, 7, 9]]
+    return draws
+
+
+def test_bleu_of_summed_statistics_is_corpus_bleu_of_any_resample():
+    hypotheses = [hypothesis for hypothesis, _ in STATISTICS_CASES]
+    references = [refs for _, refs in STATISTICS_CASES]
+    stats = sentence_statistics(hypotheses, references)
+    draws = _statistics_draws()
+    assert any(len(set(draw)) < len(draw) for draw in draws)  # some sentences drawn more than once
+    scores = []
+    for draw in draws:
+        expected = corpus_bleu([hypotheses[i] for i in draw], [references[i] for i in draw])
+        assert bleu_of_statistics(stats[draw].sum(axis=0)) == pytest.approx(expected, abs=1e-9), draw
+        scores.append(expected)
+    # The draws are not all alike: zero and non-zero scores, and many different ones.
+    assert 0.0 in scores and max(scores) > 50 and len({round(score, 6) for score in scores}) > 10
+
+
+def test_sentence_statistics_count_each_sentence_in_sacrebleus_layout():
+    hypotheses = [hypothesis for hypothesis, _ in STATISTICS_CASES]
+    stats = sentence_statistics(hypotheses, [refs for _, refs in STATISTICS_CASES])
+    assert stats.shape == (len(STATISTICS_CASES), 10) and np.issubdtype(stats.dtype, np.integer)
+    # Hypothesis length, closest reference length, matches for n = 1..4, n-grams for n = 1..4.
+    assert stats[0].tolist() == [7, 7, 7, 6, 5, 4, 7, 6, 5, 4]  # equal to its first reference
+    assert stats[1].tolist() == [4, 5, 4, 2, 1, 0, 4, 3, 2, 1]  # "le chien dort" from the second one
+    assert stats[2].tolist() == [0, 3, 0, 0, 0, 0, 0, 0, 0, 0]  # empty: only the shorter reference counts
+    assert stats[3].tolist() == [3, 4, 0, 0, 0, 0, 3, 2, 1, 0]  # nothing matches
+    assert stats[4].tolist() == [3, 3, 2, 0, 0, 0, 3, 2, 1, 0]  # <unk> is one word, matching nothing
+    assert stats[6, :2].tolist() == [3, 2]  # references of 2 and 4 tokens for 3: the shorter
+    assert stats[7].tolist() == [2, 4, 1, 0, 0, 0, 2, 1, 0, 0]  # the blank is no reference of length 0
+    # Clipping: "le chat" occurs once in a reference, however often the hypothesis repeats it.
+    assert stats[10].tolist() == [10, 7, 6, 5, 4, 2, 10, 9, 8, 7]
+
+
+def test_statistics_helpers_reject_bad_input():
+    with pytest.raises(ValueError, match="2 hypotheses but 1 reference"):
+        sentence_statistics(["a", "b"], [["a"]])
+    with pytest.raises(TypeError, match="is a string"):
+        sentence_statistics(["a"], ["a"])
+    with pytest.raises(ValueError, match="no \\(non-blank\\) reference"):
+        sentence_statistics(["a"], [[" "]])
+    stats = sentence_statistics(["a b", "c d"], [["a b"], ["c e"]])
+    with pytest.raises(ValueError, match="add the rows up first"):
+        bleu_of_statistics(stats)  # one row per sentence, not summed
+    with pytest.raises(ValueError, match="shape \\(10,\\)"):
+        bleu_of_statistics(stats.sum(axis=0)[:6])
 
 
 # ----------------------------------------------------------------------------------------------

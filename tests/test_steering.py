@@ -100,3 +100,46 @@ def test_held_out_sample_spreads_over_the_test_split_by_a_fixed_rule(toy_transla
     assert held_out_sample(translator, count=20, path=corpus) == sample  # the rule, not chance
     with pytest.raises(ValueError, match="fewer than"):
         held_out_sample(translator, count=10**6, path=corpus)
+
+
+def test_steering_sample_gives_each_sentence_what_steering_it_alone_gives(real_corpus_path):
+    """steering_sample decodes its sentences together: each item must be what one sentence at a time gives.
+
+    The reference is the rule done by hand, sentence by sentence, with the public pieces. Words, steps
+    and targets must be equal; the unsteered weights and score may differ in the last float digits
+    (a batch rounds differently from a lone sentence), the steered decoding not at all.
+    """
+    from bahdanau.pretrained import load_pretrained
+
+    translator = load_pretrained("attention")
+    held_out = held_out_sample(translator, count=15, path=real_corpus_path)
+    sentences = [*held_out[:7], "go .", *held_out[7:]]  # "go ." has one content word: skipped
+    sample = steering_sample(translator, sentences)
+
+    expected, skipped = [], 0
+    for english in sentences:
+        before = translator.translate(english)
+        picked = pick_step(before)
+        if picked is None:
+            skipped += 1
+            continue
+        step, target = picked
+        after = translator.translate(english, override={step: focus_row(len(before.src_tokens), target)})
+        expected.append((english, step, target, before, after))
+
+    assert sample.skipped == skipped == 1
+    assert len(sample.steered) == len(expected) == len(sentences) - 1
+    for item, (english, step, target, before, after) in zip(sample.steered, expected, strict=True):
+        row = before.attention[step]  # (S,)
+        looked = int(row.argmax())
+        assert (item.english, item.step, item.looked_at, item.target) == (
+            english, step, before.src_tokens[looked], before.src_tokens[target])
+        assert item.weight == pytest.approx(float(row[looked]), abs=1e-5)
+        assert item.original == before.tokens[step]
+        assert item.written == (after.tokens[step] if step < len(after.tokens) else "<eos>")
+        assert item.before.tokens == before.tokens and item.before.src_tokens == before.src_tokens
+        torch.testing.assert_close(item.before.attention, before.attention)
+        assert item.before.score == pytest.approx(before.score, abs=1e-4)
+        assert item.after.tokens == after.tokens and item.after.steered == after.steered == [step]
+        assert torch.equal(item.after.attention, after.attention) and item.after.score == after.score
+    assert any(item.changed for item in sample.steered) and not all(item.changed for item in sample.steered)

@@ -21,6 +21,9 @@ set: sacreBLEU's paired bootstrap resampling, with 95% intervals for each system
 for their difference; :func:`paired_bootstrap_by_length` does it per length bucket and
 :func:`interval_excludes_zero` reads a difference's interval. :func:`bootstrap_interval` and
 :func:`bootstrap_by_length` give one system's interval alone, from the same draws.
+All of them count each sentence's n-gram matches and lengths once
+(:func:`sentence_statistics`) and score every resample from the sums of its sentences' counts
+(:func:`bleu_of_statistics`), which gives exactly :func:`corpus_bleu` of the resample.
 """
 
 from __future__ import annotations
@@ -55,6 +58,8 @@ __all__ = [
     "bleu_by_length_with_intervals",
     "bootstrap_interval",
     "bootstrap_by_length",
+    "sentence_statistics",
+    "bleu_of_statistics",
 ]
 
 # Write this next to every corpus BLEU score: BLEU numbers computed with different
@@ -376,18 +381,47 @@ def bleu_by_length(
 # ----------------------------------------------------------------------------------------------
 
 
-def _sentence_statistics(scorer: BLEU, hypotheses: Sequence[str], references: Sequence[list[str]]) -> np.ndarray:
+def _sentence_statistics(scorer: BLEU, hypotheses: Sequence[str], kept_references: list[list[str]]) -> np.ndarray:
     """sacreBLEU's sufficient statistics of each sentence, shape (N, 2 + 2 * 4).
 
     Per sentence: the hypothesis length, the length of the reference closest to it, the
     clipped n-gram matches for n = 1..4 and the hypothesis's n-gram counts for n = 1..4
     (sacreBLEU's layout). Corpus BLEU of any set of sentences follows from their sum.
+    ``kept_references`` are :func:`_checked_references`'s; special tokens in the hypotheses
+    are scored as :func:`corpus_bleu` scores them.
     """
     rows = []
-    for hypothesis, refs in zip(hypotheses, references, strict=True):
+    for hypothesis, refs in zip(_special_tokens_as_misses(hypotheses, kept_references), kept_references, strict=True):
         result = scorer.corpus_score([hypothesis], [[ref] for ref in refs])
         rows.append([result.sys_len, result.ref_len, *result.counts, *result.totals])
     return np.array(rows, dtype=np.int64)
+
+
+def sentence_statistics(hypotheses: list[str], references: list[list[str]]) -> np.ndarray:
+    """Each sentence's BLEU counts, from which :func:`corpus_bleu` of any resample follows.
+
+    Corpus BLEU adds up n-gram matches and lengths over the sentences before dividing, so
+    the corpus BLEU of any choice of sentences (a subset, or a bootstrap resample with
+    repeats) is a function of the sums of their counts. Count each sentence once here; then
+    ``bleu_of_statistics(stats[draw].sum(axis=0))`` equals
+    ``corpus_bleu([hypotheses[i] for i in draw], [references[i] for i in draw])`` for any
+    array of indices ``draw``, without tokenising anything again.
+
+    Args:
+        hypotheses: N translations, as for :func:`corpus_bleu` (special tokens count as
+            one word that matches nothing).
+        references: N lists of reference strings, as for :func:`corpus_bleu` (all of
+            them, blank ones ignored; each sentence takes the reference closest in length).
+
+    Returns:
+        An int64 array of shape (N, 10), one row per sentence, in sacreBLEU's layout:
+        column 0 the hypothesis's length in tokens, 1 the length of its closest reference,
+        2-5 its clipped n-gram matches for n = 1..4, 6-9 its numbers of n-grams for n = 1..4.
+
+    Raises:
+        ValueError, TypeError: as :func:`corpus_bleu`.
+    """
+    return _sentence_statistics(_scorer(), hypotheses, _checked_references(hypotheses, references))
 
 
 def _bleu_of_statistics(scorer: BLEU, totals: np.ndarray) -> float:
@@ -398,6 +432,31 @@ def _bleu_of_statistics(scorer: BLEU, totals: np.ndarray) -> float:
         sys_len=int(totals[0]), ref_len=int(totals[1]), smooth_method=scorer.smooth_method,
         smooth_value=scorer.smooth_value, effective_order=scorer.effective_order, max_ngram_order=order,
     ).score
+
+
+def bleu_of_statistics(totals: np.ndarray) -> float:
+    """Corpus BLEU (0-100) of a set of sentences from the sum of their :func:`sentence_statistics` rows.
+
+    Args:
+        totals: shape (10,), the rows of the chosen sentences added up, e.g.
+            ``stats[draw].sum(axis=0)``; a sentence drawn twice is added twice.
+
+    Returns:
+        The :func:`corpus_bleu` of those sentences: same tokenisation, references,
+        brevity penalty and smoothing, and the same number to the last bit.
+
+    Raises:
+        ValueError: ``totals`` is not one row of 10 numbers (sum the rows first).
+    """
+    totals = np.asarray(totals)
+    scorer = _scorer()
+    width = 2 + 2 * scorer.max_ngram_order
+    if totals.shape != (width,):
+        raise ValueError(
+            f"bleu_of_statistics needs one row of summed sentence statistics, shape ({width},); got "
+            f"shape {totals.shape}: add the rows up first, e.g. stats[draw].sum(axis=0)."
+        )
+    return _bleu_of_statistics(scorer, totals)
 
 
 def _interval(resampled: np.ndarray) -> dict[str, float]:
@@ -478,8 +537,7 @@ def _prepared_pair(
     kept_references = _checked_references(system, references)
     scorer = _scorer()
     system_stats, baseline_stats = (
-        _sentence_statistics(scorer, _special_tokens_as_misses(hypotheses, kept_references), kept_references)
-        for hypotheses in (system, baseline)
+        _sentence_statistics(scorer, hypotheses, kept_references) for hypotheses in (system, baseline)
     )
     return scorer, system_stats, baseline_stats, kept_references
 
@@ -633,7 +691,7 @@ def _prepared_system(
     """Check the arguments; the scorer, the sentence statistics and the kept references."""
     kept_references = _checked_references(hypotheses, references)
     scorer = _scorer()
-    stats = _sentence_statistics(scorer, _special_tokens_as_misses(hypotheses, kept_references), kept_references)
+    stats = _sentence_statistics(scorer, hypotheses, kept_references)
     return scorer, stats, kept_references
 
 

@@ -4,7 +4,10 @@ The autograder (Otter-Grader, see ``book/instructors.md``) executes a student's 
 cell in a kernel and then runs the tests. Three things a learner's notebook can do would otherwise
 stop or swamp it: a loop that never ends, a print in a loop that writes megabytes, and an error.
 Otter keeps executing after a failing cell; the other two are handled here, inside the kernel, by
-one cell that :class:`Guard` (an Otter plugin) puts first:
+one cell that :class:`Guard` (an Otter plugin) puts first. The plugin also leaves out the
+chapter's cells that the exercises do not need (:mod:`bahdanau.exercises.needed`: training runs,
+measurements and plots take most of a chapter's time and earn no point), so a notebook grades
+in seconds. Then:
 
 - every cell of the exercises, the tests' cells included, runs under a time limit (the chapter's
   own cells before them under a longer one): after ``time_limit`` seconds
@@ -32,6 +35,8 @@ import re
 import signal
 import sys
 from dataclasses import dataclass
+
+from .needed import EXERCISES_HEADING, needed_cells
 
 __all__ = ["TimeLimitExceeded", "Guard", "install", "start_exercises", "guard_cell_source", "TIME_LIMIT",
            "CHAPTER_TIME_LIMIT", "MAX_OUTPUT"]
@@ -179,7 +184,8 @@ START_EXERCISES_SOURCE = "from bahdanau.exercises.guard import start_exercises a
 
 
 class Guard:
-    """An Otter-Grader plugin: put the guard cell first in each submission before it runs.
+    """An Otter-Grader plugin: before a submission runs, keep only the cells the exercises need
+    (:func:`~bahdanau.exercises.needed.needed_cells`) and put the guard cell first.
 
     Configured in the assignment (``plugins`` in ``otter_config.json``) with optional
     ``time_limit``, ``chapter_time_limit`` and ``max_output``. The exercises' time limit starts at
@@ -199,8 +205,10 @@ class Guard:
 
         if isinstance(submission, str):  # a script submission: nothing to guard cell by cell
             return submission
+        # Only the chapter's cells that the exercises need (bahdanau.exercises.needed).
+        submission.cells = [submission.cells[i] for i in needed_cells(submission.cells)]
         exercises = next((i for i, cell in enumerate(submission.cells) if cell.cell_type == "markdown"
-                          and cell.source.lstrip().startswith("## Exercises")), None)
+                          and cell.source.lstrip().startswith(EXERCISES_HEADING)), None)
         if exercises is not None:
             submission.cells.insert(exercises, nbformat.v4.new_code_cell(START_EXERCISES_SOURCE))
         chapter_limit = self.chapter_time_limit if exercises is not None else None
