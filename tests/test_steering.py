@@ -102,6 +102,7 @@ def test_held_out_sample_spreads_over_the_test_split_by_a_fixed_rule(toy_transla
         held_out_sample(translator, count=10**6, path=corpus)
 
 
+@pytest.mark.slow  # reads the whole corpus
 def test_steering_sample_gives_each_sentence_what_steering_it_alone_gives(real_corpus_path):
     """steering_sample decodes its sentences together: each item must be what one sentence at a time gives.
 
