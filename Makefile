@@ -6,7 +6,7 @@
 #   make assignments    one Otter-Grader assignment per chapter, in _build/assignments
 #   make grade SUBMISSIONS=DIR   grade a folder of submitted notebooks into _build/grades
 #   make translations   refresh the Chinese edition's catalogues (locales/zh_CN) after an English edit
-#   make unit   the fast loop (under a minute): the unit tests alone, with the package and its test
+#   make unit   the fast loop (about two minutes): the unit tests alone, with the package and its test
 #               extra only (no book toolchain; no book, notebook, grading or browser tests, nothing
 #               that trains or reads the whole corpus: those are marked slow)
 #   make lint   ruff over src, tests, notebooks and book (pyproject.toml; notebooks/ruff.toml: 78 columns)
