@@ -164,16 +164,6 @@ def held_out_sample(translator, count: int = 300, data_dir: str | None = None, p
     return candidates[:: len(candidates) // count][:count]
 
 
-def _translate_together(translator, sentences: list[str]) -> list[Translation]:
-    """The unsteered translations of ``sentences``, in order, from one call to ``translate``.
-
-    Only for speed: ``translate`` decodes a list in batches, several times faster than one
-    sentence at a time, and each sentence gets the same words either way. Its weights and score
-    can differ in the last float digits (a batch rounds differently from a lone sentence).
-    """
-    return translator.translate(sentences)
-
-
 def steering_sample(translator, sentences: Iterable[str]) -> SteeringSample:
     """Steer one step of every sentence by :func:`pick_step`'s rule; count the words that change.
 
@@ -182,7 +172,9 @@ def steering_sample(translator, sentences: Iterable[str]) -> SteeringSample:
     """
     sentences = list(sentences)
     steered, skipped = [], 0
-    for english, before in zip(sentences, _translate_together(translator, sentences)):
+    # One call for the whole list: translate decodes it in batches, several times faster than a
+    # sentence at a time, with the same words (the weights may differ in the last float digits).
+    for english, before in zip(sentences, translator.translate(sentences)):
         picked = pick_step(before)
         if picked is None:
             skipped += 1

@@ -145,16 +145,13 @@ def needed_cells(cells: Sequence[dict]) -> list[int]:
     modules = (set().union(*map(_imported, parsed)) | set(dir(builtins))) - set().union(*map(_assigned, parsed))
     keep = set(range(start, len(cells)))
     for index in reversed(range(start)):
-        cell = cells[index]
-        if cell["cell_type"] != "code":
-            keep.add(index)
-            continue
         if needed & DYNAMIC:
-            return everything  # a kept cell reaches names by string: all before it may matter
-        tree = trees[index]
-        if tree is None:
-            return everything  # what it changes is unknown: all before it may matter
-        if _may_change(tree, modules) & needed:
+            return everything  # names reached by string: every cell before may matter
+        if index not in trees:  # markdown or raw
             keep.add(index)
-            needed |= _outside_reads(tree.body, set())
+        elif trees[index] is None:
+            return everything  # what it changes is unknown: every cell before may matter
+        elif _may_change(trees[index], modules) & needed:
+            keep.add(index)
+            needed |= _outside_reads(trees[index].body, set())
     return everything if needed & DYNAMIC else sorted(keep)
