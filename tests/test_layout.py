@@ -51,6 +51,10 @@ def imported_modules(source: str, package: str) -> set[str]:
             if target.startswith("bahdanau"):
                 # `from . import problems` names a module too
                 found |= {f"{target}.{alias.name}" for alias in node.names} if not node.module else {target}
+        elif (isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
+              and node.target.id == "_SOURCES" and isinstance(node.value, ast.Dict)):
+            # A package's names imported on first use (bahdanau._lazy): {name: submodule}.
+            found |= {f"{package}.{value.value}" for value in node.value.values}
     return found
 
 
@@ -89,6 +93,8 @@ def test_the_rule_finds_an_upward_import_even_inside_a_function():
         "bahdanau.cli.train", "bahdanau.exercises"]
     assert upward_imports("from ..chapters.plotting import show\n", "bahdanau.exercises.lab",
                           "bahdanau.exercises") == []
+    lazy = '_SOURCES: dict[str, str] = {"Translator": "pretrained", "run": "cli.bench"}\n'
+    assert upward_imports(lazy, "bahdanau", "bahdanau") == ["bahdanau.cli.bench"]
 
 
 def test_the_installed_package_reads_no_folder_of_the_repository():

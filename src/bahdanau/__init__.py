@@ -25,58 +25,54 @@ The package behind the tutorial book, in three layers; imports go only downwards
 
 Shapes are batch-first everywhere. Letters: B batch, S source length, T target length,
 E embedding size, H hidden size, V vocabulary size, L layers.
+
+The public names load on first use (``bahdanau.Translator`` imports ``bahdanau.pretrained``
+then), so that the Otter-Grader plugin, ``bahdanau.exercises.guard``, loads without PyTorch.
 """
 
-from .attention import AdditiveAttention, masked_softmax
-from .data import DataConfig, Vocab, load_corpus, tokenize
-from .decoding import Translation, beam_search, greedy_decode, translate
-from .download import fra_eng_path
-from .interfaces import AttentionDecoder, Decoder, DecoderState, DecoderStep, Encoder, Seq2Seq
-from .metrics import bleu, bleu_by_length, corpus_bleu
-from .models import (
-    EncoderDecoder,
-    ModelConfig,
-    Seq2SeqAttentionDecoder,
-    Seq2SeqDecoder,
-    Seq2SeqEncoder,
-    make_model,
-)
-from .pretrained import Translator, load_pretrained
-from .training import fit, load_checkpoint, save_checkpoint, sequence_loss
+from __future__ import annotations
+
+from ._lazy import lazy_names
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "AdditiveAttention",
-    "masked_softmax",
-    "DataConfig",
-    "Vocab",
-    "fra_eng_path",
-    "load_corpus",
-    "tokenize",
-    "Encoder",
-    "Decoder",
-    "DecoderState",
-    "AttentionDecoder",
-    "DecoderStep",
-    "Seq2Seq",
-    "Seq2SeqEncoder",
-    "Seq2SeqDecoder",
-    "Seq2SeqAttentionDecoder",
-    "EncoderDecoder",
-    "ModelConfig",
-    "make_model",
-    "sequence_loss",
-    "fit",
-    "save_checkpoint",
-    "load_checkpoint",
-    "Translation",
-    "greedy_decode",
-    "beam_search",
-    "translate",
-    "bleu",
-    "corpus_bleu",
-    "bleu_by_length",
-    "load_pretrained",
-    "Translator",
-]
+# Where each public name comes from: {name: submodule}, in the order of __all__. Nothing is
+# imported here (bahdanau._lazy says why): a name imports its submodule when first used.
+_SOURCES: dict[str, str] = {
+    "AdditiveAttention": "attention",
+    "masked_softmax": "attention",
+    "DataConfig": "data",
+    "Vocab": "data",
+    "fra_eng_path": "download",
+    "load_corpus": "data",
+    "tokenize": "data",
+    "Encoder": "interfaces",
+    "Decoder": "interfaces",
+    "DecoderState": "interfaces",
+    "AttentionDecoder": "interfaces",
+    "DecoderStep": "interfaces",
+    "Seq2Seq": "interfaces",
+    "Seq2SeqEncoder": "models",
+    "Seq2SeqDecoder": "models",
+    "Seq2SeqAttentionDecoder": "models",
+    "EncoderDecoder": "models",
+    "ModelConfig": "models",
+    "make_model": "models",
+    "sequence_loss": "training",
+    "fit": "training",
+    "save_checkpoint": "training",
+    "load_checkpoint": "training",
+    "Translation": "decoding",
+    "greedy_decode": "decoding",
+    "beam_search": "decoding",
+    "translate": "decoding",
+    "bleu": "metrics",
+    "corpus_bleu": "metrics",
+    "bleu_by_length": "metrics",
+    "load_pretrained": "pretrained",
+    "Translator": "pretrained",
+}
+
+__all__ = list(_SOURCES)
+
+__getattr__, __dir__ = lazy_names(__name__, __path__, _SOURCES, globals())
