@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import replace
 from types import SimpleNamespace
 
@@ -9,6 +10,7 @@ import pytest
 
 import bahdanau.cli.evaluate
 from bahdanau.cli.evaluate import (
+    TranslatedTestSet,
     compare_models,
     comparison_file,
     evaluate_checkpoint,
@@ -18,8 +20,13 @@ from bahdanau.cli.evaluate import (
     held_out_pairs,
     main,
 )
-from bahdanau.data import DataConfig, Vocab, load_corpus
-from bahdanau.metrics import DEFAULT_LENGTH_BUCKETS, SPECIAL_TOKENS_NOTE, interval_excludes_zero
+from bahdanau.data import DataConfig, Vocab, load_corpus, references_by_source
+from bahdanau.metrics import (
+    DEFAULT_LENGTH_BUCKETS,
+    SPECIAL_TOKENS_NOTE,
+    corpus_bleu_with_signature,
+    interval_excludes_zero,
+)
 from bahdanau.training import load_checkpoint
 
 
@@ -118,6 +125,83 @@ def test_unknown_word_replacement_is_scored_on_the_same_decoding(monkeypatch):
     assert copy["examples"] == [{"english": "tom met zoe .", "output": "tom a rencontré <unk> .",
                                  "replaced": "tom a rencontré zoe .", "references": ["tom a rencontré zoe ."]}]
     assert copy["bleu_signature"] == report["bleu_signature"]
+
+
+def _made_up_decoding(seed: int = 0) -> tuple[list, TranslatedTestSet]:
+    """Test pairs and a decoding of them with what BLEU must get right, all of it random words.
+
+    English lengths in the buckets 1-4, 5-6, 9-10 and 11-15 only (7-8 and 16-100 stay empty),
+    one, two or three references up to 10 English tokens and one beyond (some pairs twice),
+    outputs close to a reference that is not always the first, some with <unk> (replaced by the
+    right word or a wrong one, or left alone), and an empty output.
+    """
+    rng = random.Random(seed)
+    words = "le la un chat chien dort mange vite ici très .".split()
+    pairs, outputs, replaced = [], [], []
+    for k in range(48):
+        english = [f"e{k}", *["x"] * ([2, 4, 5, 6, 9, 10, 11, 12, 15][k % 9] - 1)]
+        number = 1 if len(english) > 10 else 1 + (k % 3 == 0) + (k % 4 == 0)  # 11-15: nrefs:1
+        references = [[rng.choice(words) for _ in range(rng.randint(2, 9))] for _ in range(number)]
+        pairs += [(english, french) for french in references] + [(english, references[-1])] * (k % 7 == 0)
+        # Each word of a reference kept, or written <unk>, or wrong; an <unk> replaced by that
+        # word, by a wrong one, or by nothing.
+        output, copied = [], []
+        for word in [] if k == 5 else rng.choice(references):
+            written = rng.choices([word, "<unk>", rng.choice(words)], weights=[6, 2, 2])[0]
+            output.append(written)
+            copied.append(rng.choice([word, "zoé", "<unk>"]) if written == "<unk>" else written)
+        outputs.append(" ".join(output))
+        replaced.append(" ".join(copied))
+    references = references_by_source(pairs)
+    test = TranslatedTestSet([tuple(src) for src in references], outputs,
+                             [[" ".join(ref) for ref in refs] for refs in references.values()], replaced)
+    return pairs, test
+
+
+def _scored_one_figure_at_a_time(test: TranslatedTestSet, pairs: list, max_len: int = 10) -> dict:
+    """What evaluate_model reported before it summed sentence statistics: corpus BLEU of each subset."""
+    short = test.short(max_len)
+    hypothesis_of = dict(zip(test.sources, test.hypotheses, strict=True))
+    short_pairs = [(tuple(src), tgt) for src, tgt in pairs if len(src) <= max_len]
+    test_bleu, signature = corpus_bleu_with_signature([test.hypotheses[i] for i in short],
+                                                      [test.references[i] for i in short])
+    single_ref_bleu, single_ref_signature = corpus_bleu_with_signature(
+        [hypothesis_of[src] for src, _ in short_pairs], [[" ".join(tgt)] for _, tgt in short_pairs])
+    by_length = []
+    for low, high in DEFAULT_LENGTH_BUCKETS:
+        members = [i for i, src in enumerate(test.sources) if low <= len(src) <= high]
+        if members:
+            score, bucket_signature = corpus_bleu_with_signature([test.hypotheses[i] for i in members],
+                                                                 [test.references[i] for i in members])
+            by_length.append({"bucket": f"{low}-{high}", "min_len": low, "max_len": high, "count": len(members),
+                              "bleu": score, "bleu_signature": bucket_signature})
+    replaced_bleu, replaced_signature = corpus_bleu_with_signature([test.replaced[i] for i in short],
+                                                                   [test.references[i] for i in short])
+    return {"test_bleu": test_bleu, "bleu_signature": signature, "test_bleu_single_ref": single_ref_bleu,
+            "bleu_signature_single_ref": single_ref_signature, "bleu_by_length": by_length,
+            "replace_unk": {"test_bleu": replaced_bleu, "bleu_signature": replaced_signature}}
+
+
+def test_scores_from_sentence_statistics_equal_each_figure_scored_on_its_own(monkeypatch):
+    """evaluate_model counts each sentence once and adds counts up: the numbers must not move a bit."""
+    pairs, test = _made_up_decoding()
+    monkeypatch.setattr(bahdanau.cli.evaluate, "translate_test_set", lambda *args, **kwargs: test)
+    report = evaluate_model(None, None, Vocab([tgt for _, tgt in pairs[::2]]), pairs)
+    expected = _scored_one_figure_at_a_time(test, pairs)
+    assert {key: report[key] for key in expected if key != "replace_unk"} == {
+        key: value for key, value in expected.items() if key != "replace_unk"}  # floats: ==, not approx
+    assert {key: report["replace_unk"][key] for key in expected["replace_unk"]} == expected["replace_unk"]
+    # The made-up decoding has what could go wrong: empty buckets, several numbers of references,
+    # sentences replacement changes (and ones it does not), scores neither 0 nor 100.
+    assert [row["bucket"] for row in report["bleu_by_length"]] == ["1-4", "5-6", "9-10", "11-15"]
+    assert [row["bleu_signature"].split("|")[0] for row in report["bleu_by_length"]] == ["nrefs:var"] * 3 + ["nrefs:1"]
+    assert report["bleu_signature"].startswith("nrefs:var|")
+    assert report["bleu_signature_single_ref"].startswith("nrefs:1|")
+    assert 0 < report["replace_unk"]["sentences_changed"] < report["num_sentences"]
+    assert report["num_pairs"] > report["num_sentences"] and "" in test.hypotheses
+    scores = [report["test_bleu"], report["test_bleu_single_ref"], report["replace_unk"]["test_bleu"],
+              *(row["bleu"] for row in report["bleu_by_length"])]
+    assert len(set(scores)) == len(scores) and all(0 < score < 100 for score in scores)
 
 
 def test_compare_models_bootstraps_both_decodings_overall_and_by_length(monkeypatch):

@@ -13,10 +13,12 @@ import sacrebleu
 from bahdanau.metrics import (
     BLEU_SIGNATURE_NOTE,
     BOOTSTRAP_SEED,
+    DEFAULT_LENGTH_BUCKETS,
     SPECIAL_TOKEN_PLACEHOLDER,
     SPECIAL_TOKENS_NOTE,
     bleu,
     bleu_by_length,
+    bleu_by_length_of_statistics,
     bleu_by_length_with_intervals,
     bleu_of_statistics,
     bleu_signature,
@@ -548,6 +550,37 @@ def test_bleu_by_length_buckets_counts_and_scores():
     }
     assert results[1]["bleu"] == pytest.approx(corpus_bleu(hypotheses[2:4], references[2:4]))
     assert results[2]["bleu"] == pytest.approx(100.0)
+
+
+def test_bleu_by_length_of_statistics_is_corpus_bleu_of_each_bucket_to_the_bit():
+    hypotheses = [hypothesis for hypothesis, _ in STATISTICS_CASES]
+    references = [refs for _, refs in STATISTICS_CASES]
+    src_lengths = [3, 6, 5, 9, 3, 6, 200, 4, 12, 2, 10]  # 7-8 and 16-100 empty; 200 in no bucket
+    stats = sentence_statistics(hypotheses, references)
+    rows = bleu_by_length_of_statistics(stats, references, src_lengths)
+    expected = []
+    for low, high in DEFAULT_LENGTH_BUCKETS:  # what bleu_by_length did before statistics
+        members = [i for i, length in enumerate(src_lengths) if low <= length <= high]
+        if members:
+            score, signature = corpus_bleu_with_signature([hypotheses[i] for i in members],
+                                                          [references[i] for i in members])
+            expected.append({"bucket": f"{low}-{high}", "min_len": low, "max_len": high,
+                             "count": len(members), "bleu": score, "bleu_signature": signature})
+    assert rows == expected  # every float exactly equal, not approximately
+    assert bleu_by_length(hypotheses, references, src_lengths) == expected
+    assert [row["bucket"] for row in rows] == ["1-4", "5-6", "9-10", "11-15"]
+    assert len({row["bleu"] for row in rows}) == 4 and len({row["bleu_signature"] for row in rows}) == 3
+    with pytest.raises(ValueError, match="one source length per row"):
+        bleu_by_length_of_statistics(stats, references, src_lengths[1:])
+
+
+@pytest.mark.parametrize("references", [
+    [["a"]], [["a"], ["b c"]], [["a", "b"], ["c", "d"]], [["a"], ["b", "c"], ["d", "e", "f"]],
+    [["a", "  "], ["b"]],  # the blank one is dropped: one reference each
+    [["a", ""], ["b", "c"]], [["a", "b", "c"]] * 3 + [["d"]],
+])
+def test_bleu_signature_is_the_signature_of_a_corpus_bleu_against_those_references(references):
+    assert bleu_signature(references) == corpus_bleu_with_signature(["a b"] * len(references), references)[1]
 
 
 def test_bleu_by_length_custom_buckets_are_inclusive():

@@ -14,7 +14,8 @@ Two versions live here, for two different jobs:
   matches nothing (:data:`SPECIAL_TOKENS_NOTE`).
 
 :func:`bleu_by_length` splits a test set by source length and computes corpus BLEU in each
-part, to show where a model without attention breaks down (long sentences).
+part, to show where a model without attention breaks down (long sentences);
+:func:`bleu_by_length_of_statistics` does it from sentence statistics already counted.
 
 :func:`paired_bootstrap` says how sure one can be that one system beats another on a test
 set: sacreBLEU's paired bootstrap resampling, with 95% intervals for each system's BLEU and
@@ -52,6 +53,7 @@ __all__ = [
     "corpus_bleu_with_signature",
     "bleu_signature",
     "bleu_by_length",
+    "bleu_by_length_of_statistics",
     "paired_bootstrap",
     "paired_bootstrap_by_length",
     "interval_excludes_zero",
@@ -270,7 +272,19 @@ def bleu_signature(references: list[list[str]]) -> str:
     It depends on the references only through their number per sentence (``nrefs``).
     """
     kept_references = _checked_references([""] * len(references), references)
-    return _scorer(_reference_streams(kept_references)).get_signature().format()
+    return _signature_scorer(kept_references).get_signature().format()
+
+
+def _signature_scorer(kept_references: list[list[str]]) -> BLEU:
+    """A scorer that knows the references' numbers per sentence, all its signature needs.
+
+    sacreBLEU learns ``nrefs`` by reading the references. The signature depends only on
+    which numbers of references occur, so one stand-in sentence of empty references
+    (which sacreBLEU counts, see :func:`_reference_streams`) per number tells it the same,
+    without tokenising every reference again.
+    """
+    numbers = sorted({len(refs) for refs in kept_references})
+    return _scorer(_reference_streams([[""] * number for number in numbers]))
 
 
 def corpus_bleu(hypotheses: list[str], references: list[list[str]]) -> float:
@@ -322,6 +336,24 @@ def corpus_bleu(hypotheses: list[str], references: list[list[str]]) -> float:
     return corpus_bleu_with_signature(hypotheses, references)[0]
 
 
+def _bucket_members(
+    src_lengths: Sequence[int], buckets: Sequence[tuple[int, int]]
+) -> list[tuple[int, int, np.ndarray]]:
+    """``(min_len, max_len, indices)`` of each non-empty bucket, in order; bounds included.
+
+    Raises ValueError for a bucket with ``min_len > max_len``.
+    """
+    lengths = np.asarray(src_lengths)
+    found = []
+    for min_len, max_len in buckets:
+        if min_len > max_len:
+            raise ValueError(f"bucket ({min_len}, {max_len}) has min_len > max_len.")
+        members = np.flatnonzero((lengths >= min_len) & (lengths <= max_len))
+        if len(members):
+            found.append((min_len, max_len, members))
+    return found
+
+
 def bleu_by_length(
     hypotheses: list[str],
     references: list[list[str]],
@@ -346,6 +378,8 @@ def bleu_by_length(
 
     Raises:
         ValueError: the three lists differ in length, or a bucket has ``min_len > max_len``.
+        ValueError, TypeError: as :func:`corpus_bleu`, for any sentence, in a bucket or not
+            (each is counted once, before the buckets are formed).
     """
     if not len(hypotheses) == len(references) == len(src_lengths):
         raise ValueError(
@@ -353,27 +387,51 @@ def bleu_by_length(
             f"got {len(hypotheses)} hypotheses, {len(references)} reference lists and "
             f"{len(src_lengths)} source lengths."
         )
-    results = []
-    for min_len, max_len in buckets:
-        if min_len > max_len:
-            raise ValueError(f"bucket ({min_len}, {max_len}) has min_len > max_len.")
-        members = [i for i, length in enumerate(src_lengths) if min_len <= length <= max_len]
-        if not members:
-            continue
-        score, signature = corpus_bleu_with_signature(
-            [hypotheses[i] for i in members], [references[i] for i in members]
+    # Each sentence is tokenised and counted once, whatever the number of buckets it is in.
+    statistics = sentence_statistics(hypotheses, references)
+    return bleu_by_length_of_statistics(statistics, references, src_lengths, buckets)
+
+
+def bleu_by_length_of_statistics(
+    statistics: np.ndarray,
+    references: list[list[str]],
+    src_lengths: list[int],
+    buckets: Sequence[tuple[int, int]] = DEFAULT_LENGTH_BUCKETS,
+) -> list[dict]:
+    """:func:`bleu_by_length` from the sentences' :func:`sentence_statistics`, already counted.
+
+    Each bucket's BLEU is :func:`bleu_of_statistics` of its sentences' rows added up: the same
+    number, to the last bit, as :func:`corpus_bleu` of its sentences. Use it when the
+    statistics serve other scores too (:func:`bahdanau.cli.evaluate.evaluate_model`).
+
+    Args:
+        statistics: shape (N, 10), :func:`sentence_statistics` of the N translations.
+        references: their N lists of references, for each bucket's signature.
+        src_lengths, buckets: as for :func:`bleu_by_length`.
+
+    Returns:
+        :func:`bleu_by_length`'s rows.
+
+    Raises:
+        ValueError: the three differ in length, or a bucket has ``min_len > max_len``.
+    """
+    if not len(statistics) == len(references) == len(src_lengths):
+        raise ValueError(
+            "bleu_by_length_of_statistics needs one reference list and one source length per row "
+            f"of statistics; got {len(statistics)} rows, {len(references)} reference lists and "
+            f"{len(src_lengths)} source lengths."
         )
-        results.append(
-            {
-                "bucket": f"{min_len}-{max_len}",
-                "min_len": min_len,
-                "max_len": max_len,
-                "count": len(members),
-                "bleu": score,
-                "bleu_signature": signature,
-            }
-        )
-    return results
+    return [
+        {
+            "bucket": f"{min_len}-{max_len}",
+            "min_len": min_len,
+            "max_len": max_len,
+            "count": len(members),
+            "bleu": bleu_of_statistics(statistics[members].sum(axis=0)),
+            "bleu_signature": bleu_signature([references[i] for i in members]),
+        }
+        for min_len, max_len, members in _bucket_members(src_lengths, buckets)
+    ]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -519,7 +577,7 @@ def _paired_bootstrap_of_statistics(
 
 def _bootstrap_signature(kept_references: list[list[str]], n_samples: int, seed: int) -> str:
     """sacreBLEU's signature of a paired bootstrap: the BLEU settings plus ``bs`` and ``rs``."""
-    signature = _scorer(_reference_streams(kept_references)).get_signature()
+    signature = _signature_scorer(kept_references).get_signature()
     signature.update("bs", n_samples)
     signature.update("seed", str(seed))
     return signature.format()
@@ -592,24 +650,6 @@ def paired_bootstrap(
     result = _paired_bootstrap_of_statistics(system_stats, baseline_stats, scorer, n_samples=n_samples, seed=seed)
     return {**result, "n_samples": n_samples, "seed": seed,
             "bleu_signature": _bootstrap_signature(kept_references, n_samples, seed)}
-
-
-def _bucket_members(
-    src_lengths: Sequence[int], buckets: Sequence[tuple[int, int]]
-) -> list[tuple[int, int, np.ndarray]]:
-    """``(min_len, max_len, indices)`` of each non-empty bucket, in order; bounds included.
-
-    Raises ValueError for a bucket with ``min_len > max_len``.
-    """
-    lengths = np.asarray(src_lengths)
-    found = []
-    for min_len, max_len in buckets:
-        if min_len > max_len:
-            raise ValueError(f"bucket ({min_len}, {max_len}) has min_len > max_len.")
-        members = np.flatnonzero((lengths >= min_len) & (lengths <= max_len))
-        if len(members):
-            found.append((min_len, max_len, members))
-    return found
 
 
 def paired_bootstrap_by_length(

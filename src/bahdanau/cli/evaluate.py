@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -56,10 +57,13 @@ from ..metrics import (
     BOOTSTRAP_SEED,
     DEFAULT_LENGTH_BUCKETS,
     SPECIAL_TOKENS_NOTE,
-    bleu_by_length,
+    bleu_by_length_of_statistics,
+    bleu_of_statistics,
+    bleu_signature,
     corpus_bleu_with_signature,
     paired_bootstrap,
     paired_bootstrap_by_length,
+    sentence_statistics,
 )
 
 __all__ = [
@@ -120,7 +124,7 @@ def translate_test_set(model: nn.Module, src_vocab: Vocab, tgt_vocab: Vocab, pai
                             [[" ".join(ref) for ref in refs] for refs in references.values()], replaced)
 
 
-def _replace_unk_report(test: TranslatedTestSet, short: list[int], tgt_vocab: Vocab,
+def _replace_unk_report(test: TranslatedTestSet, short: list[int], statistics: np.ndarray, tgt_vocab: Vocab,
                         num_examples: int) -> dict[str, Any]:
     """BLEU of the short sentences after unknown-word replacement, and what the copies were.
 
@@ -128,12 +132,17 @@ def _replace_unk_report(test: TranslatedTestSet, short: list[int], tgt_vocab: Vo
     word is one the target vocabulary cannot write and that occurs in one of the sentence's
     references: a word the model could not have produced itself, supplied right (copying a
     "." the model could have written does not count). The examples are sentences whose every
-    copy is such a word.
+    copy is such a word. ``statistics`` are the decoding's :func:`bahdanau.metrics.sentence_statistics`
+    (see :func:`evaluate_model`): only the sentences that replacement changed are counted again.
     """
     assert test.replaced is not None
-    bleu, signature = corpus_bleu_with_signature([test.replaced[i] for i in short],
-                                                 [test.references[i] for i in short])
     changed = [i for i in short if test.replaced[i] != test.hypotheses[i]]
+    # An unchanged sentence keeps its statistics; a changed one is counted with its new words.
+    replaced_statistics = statistics.copy()
+    if changed:
+        replaced_statistics[changed] = sentence_statistics([test.replaced[i] for i in changed],
+                                                           [test.references[i] for i in changed])
+    bleu = bleu_of_statistics(replaced_statistics[short].sum(axis=0))
     output_tokens = [token for i in short for token in test.replaced[i].split()]
     copied = in_reference = 0
     good: list[int] = []  # sentences where every copied word is in a reference
@@ -148,7 +157,7 @@ def _replace_unk_report(test: TranslatedTestSet, short: list[int], tgt_vocab: Vo
     shown = good[:: max(1, len(good) // num_examples)][:num_examples]
     return {
         "test_bleu": bleu,
-        "bleu_signature": signature,
+        "bleu_signature": bleu_signature([test.references[i] for i in short]),
         "sentences_changed": len(changed),
         "tokens_copied": copied,
         "copies_in_reference": in_reference,
@@ -175,8 +184,12 @@ def evaluate_model(model: nn.Module, src_vocab: Vocab, tgt_vocab: Vocab, pairs: 
     ]
     output_tokens = [token for i in short for token in test.hypotheses[i].split()]
     reference_tokens = [token for _, tgt in short_pairs for token in tgt]
-    test_bleu, signature = corpus_bleu_with_signature([test.hypotheses[i] for i in short],
-                                                      [test.references[i] for i in short])
+    # Corpus BLEU of any set of sentences is BLEU of their summed sentence statistics (sacreBLEU's
+    # counts): each sentence is tokenised and counted once here, and test_bleu, every length
+    # bucket and the replaced outputs add up the rows they need instead of scoring again.
+    statistics = sentence_statistics(test.hypotheses, test.references)
+    test_bleu = bleu_of_statistics(statistics[short].sum(axis=0))
+    # Single references are other references: that score counts its pairs on its own.
     single_ref_bleu, single_ref_signature = corpus_bleu_with_signature(
         [hypothesis_of[src] for src, _ in short_pairs], [[" ".join(tgt)] for _, tgt in short_pairs])
     return {
@@ -185,11 +198,11 @@ def evaluate_model(model: nn.Module, src_vocab: Vocab, tgt_vocab: Vocab, pairs: 
         "max_len": max_len,
         "num_sentences": len(short),
         "num_pairs": len(short_pairs),
-        "bleu_by_length": bleu_by_length(test.hypotheses, test.references, [len(src) for src in test.sources],
-                                         DEFAULT_LENGTH_BUCKETS),
+        "bleu_by_length": bleu_by_length_of_statistics(statistics, test.references,
+                                                       [len(src) for src in test.sources], DEFAULT_LENGTH_BUCKETS),
         "beam_size": beam_size,
         "bleu_note": BLEU_SIGNATURE_NOTE,
-        "bleu_signature": signature,
+        "bleu_signature": bleu_signature([test.references[i] for i in short]),
         "bleu_signature_single_ref": single_ref_signature,
         "special_tokens_note": SPECIAL_TOKENS_NOTE,
         # What the vocabulary costs: <unk> outputs never match, and references hold words
@@ -198,7 +211,7 @@ def evaluate_model(model: nn.Module, src_vocab: Vocab, tgt_vocab: Vocab, pairs: 
         "reference_unk_rate": sum(token not in tgt_vocab for token in reference_tokens) / max(1, len(reference_tokens)),
         "examples": examples,
         # Unknown-word replacement (translate(..., replace_unk=True)) on the same decoding.
-        **({"replace_unk": _replace_unk_report(test, short, tgt_vocab, num_examples)}
+        **({"replace_unk": _replace_unk_report(test, short, statistics, tgt_vocab, num_examples)}
            if test.replaced is not None else {}),
     }
 
