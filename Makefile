@@ -55,13 +55,14 @@ $(STAMP): requirements.txt pyproject.toml
 	@# requirements.txt for another Python (tests/test_requirements.py) in half the time.
 	$(PIP) install --quiet --disable-pip-version-check --upgrade "pip>=25.1"
 	$(PIP) install --quiet --disable-pip-version-check -r requirements.txt
-	@# d2l pins numpy 1.23.5 (no wheels for Python >= 3.12): install it without its pins;
-	@# its runtime imports are in requirements.txt.
-	$(PIP) install --quiet --disable-pip-version-check --no-deps d2l==1.0.3
-	@# jieba splits Chinese words for the Chinese edition's search; it ships as a source archive
-	@# only (pure Python), so it cannot be in requirements.txt's wheel-only check for newer Pythons.
-	$(PIP) install --quiet --disable-pip-version-check "jieba>=0.42"
-	$(PIP) install --quiet --disable-pip-version-check --no-deps -e .
+	@# Then, in one pip run, three packages without their dependencies:
+	@# - d2l pins numpy 1.23.5 (no wheels for Python >= 3.12): installed without its pins; its
+	@#   runtime imports are in requirements.txt;
+	@# - jieba splits Chinese words for the Chinese edition's search; it ships as a source archive
+	@#   only (pure Python, no dependencies), so it cannot be in requirements.txt's wheel-only check
+	@#   for newer Pythons;
+	@# - this package, editable; its dependencies are in requirements.txt.
+	$(PIP) install --quiet --disable-pip-version-check --no-deps d2l==1.0.3 "jieba>=0.42" -e .
 	@touch $(STAMP)
 
 $(UNIT_STAMP): pyproject.toml
