@@ -36,14 +36,19 @@ def real_corpus_path() -> Path:
 
 @pytest.fixture(scope="session")
 def tiny_checkpoint(real_corpus_path: Path, tmp_path_factory) -> Path:
-    """The `tiny` preset trained once for the whole session (a few seconds)."""
+    """The `tiny` preset trained once for the whole run (about 15 s; under xdist by the first
+    worker that needs it, :func:`once_per_run`). Its folder is read, never changed; a comparison
+    of it with itself may be written beside it."""
     from bahdanau.cli.train import train_preset
 
-    log: list[str] = []
-    path = train_preset("tiny", tmp_path_factory.mktemp("runs"), corpus_path=real_corpus_path,
-                        progress=False, log=log.append)
-    path.with_suffix(".log").write_text("\n".join(log))
-    return path
+    def make() -> Path:
+        log: list[str] = []
+        path = train_preset("tiny", tmp_path_factory.mktemp("runs"), corpus_path=real_corpus_path,
+                            progress=False, log=log.append)
+        path.with_suffix(".log").write_text("\n".join(log))
+        return path
+
+    return once_per_run(tmp_path_factory, "tiny_checkpoint", make, dump=str, load=Path)
 
 
 # ----------------------------------------------------------------------------------------------
