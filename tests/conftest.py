@@ -10,6 +10,7 @@ xdist (plain ``pytest``), everything runs in one process as before.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -150,6 +151,36 @@ def build(tmp_path_factory) -> subprocess.CompletedProcess:
         tmp_path_factory, "build", run_both_builds,
         dump=lambda result: {"args": result.args, "returncode": result.returncode, "stdout": result.stdout},
         load=lambda record: subprocess.CompletedProcess(**record))
+
+
+@pytest.fixture(scope="session")
+def shipped_test_translations(real_corpus_path: Path, tmp_path_factory) -> Callable[[str], Any]:
+    """``NAME -> TranslatedTestSet``: a shipped model's greedy translations of its whole test split,
+    made once per run (:func:`once_per_run`) for every test that scores them: the re-measured
+    test BLEU (test_pretrained.py) and the exported weights' BLEU against the checkpoint's
+    (test_export_web.py) read the same decoding."""
+    from bahdanau.cli.evaluate import TranslatedTestSet, translate_test_set
+    from bahdanau.data import held_out_pairs
+    from bahdanau.pretrained import pretrained_path
+    from bahdanau.training import load_checkpoint
+
+    def make(name: str) -> TranslatedTestSet:
+        checkpoint = load_checkpoint(pretrained_path(name))
+        pairs = held_out_pairs(checkpoint.metadata["data_config"], path=real_corpus_path)
+        return translate_test_set(checkpoint.model, checkpoint.src_vocab, checkpoint.tgt_vocab, pairs)
+
+    def load(record: dict) -> TranslatedTestSet:
+        return TranslatedTestSet(**{**record, "sources": [tuple(source) for source in record["sources"]]})
+
+    made: dict[str, TranslatedTestSet] = {}
+
+    def translations(name: str) -> TranslatedTestSet:
+        if name not in made:
+            made[name] = once_per_run(tmp_path_factory, f"test-translations-{name}", lambda: make(name),
+                                      dump=dataclasses.asdict, load=load)
+        return made[name]
+
+    return translations
 
 
 def _make_assignments() -> Path:

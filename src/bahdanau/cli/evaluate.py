@@ -68,7 +68,7 @@ from ..metrics import (
 
 __all__ = [
     "QUALITY_MAX_LEN", "RECORD_BEAM_SIZE", "comparison_file", "TranslatedTestSet", "translate_test_set",
-    "evaluate_model", "evaluate_checkpoint", "record_evaluation", "compare_models",
+    "evaluate_model", "score_test_set", "evaluate_checkpoint", "record_evaluation", "compare_models",
     "compare_checkpoints", "record_comparison", "format_report", "format_comparison", "main",
 ]
 
@@ -175,6 +175,13 @@ def evaluate_model(model: nn.Module, src_vocab: Vocab, tgt_vocab: Vocab, pairs: 
                    num_examples: int = 5) -> dict[str, Any]:
     """Translate every distinct English sentence of ``pairs`` and score it (see the module docstring)."""
     test = translate_test_set(model, src_vocab, tgt_vocab, pairs, beam_size=beam_size, batch_size=batch_size)
+    return score_test_set(test, pairs, tgt_vocab, beam_size=beam_size, max_len=max_len, num_examples=num_examples)
+
+
+def score_test_set(test: TranslatedTestSet, pairs: list[Pair], tgt_vocab: Vocab, *, beam_size: int = 1,
+                   max_len: int = QUALITY_MAX_LEN, num_examples: int = 5) -> dict[str, Any]:
+    """:func:`evaluate_model`'s report of ``test``, the translations of ``pairs`` made by
+    :func:`translate_test_set` (with ``beam_size``, which the report states)."""
     short = test.short(max_len)
     hypothesis_of = dict(zip(test.sources, test.hypotheses, strict=True))
     short_pairs = [(tuple(src), tgt) for src, tgt in pairs if len(src) <= max_len]

@@ -121,7 +121,7 @@ from ..metrics import corpus_bleu_with_signature
 from ..models import EncoderDecoder, ModelConfig, make_model
 from ..pretrained import DEFAULT_MODEL, UNKNOWN_WEB_MODEL_MESSAGE, WEB_MODELS, pretrained_path, shipped_model
 from ..training import load_checkpoint
-from .evaluate import QUALITY_MAX_LEN, translate_test_set
+from .evaluate import QUALITY_MAX_LEN, TranslatedTestSet, translate_test_set
 
 __all__ = ["WEB_MODELS", "REGISTRY_FILE", "TRUNCATED_INPUT_MESSAGE", "MAX_MODEL_BYTES", "MAX_BLEU_CHANGE",
            "QUANTISATION", "RECORD_FILE", "MEASURE_COMMAND", "RECORD_BINARY_COMMAND", "BINARY_MAGIC",
@@ -439,7 +439,8 @@ def _binary_path(name: str, path: str | os.PathLike[str]) -> Path:
 
 
 def measure_export(name: str, path: str | os.PathLike[str], *, data_dir: str | os.PathLike[str] | None = None,
-                   corpus_path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+                   corpus_path: str | os.PathLike[str] | None = None,
+                   shipped: TranslatedTestSet | None = None) -> dict[str, Any]:
     """Greedy test BLEU of the shipped checkpoint ``name`` and of its export at ``path``: the record's entry.
 
     Both on the checkpoint's own test split, scored as its recorded ``test_bleu``
@@ -447,12 +448,14 @@ def measure_export(name: str, path: str | os.PathLike[str], *, data_dir: str | o
     BLEU on those of at most ``QUALITY_MAX_LEN`` tokens, all references). ``changed_translations``
     counts the sentences whose translation differs; ``*_all_lengths`` the same over every test
     sentence, the long ones included; ``binary``: the binary container's :func:`file_entry`.
-    Needs the corpus (``data_dir``, or ``$BAHDANAU_DATA``).
+    Needs the corpus (``data_dir``, or ``$BAHDANAU_DATA``). ``shipped``: the checkpoint's own
+    :func:`translate_test_set` of that split, when it was already made; else it is made here.
     """
     checkpoint = load_checkpoint(pretrained_path(name))
     pairs = held_out_pairs(checkpoint.metadata.get("data_config", {}), data_dir=data_dir, path=corpus_path)
     model, src_vocab, tgt_vocab = load_exported(path)
-    shipped = translate_test_set(checkpoint.model, checkpoint.src_vocab, checkpoint.tgt_vocab, pairs)
+    if shipped is None:
+        shipped = translate_test_set(checkpoint.model, checkpoint.src_vocab, checkpoint.tgt_vocab, pairs)
     exported = translate_test_set(model, src_vocab, tgt_vocab, pairs)
     short = shipped.short(QUALITY_MAX_LEN)
     references = [shipped.references[i] for i in short]
