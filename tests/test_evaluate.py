@@ -24,6 +24,7 @@ from bahdanau.data import DataConfig, Vocab, load_corpus, references_by_source
 from bahdanau.metrics import (
     DEFAULT_LENGTH_BUCKETS,
     SPECIAL_TOKENS_NOTE,
+    bleu_by_length,
     corpus_bleu_with_signature,
     interval_excludes_zero,
 )
@@ -167,14 +168,9 @@ def _scored_one_figure_at_a_time(test: TranslatedTestSet, pairs: list, max_len: 
                                                       [test.references[i] for i in short])
     single_ref_bleu, single_ref_signature = corpus_bleu_with_signature(
         [hypothesis_of[src] for src, _ in short_pairs], [[" ".join(tgt)] for _, tgt in short_pairs])
-    by_length = []
-    for low, high in DEFAULT_LENGTH_BUCKETS:
-        members = [i for i, src in enumerate(test.sources) if low <= len(src) <= high]
-        if members:
-            score, bucket_signature = corpus_bleu_with_signature([test.hypotheses[i] for i in members],
-                                                                 [test.references[i] for i in members])
-            by_length.append({"bucket": f"{low}-{high}", "min_len": low, "max_len": high, "count": len(members),
-                              "bleu": score, "bleu_signature": bucket_signature})
+    # Each bucket's corpus BLEU: bleu_by_length (tests/test_metrics.py checks it, bucket by bucket,
+    # against corpus_bleu).
+    by_length = bleu_by_length(test.hypotheses, test.references, [len(src) for src in test.sources])
     replaced_bleu, replaced_signature = corpus_bleu_with_signature([test.replaced[i] for i in short],
                                                                    [test.references[i] for i in short])
     return {"test_bleu": test_bleu, "bleu_signature": signature, "test_bleu_single_ref": single_ref_bleu,
