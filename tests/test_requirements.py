@@ -5,6 +5,7 @@ wheels for Python >= 3.12, so it is installed with --no-deps and its runtime imp
 """
 
 import os
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -63,7 +64,8 @@ def test_make_book_needs_no_browser_and_no_sudo_while_make_test_installs_one():
     # A machine with no Chromium (the variables point at files that do not exist): the plan of
     # `make book` and `make student-book` (make -n prints it without running it) installs
     # Python packages only, while `make test` would install the browser.
-    missing = {"BAHDANAU_CHROMIUM": "/nonexistent/chromium", "BAHDANAU_CHROMEDRIVER": "/nonexistent/chromedriver"}
+    missing = {"BAHDANAU_CHROMIUM": "/nonexistent/chromium", "BAHDANAU_CHROMEDRIVER": "/nonexistent/chromedriver",
+               "BAHDANAU_FIREFOX": "/nonexistent/firefox-esr"}
     env = {**os.environ, **missing}
 
     def plan(*targets: str) -> str:
@@ -75,4 +77,10 @@ def test_make_book_needs_no_browser_and_no_sudo_while_make_test_installs_one():
         commands = plan(target)
         assert "jupyter-book build" in commands
         assert "apt-get" not in commands and "sudo" not in commands and "chromium" not in commands.lower()
-    assert "apt-get install" in plan("test")
+    install = next(line for line in plan("test").splitlines() if "apt-get install" in line)
+    # Only what is missing is asked for: the browsers here, and Node.js and npm only where no npm
+    # is found (NodeSource's nodejs, which carries its own npm, conflicts with Debian's npm).
+    asked = install.split("--no-install-recommends", 1)[1].split()
+    assert {"chromium", "chromium-driver", "firefox-esr"} <= set(asked)
+    npm_missing = shutil.which("npm") is None and not Path("/usr/bin/npm").exists()
+    assert ("npm" in asked) == npm_missing and ("nodejs" in asked) == npm_missing, install
