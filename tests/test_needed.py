@@ -10,7 +10,7 @@ import pytest
 from book_toc import chapter_notebooks
 
 from bahdanau.exercises.guard import Guard
-from bahdanau.exercises.needed import EXERCISES_HEADING, needed_cells
+from bahdanau.exercises.needed import EXERCISES_HEADING, needed_cells, needed_code
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -96,9 +96,38 @@ def test_markdown_stays_and_the_guard_drops_the_unneeded_code():
     cells.insert(2, nbformat.v4.new_markdown_cell("Some prose."))
     guarded = Guard().before_execution(nbformat.v4.new_notebook(cells=cells))
     sources = [cell.source for cell in guarded.cells]
-    assert sources[1:3] == [CHAPTER[0], "Some prose."]  # after the guard cell
+    # After the guard cell: the cell of imports without the two the exercises do not read.
+    assert sources[1:3] == ["from bahdanau import exercises", "Some prose."]
     assert not set(CHAPTER[1:]) & set(sources)
     assert sources[-1] == "answer = None\nexercises.check_shapes(answer)"
+
+
+def chapter_sources(cells: list) -> dict[int, str]:
+    """What the grader runs of each kept code cell above the exercises."""
+    kept = set(kept_chapter_cells(cells))
+    return {i: source for i, source in needed_code(cells) if i in kept}
+
+
+def test_a_kept_cell_runs_without_the_imports_nothing_reads_after_them():
+    chapter = [
+        "from __future__ import annotations\nimport torch\nimport numpy as np\nimport d2l.torch as d2l\n"
+        "from bahdanau import (\n    exercises,\n    tokenize,\n)\nimport math; x = math.pi\n"
+        "import os.path\nsizes = [os.path.sep]",
+        "y = np.zeros(2)",  # reads np, but no exercise reads y: not kept, so np is not needed
+    ]
+    cells = notebook(*chapter, exercises=["answer = torch.zeros(2)\nexercises.check_shapes(answer)"])
+    assert needed_cells(cells) == [0, 2, 3]
+    # Gone: numpy and d2l. Kept: __future__, torch and bahdanau's import (the exercises read torch
+    # and exercises; the statement stays whole, tokenize with it), math (it shares its line with
+    # x = ...), and os (the cell's own next statement reads it).
+    assert chapter_sources(cells) == {0: "from __future__ import annotations\nimport torch\n"
+                                         "from bahdanau import (\n    exercises,\n    tokenize,\n)\n"
+                                         "import math; x = math.pi\nimport os.path\nsizes = [os.path.sep]"}
+    # A name a later kept cell reads, or an answer reads, keeps its import.
+    reads_np = notebook(*chapter, exercises=["answer = (y, d2l)"])
+    assert "import numpy as np\nimport d2l.torch as d2l\n" in chapter_sources(reads_np)[0]
+    # The exercises' cells and the markdown run as they are.
+    assert [source for i, source in needed_code(cells) if i >= 2] == [cells[2].source, cells[3].source]
 
 
 @pytest.mark.parametrize("chapter", chapter_notebooks())
@@ -111,3 +140,6 @@ def test_each_chapters_exercises_need_only_its_imports(chapter):
     assert 'if "google.colab" in sys.modules' in cells[code[0]].source
     assert cells[code[1]].source.startswith("import ")
     assert kept_chapter_cells(cells) == [code[1]]
+    # And of those imports, only what the exercises read: not d2l's (seconds to import), which
+    # chapters 2, 3 and 5 import for their comparisons.
+    assert "d2l" not in chapter_sources(cells)[code[1]]

@@ -36,7 +36,7 @@ import signal
 import sys
 from dataclasses import dataclass
 
-from .needed import EXERCISES_HEADING, needed_cells
+from .needed import EXERCISES_HEADING, needed_code
 
 __all__ = ["TimeLimitExceeded", "Guard", "install", "start_exercises", "guard_cell_source", "TIME_LIMIT",
            "CHAPTER_TIME_LIMIT", "MAX_OUTPUT"]
@@ -185,7 +185,7 @@ START_EXERCISES_SOURCE = "from bahdanau.exercises.guard import start_exercises a
 
 class Guard:
     """An Otter-Grader plugin: before a submission runs, keep only the cells the exercises need
-    (:func:`~bahdanau.exercises.needed.needed_cells`) and put the guard cell first.
+    (:func:`~bahdanau.exercises.needed.needed_code`) and put the guard cell first.
 
     Configured in the assignment (``plugins`` in ``otter_config.json``) with optional
     ``time_limit``, ``chapter_time_limit`` and ``max_output``. The exercises' time limit starts at
@@ -205,8 +205,12 @@ class Guard:
 
         if isinstance(submission, str):  # a script submission: nothing to guard cell by cell
             return submission
-        # Only the chapter's cells that the exercises need (bahdanau.exercises.needed).
-        submission.cells = [submission.cells[i] for i in needed_cells(submission.cells)]
+        # Only the chapter's cells that the exercises need, without the imports they do not read
+        # (bahdanau.exercises.needed).
+        kept = needed_code(submission.cells)
+        for index, source in kept:
+            submission.cells[index].source = source
+        submission.cells = [submission.cells[index] for index, _ in kept]
         exercises = next((i for i, cell in enumerate(submission.cells) if cell.cell_type == "markdown"
                           and cell.source.lstrip().startswith(EXERCISES_HEADING)), None)
         if exercises is not None:

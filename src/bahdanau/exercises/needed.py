@@ -13,6 +13,10 @@ function. Then the names the kept cell reads are needed in turn. Every cell is k
 analysis cannot see which names are read: code that does not parse, IPython magics (``%%time``
 runs code the parser sees as a string), or names reached by string (``eval``, ``globals``, ...).
 Markdown and raw cells are kept as they are.
+
+A kept cell of the chapter runs without its imports that bind only names nothing reads after
+them (:func:`needed_code`): a chapter's cell of imports also imports what only its prose and
+plots use (``import d2l.torch`` alone takes seconds, in every graded notebook).
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import ast
 import builtins
 from collections.abc import Sequence
 
-__all__ = ["needed_cells", "EXERCISES_HEADING"]
+__all__ = ["needed_cells", "needed_code", "EXERCISES_HEADING"]
 
 # The heading that opens a chapter's exercises (the chapters' and the assignments' notebooks).
 EXERCISES_HEADING = "## Exercises"
@@ -118,14 +122,37 @@ def _outside_reads(statements: list[ast.stmt], bound: set[str]) -> set[str]:
     return reads
 
 
-def needed_cells(cells: Sequence[dict]) -> list[int]:
-    """The indices of the cells to run: every cell from :data:`EXERCISES_HEADING` on, every
-    markdown or raw cell, and the code cells of the chapter that the exercises need.
+def _without_unread_imports(source: str, tree: ast.Module, read_after: set[str]) -> str:
+    """``source`` without its top-level imports whose names neither ``read_after`` holds nor the
+    cell's other statements read. An import that shares a line with another statement stays, and
+    so does ``from __future__``."""
+    body = tree.body
+    lines = source.splitlines(keepends=True)
+    dropped: set[int] = set()  # 0-based line numbers
+    for k, statement in enumerate(body):
+        if not isinstance(statement, (ast.Import, ast.ImportFrom)):
+            continue
+        if isinstance(statement, ast.ImportFrom) and statement.module == "__future__":
+            continue
+        others = body[:k] + body[k + 1:]
+        if _imported(statement) & (read_after | set().union(*map(_reads, others))):
+            continue
+        span = set(range(statement.lineno - 1, statement.end_lineno))
+        if any(span & set(range(other.lineno - 1, other.end_lineno)) for other in others):
+            continue  # import a; b = a.x: one line, kept whole
+        dropped |= span
+    return "".join(line for number, line in enumerate(lines) if number not in dropped)
 
-    ``cells``: a notebook's cells (nbformat's dicts: ``cell_type`` and ``source``). Without the
-    heading, or when the exercises' code cannot be read, every cell is kept.
+
+def needed_code(cells: Sequence[dict]) -> list[tuple[int, str]]:
+    """The cells to run and what each runs: ``(index, source)`` in order.
+
+    The cells are :func:`needed_cells`'s. A cell from :data:`EXERCISES_HEADING` on, a markdown or
+    raw cell, and every cell when the analysis keeps them all, runs its own source; a kept code
+    cell of the chapter runs without the top-level imports whose names neither the cells after it
+    (kept ones and the exercises) nor its own other statements read.
     """
-    everything = list(range(len(cells)))
+    everything = [(i, cell["source"]) for i, cell in enumerate(cells)]
     start = next((i for i, cell in enumerate(cells) if cell["cell_type"] == "markdown"
                   and cell["source"].lstrip().startswith(EXERCISES_HEADING)), None)
     if start is None:
@@ -143,15 +170,26 @@ def needed_cells(cells: Sequence[dict]) -> list[int]:
     # Names imported and never assigned (modules, the package's functions and classes) and
     # Python's built-ins: calling them or handing them over (map(len, ...)) changes nothing.
     modules = (set().union(*map(_imported, parsed)) | set(dir(builtins))) - set().union(*map(_assigned, parsed))
-    keep = set(range(start, len(cells)))
+    keep = {i: cells[i]["source"] for i in range(start, len(cells))}
     for index in reversed(range(start)):
         if needed & DYNAMIC:
             return everything  # names reached by string: every cell before may matter
+        tree = trees.get(index)
         if index not in trees:  # markdown or raw
-            keep.add(index)
-        elif trees[index] is None:
+            keep[index] = cells[index]["source"]
+        elif tree is None:
             return everything  # what it changes is unknown: every cell before may matter
-        elif _may_change(trees[index], modules) & needed:
-            keep.add(index)
-            needed |= _outside_reads(trees[index].body, set())
-    return everything if needed & DYNAMIC else sorted(keep)
+        elif _may_change(tree, modules) & needed:
+            keep[index] = _without_unread_imports(cells[index]["source"], tree, needed)
+            needed |= _outside_reads(tree.body, set())
+    return everything if needed & DYNAMIC else sorted(keep.items())
+
+
+def needed_cells(cells: Sequence[dict]) -> list[int]:
+    """The indices of the cells to run: every cell from :data:`EXERCISES_HEADING` on, every
+    markdown or raw cell, and the code cells of the chapter that the exercises need.
+
+    ``cells``: a notebook's cells (nbformat's dicts: ``cell_type`` and ``source``). Without the
+    heading, or when the exercises' code cannot be read, every cell is kept.
+    """
+    return [index for index, _ in needed_code(cells)]
