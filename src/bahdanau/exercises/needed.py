@@ -122,20 +122,31 @@ def _outside_reads(statements: list[ast.stmt], bound: set[str]) -> set[str]:
     return reads
 
 
+def _import_touches(statement: ast.Import | ast.ImportFrom) -> set[str] | None:
+    """The names an import binds, and the packages it loads submodules into (``import a.b as c``
+    binds ``c`` and makes ``a.b`` reachable from ``a``); None for a relative import."""
+    if isinstance(statement, ast.ImportFrom):
+        if statement.level or statement.module is None:
+            return None
+        return _imported(statement) | {statement.module.split(".")[0]}
+    return _imported(statement) | {alias.name.split(".")[0] for alias in statement.names}
+
+
 def _without_unread_imports(source: str, tree: ast.Module, read_after: set[str]) -> str:
-    """``source`` without its top-level imports whose names neither ``read_after`` holds nor the
-    cell's other statements read. An import that shares a line with another statement stays, and
-    so does ``from __future__``."""
+    """``source`` without its top-level imports that touch (:func:`_import_touches`) no name that
+    ``read_after`` holds or the cell's other statements read. An import that shares a line with
+    another statement stays, and so do ``from __future__`` and relative imports."""
     body = tree.body
     lines = source.splitlines(keepends=True)
     dropped: set[int] = set()  # 0-based line numbers
     for k, statement in enumerate(body):
         if not isinstance(statement, (ast.Import, ast.ImportFrom)):
             continue
-        if isinstance(statement, ast.ImportFrom) and statement.module == "__future__":
+        touched = _import_touches(statement)
+        if touched is None or "__future__" in touched:
             continue
         others = body[:k] + body[k + 1:]
-        if _imported(statement) & (read_after | set().union(*map(_reads, others))):
+        if touched & (read_after | set().union(*map(_reads, others))):
             continue
         span = set(range(statement.lineno - 1, statement.end_lineno))
         if any(span & set(range(other.lineno - 1, other.end_lineno)) for other in others):
@@ -149,8 +160,8 @@ def needed_code(cells: Sequence[dict]) -> list[tuple[int, str]]:
 
     The cells are :func:`needed_cells`'s. A cell from :data:`EXERCISES_HEADING` on, a markdown or
     raw cell, and every cell when the analysis keeps them all, runs its own source; a kept code
-    cell of the chapter runs without the top-level imports whose names neither the cells after it
-    (kept ones and the exercises) nor its own other statements read.
+    cell of the chapter runs without the top-level imports whose names (and packages) neither the
+    cells after it (kept ones and the exercises) nor its own other statements read.
     """
     everything = [(i, cell["source"]) for i, cell in enumerate(cells)]
     start = next((i for i, cell in enumerate(cells) if cell["cell_type"] == "markdown"
