@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+from collections import Counter
 from collections.abc import Sequence
 
 __all__ = ["needed_cells", "needed_code", "EXERCISES_HEADING"]
@@ -136,23 +137,20 @@ def _without_unread_imports(source: str, tree: ast.Module, read_after: set[str])
     """``source`` without its top-level imports that touch (:func:`_import_touches`) no name that
     ``read_after`` holds or the cell's other statements read. An import that shares a line with
     another statement stays, and so do ``from __future__`` and relative imports."""
-    body = tree.body
-    lines = source.splitlines(keepends=True)
-    dropped: set[int] = set()  # 0-based line numbers
-    for k, statement in enumerate(body):
+    read = read_after | _reads(tree)  # an import reads no name: the other statements' reads
+    spans = [range(statement.lineno - 1, statement.end_lineno) for statement in tree.body]  # 0-based lines
+    statements_on = Counter(line for span in spans for line in span)
+    dropped: set[int] = set()
+    for statement, span in zip(tree.body, spans, strict=True):
         if not isinstance(statement, (ast.Import, ast.ImportFrom)):
             continue
         touched = _import_touches(statement)
-        if touched is None or "__future__" in touched:
+        if touched is None or "__future__" in touched or touched & read:
             continue
-        others = body[:k] + body[k + 1:]
-        if touched & (read_after | set().union(*map(_reads, others))):
-            continue
-        span = set(range(statement.lineno - 1, statement.end_lineno))
-        if any(span & set(range(other.lineno - 1, other.end_lineno)) for other in others):
+        if any(statements_on[line] > 1 for line in span):
             continue  # import a; b = a.x: one line, kept whole
-        dropped |= span
-    return "".join(line for number, line in enumerate(lines) if number not in dropped)
+        dropped.update(span)
+    return "".join(line for number, line in enumerate(source.splitlines(keepends=True)) if number not in dropped)
 
 
 def needed_code(cells: Sequence[dict]) -> list[tuple[int, str]]:
