@@ -7,11 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import install  # book/install.py: not part of the package (pytest's pythonpath has its folder)
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "book"))
-import install  # noqa: E402 - book/ is not a package
 
 
 def test_uv_gets_pips_indexes_find_links_and_constraints():

@@ -11,11 +11,10 @@ import sys
 import tomllib
 from pathlib import Path
 
+import install  # book/install.py: not part of the package (pytest's pythonpath has its folder)
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "book"))
-import install  # noqa: E402 - book/ is not a package
 
 
 @pytest.mark.slow  # asks the indexes

@@ -178,9 +178,15 @@ def fit_linear_probe(features: Tensor, labels: Tensor, num_classes: int, ridge: 
                          f" and {tuple(labels.shape)}")
     inputs = torch.cat((features.double(), features.new_ones(len(features), 1).double()), dim=1)  # (N, H + 1)
     gram = inputs.T @ inputs + ridge * torch.eye(inputs.shape[1], dtype=torch.float64)  # (H + 1, H + 1)
-    # X^T Y without building Y: add each example's features to its class's column.
-    targets = torch.zeros(num_classes, inputs.shape[1], dtype=torch.float64).index_add_(0, labels, inputs)
-    return torch.linalg.solve(gram, targets.T).float()  # (H + 1, C)
+    # X^T Y without building Y: add each example's features to its class's column. Only the
+    # classes that occur are solved for: a class without an example has a zero column in X^T Y,
+    # so its column of W is zero, and most of a vocabulary is absent at any one position.
+    seen, example_class = torch.unique(labels, return_inverse=True)  # (C_seen,) sorted, (N,)
+    targets = torch.zeros(len(seen), inputs.shape[1], dtype=torch.float64).index_add_(
+        0, example_class, inputs)  # (C_seen, H + 1)
+    weights = torch.zeros(inputs.shape[1], num_classes)  # (H + 1, C)
+    weights[:, seen] = torch.linalg.solve(gram, targets.T).float()
+    return weights
 
 
 def probe_predict(weights: Tensor, features: Tensor) -> Tensor:
