@@ -8,9 +8,10 @@ pip installs its wheels one after another: PyPI's PyTorch with its NVIDIA librar
 unpacked, and `pip install -r requirements.txt` took 57 s into a fresh environment here. uv
 installs the same packages in parallel, and from its cache (hard links) when it has them: 20 s
 with an empty cache, 3 s with a filled one. uv reads no pip configuration, so this script hands it
-pip's own: the index, the extra indexes, the find-links folders and the constraint files that
-pip's configuration files and ``PIP_*`` variables give (``pip config list``), and pip's way of
-choosing among several indexes (the best version on any of them: uv's ``unsafe-best-match``).
+pip's own: the index, the extra indexes, the find-links folders, the constraint files and the
+hosts trusted without a valid certificate that pip's configuration files and ``PIP_*``
+variables give (``pip config list``), and pip's way of choosing among several indexes (the best
+version on any of them: uv's ``unsafe-best-match``).
 A certificate bundle that pip is told to trust is passed as ``SSL_CERT_FILE``. Checked on this
 machine (Python 3.11): the same 222 packages, at the same versions, as pip's own install.
 
@@ -29,7 +30,8 @@ from pathlib import Path
 
 # pip's options that choose where packages come from, and uv's option for each. The values of
 # LIST_OPTIONS are lists: pip splits them at whitespace.
-LIST_OPTIONS = {"extra-index-url": "--extra-index-url", "find-links": "--find-links", "constraint": "--constraint"}
+LIST_OPTIONS = {"extra-index-url": "--extra-index-url", "find-links": "--find-links", "constraint": "--constraint",
+                "trusted-host": "--allow-insecure-host"}
 SINGLE_OPTIONS = {"index-url": "--index-url"}
 FLAG_OPTIONS = {"no-index": "--no-index"}
 

@@ -17,12 +17,13 @@ def test_uv_gets_pips_indexes_find_links_and_constraints():
     configuration = {"index-url": "https://mirror.example/simple",
                      "extra-index-url": "file:///opt/a/simple  file:///opt/b/simple",
                      "find-links": "/opt/wheels", "constraint": "/etc/pip/constraints.txt",
-                     "no-index": "false", "default-timeout": "180"}
+                     "trusted-host": "mirror.example", "no-index": "false", "default-timeout": "180"}
     assert install.uv_options(configuration) == [
         "--index-strategy", "unsafe-best-match",  # pip's choice: the best version on any index
         "--index-url", "https://mirror.example/simple",
         "--extra-index-url", "file:///opt/a/simple", "--extra-index-url", "file:///opt/b/simple",
         "--find-links", "/opt/wheels", "--constraint", "/etc/pip/constraints.txt",
+        "--allow-insecure-host", "mirror.example",
     ]
     assert install.uv_options({"no-index": "1", "find-links": "/opt/wheels"})[-1] == "--no-index"
     # No configuration: uv's own default index, which is pip's (PyPI).
