@@ -47,6 +47,17 @@ def test_d2l_is_installed_without_its_pins_and_its_imports_are_listed():
     import d2l.torch  # noqa: F401 - the installed copy must import with our numpy
 
 
+def test_the_test_extra_has_the_plugins_whose_hooks_conftest_implements():
+    """`make unit` installs only the package's test extra. tests/conftest.py implements
+    pytest-xdist's scheduler hook, and pytest stops with an INTERNALERROR on a hook no installed
+    plugin declares: `make unit` did, until the extra listed pytest-xdist."""
+    test_extra = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]["test"]
+    names = {requirement.split(">")[0].split("=")[0].strip() for requirement in test_extra}
+    conftest = (ROOT / "tests" / "conftest.py").read_text()
+    if "def pytest_xdist_" in conftest:
+        assert "pytest-xdist" in names, test_extra
+
+
 def test_widgets_are_an_optional_extra_that_requirements_install():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     assert not [dep for dep in project["dependencies"] if dep.startswith("ipywidgets")]
